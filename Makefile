@@ -1,0 +1,147 @@
+# ttstack — one entry point. See README.md.
+#
+#   make            user space into build/ (and the kernel module when headers exist)
+#   make check      unit and integration tests on the in-process model, then again
+#                   under ASan+UBSan
+#   make bench      benchmarks, one JSON object per line
+#   make demo       the first programs
+#   make deps       install the Debian packages the build and tests need
+#   make install    PREFIX=/usr/local DESTDIR=
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+DESTDIR ?=
+SAN     ?=
+
+CC      ?= cc
+VERSION := 0.1.0
+SONAME  := libttuser.so.0
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -ffp-contract=off -pthread -fPIC
+CPPFLAGS += -Iuapi -Isim -Ilibttuser -Ilibttuser/include -I$(BUILD)/include
+LDLIBS  += -lm -pthread
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+SIM_SRC := $(wildcard sim/*.c)
+LIB_SRC := $(wildcard libttuser/*.c)
+KHDRS   := $(wildcard libttuser/include/ttuser/kernel/*.h)
+OBJ      = $(patsubst %.c,$(BUILD)/obj/%.o,$(SIM_SRC) $(LIB_SRC)) $(BUILD)/obj/gen/kernel_headers.o
+
+UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
+EXAMPLES    := $(BUILD)/examples/add1 $(BUILD)/examples/eltwise_add
+BENCHES     := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
+
+all: lib examples tests benches
+lib: $(BUILD)/lib/libttuser.a $(BUILD)/lib/$(SONAME) $(BUILD)/lib/libttuser.pc
+examples: $(EXAMPLES)
+tests: $(UNIT_TESTS) $(INTEG_TESTS)
+benches: $(BENCHES)
+
+$(BUILD)/include/ttuser/tt_core.h: uapi/tt_core.h
+	@mkdir -p $(@D)
+	cp $< $@
+
+# The kernel API headers, built into the library (see libttuser/compile.c).
+$(BUILD)/gen/kernel_headers.c: $(KHDRS) uapi/tt_core.h tools/embed.sh
+	@mkdir -p $(@D)
+	sh tools/embed.sh uapi/tt_core.h=ttuser/tt_core.h \
+		$(foreach h,$(KHDRS),$(h)=ttuser/kernel/$(notdir $(h))) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/kernel_headers.o: $(BUILD)/gen/kernel_headers.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/include/ttuser/tt_core.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/lib/libttuser.a: $(OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/lib/$(SONAME): $(OBJ) libttuser/libttuser.map
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=libttuser/libttuser.map \
+		-o $@ $(OBJ) $(LDLIBS)
+	ln -sf $(SONAME) $(BUILD)/lib/libttuser.so
+
+$(BUILD)/lib/libttuser.pc: libttuser/libttuser.pc.in Makefile
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+# Examples find their kernels in the source tree.
+.SECONDEXPANSION:
+$(BUILD)/examples/%: examples/$$*/$$*.c $(BUILD)/lib/libttuser.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DEXAMPLES_DIR='"$(abspath examples)"' $< \
+		$(BUILD)/lib/libttuser.a $(LDFLAGS) $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/lib/libttuser.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/lib/libttuser.a $(LDFLAGS) -lcmocka $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: tests/integration/%.c tests/integration/helpers.h $(BUILD)/lib/libttuser.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DEXAMPLES_DIR='"$(abspath examples)"' \
+		-DTESTS_DIR='"$(abspath tests)"' $< $(BUILD)/lib/libttuser.a $(LDFLAGS) \
+		-lcmocka $(LDLIBS) -o $@
+
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/lib/libttuser.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DTESTS_DIR='"$(abspath tests)"' $< $(BUILD)/lib/libttuser.a \
+		$(LDFLAGS) $(LDLIBS) -o $@
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# ---- tests ----------------------------------------------------------
+# Kernels compiled by the tests go to a cache inside the build tree.
+TEST_ENV := XDG_CACHE_HOME=$(abspath $(BUILD))/cache
+
+check: check-plain check-asan
+
+check-plain: tests examples
+	$(TEST_ENV) sh tests/run.sh $(UNIT_TESTS) $(INTEG_TESTS) $(EXAMPLES)
+
+check-asan:
+	$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 check-plain
+
+bench: benches
+	@for b in $(BENCHES); do $(TEST_ENV) $$b || exit 1; done
+
+demo: examples
+	$(TEST_ENV) $(BUILD)/examples/add1
+	$(TEST_ENV) $(BUILD)/examples/eltwise_add
+
+# ---- install --------------------------------------------------------
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/ttuser/kernel
+	install -m 644 $(BUILD)/lib/libttuser.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(BUILD)/lib/$(SONAME) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libttuser.so
+	install -m 644 $(BUILD)/lib/libttuser.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 644 libttuser/include/ttuser.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 uapi/tt_core.h $(DESTDIR)$(PREFIX)/include/ttuser/
+	install -m 644 $(KHDRS) $(DESTDIR)$(PREFIX)/include/ttuser/kernel/
+
+# ---- dependencies (Debian 12) ---------------------------------------
+DEPS := build-essential pkg-config clang lld libcmocka-dev libudev-dev
+
+deps:
+	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all lib examples tests benches check check-plain check-asan bench demo install deps clean
+.SECONDARY:

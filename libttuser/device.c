@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+/* Opening devices, what they are, resetting them, and their log. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+#define RESET_TIMEOUT_MS	10000
+
+void tt_device_log(struct tt_device *dev, const char *line)
+{
+	pthread_mutex_lock(&dev->log_lock);
+	if (dev->log_fn)
+		dev->log_fn(dev->log_ctx, line);
+	else
+		fprintf(stderr, "%s\n", line);
+	pthread_mutex_unlock(&dev->log_lock);
+}
+
+void tt_device_set_log(struct tt_device *dev, tt_log_fn fn, void *ctx)
+{
+	if (!dev)
+		return;
+	pthread_mutex_lock(&dev->log_lock);
+	dev->log_fn = fn;
+	dev->log_ctx = ctx;
+	pthread_mutex_unlock(&dev->log_lock);
+}
+
+/* Read what the device says about itself from its register page. */
+static int read_identity(struct tt_device *dev)
+{
+	const struct ttsim_regs *r = dev->regs;
+	struct tt_device_info *i = &dev->info;
+
+	if (__atomic_load_n(&r->magic, __ATOMIC_ACQUIRE) != TTSIM_MAGIC)
+		return tt_error(-ENODEV, "not a model device (magic 0x%08x)", r->magic);
+	if (r->version != TTSIM_VERSION)
+		return tt_error(-EPROTO, "model device speaks version %u of the host interface, "
+				"this library version %u", r->version, TTSIM_VERSION);
+	memset(i, 0, sizeof(*i));
+	i->arch = TT_ARCH_MODEL;
+	i->grid_x = r->grid_x;
+	i->grid_y = r->grid_y;
+	i->l1_size = r->l1_size;
+	i->l1_free = TT_L1_FREE;
+	i->dram_banks = r->dram_banks;
+	i->dram_bank_size = r->dram_bank_size;
+	i->nqueues = r->nqueues < TTSIM_MAX_QUEUES ? r->nqueues : TTSIM_MAX_QUEUES;
+	snprintf(i->name, sizeof(i->name), "model %ux%u", r->grid_x, r->grid_y);
+	snprintf(i->transport, sizeof(i->transport), "%s", dev->ops->name);
+	return 0;
+}
+
+int tt_device_open(const char *spec, struct tt_device **out)
+{
+	struct tt_device *dev;
+	unsigned i;
+	int ret;
+
+	if (!out)
+		return tt_error(-EINVAL, "tt_device_open: no place for the device");
+	*out = NULL;
+	if (!spec)
+		spec = getenv("TT_DEVICE");
+	if (!spec || !*spec)
+		spec = "sim";
+
+	dev = calloc(1, sizeof(*dev));
+	if (!dev)
+		return tt_error(-ENOMEM, "out of memory");
+	pthread_mutex_init(&dev->lock, NULL);
+	pthread_mutex_init(&dev->log_lock, NULL);
+
+	if (!strcmp(spec, "sim"))
+		ret = tt_sim_transport_open(dev, "");
+	else if (!strncmp(spec, "sim:", 4))
+		ret = tt_sim_transport_open(dev, spec + 4);
+	else
+		ret = tt_error(-ENODEV, "unknown device '%s' (try 'sim' or 'sim:grid=4x4')", spec);
+	if (ret)
+		goto fail_free;
+
+	ret = read_identity(dev);
+	if (ret)
+		goto fail_close;
+	/* DRAM from 64 KiB up; L1 buffers from the top of L1 down. */
+	tt_range_init(&dev->dram, 0x10000, dev->info.dram_bank_size, false);
+	tt_range_init(&dev->l1, dev->info.l1_free, dev->info.l1_size, true);
+	for (i = 0; i < dev->info.nqueues; i++) {
+		ret = tt_cq_create(dev, i, &dev->cq[i]);
+		if (ret)
+			goto fail_queues;
+	}
+	*out = dev;
+	return 0;
+
+fail_queues:
+	while (i--)
+		tt_cq_destroy(dev->cq[i]);
+	tt_range_fini(&dev->dram);
+	tt_range_fini(&dev->l1);
+fail_close:
+	dev->ops->close(dev);
+fail_free:
+	free(dev);
+	return ret;
+}
+
+void tt_device_close(struct tt_device *dev)
+{
+	unsigned i;
+
+	if (!dev)
+		return;
+	for (i = 0; i < TTSIM_MAX_QUEUES; i++)
+		if (dev->cq[i])
+			tt_cq_destroy(dev->cq[i]);
+	dev->ops->close(dev);
+	tt_range_fini(&dev->dram);
+	tt_range_fini(&dev->l1);
+	pthread_mutex_destroy(&dev->lock);
+	pthread_mutex_destroy(&dev->log_lock);
+	free(dev);
+}
+
+int tt_device_info(struct tt_device *dev, struct tt_device_info *info)
+{
+	if (!dev || !info)
+		return tt_error(-EINVAL, "tt_device_info: NULL argument");
+	*info = dev->info;
+	return 0;
+}
+
+int tt_device_reset(struct tt_device *dev)
+{
+	uint32_t before;
+	unsigned i;
+	int ret = 0, waited = 0;
+
+	if (!dev)
+		return tt_error(-EINVAL, "tt_device_reset: NULL device");
+	for (i = 0; i < dev->info.nqueues; i++)
+		tt_cq_lock(dev->cq[i]);
+
+	before = __atomic_load_n(&dev->regs->reset_count, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&dev->regs->reset, TTSIM_RESET_MAGIC, __ATOMIC_RELEASE);
+	dev->ops->doorbell(dev, TTSIM_CTRL_VECTOR);
+	while (__atomic_load_n(&dev->regs->reset_count, __ATOMIC_ACQUIRE) == before ||
+	       __atomic_load_n(&dev->regs->status, __ATOMIC_ACQUIRE) != TTSIM_STATUS_READY) {
+		if (waited >= RESET_TIMEOUT_MS) {
+			ret = tt_error(-ETIMEDOUT, "device did not come back from reset within %d ms",
+				       RESET_TIMEOUT_MS);
+			break;
+		}
+		ret = dev->ops->wait_irq(dev, TTSIM_CTRL_VECTOR, 100);
+		if (ret && ret != -ETIMEDOUT) {
+			ret = tt_error(ret, "waiting for reset: %s", strerror(-ret));
+			break;
+		}
+		ret = 0;
+		waited += 100;
+	}
+	for (i = 0; i < dev->info.nqueues; i++) {
+		if (!ret)
+			ret = tt_cq_restart(dev->cq[i]);
+		tt_cq_unlock(dev->cq[i]);
+	}
+	return ret;
+}

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libttuser: programs, buffers and command queues for Tenstorrent devices
+ * and for the model device.
+ *
+ * Every function that can fail returns 0 (or a non-negative value where
+ * documented) or a negative errno, and never aborts. tt_last_error() then
+ * says what was wrong, in this thread. Handles are opaque.
+ */
+#ifndef TTUSER_H
+#define TTUSER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <ttuser/tt_core.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct tt_device;
+struct tt_buffer;
+struct tt_program;
+struct tt_cq;
+
+/* The message of the last failure in this thread ("" if none yet). */
+const char *tt_last_error(void);
+
+/* ---- devices -------------------------------------------------------- */
+enum tt_arch {
+	TT_ARCH_MODEL = 1,
+	TT_ARCH_WORMHOLE = 2,
+	TT_ARCH_BLACKHOLE = 3,
+};
+
+struct tt_device_info {
+	enum tt_arch arch;
+	uint32_t grid_x, grid_y;	/* worker cores */
+	uint32_t l1_size;		/* bytes per core */
+	uint32_t l1_free;		/* first L1 address for CBs and buffers */
+	uint32_t dram_banks;
+	uint64_t dram_bank_size;
+	uint32_t nqueues;
+	char name[64];			/* "model 8x8", ... */
+	char transport[16];		/* "in-process" or "kmod" */
+};
+
+/*
+ * Open a device. spec is "sim" or "sim:KEY=VALUE,..." for the in-process
+ * model (keys: grid=XxY, l1=KiB, dram_banks=N, dram_mib=MiB per bank,
+ * threads=N, watchdog_ms=MS), or NULL for $TT_DEVICE, defaulting to "sim".
+ */
+int tt_device_open(const char *spec, struct tt_device **dev);
+void tt_device_close(struct tt_device *dev);
+int tt_device_info(struct tt_device *dev, struct tt_device_info *info);
+
+/*
+ * Reset the device: stops whatever runs, fails what is queued with
+ * -ECANCELED, clears a device error and L1. Buffers stay allocated.
+ */
+int tt_device_reset(struct tt_device *dev);
+
+/*
+ * Where DPRINT lines and device messages go: each call gets one line,
+ * without its newline, tagged "core (x,y) role: ". Default: stderr.
+ * Pass NULL to restore the default.
+ */
+typedef void (*tt_log_fn)(void *ctx, const char *line);
+void tt_device_set_log(struct tt_device *dev, tt_log_fn fn, void *ctx);
+
+/* ---- buffers -------------------------------------------------------- */
+enum tt_buffer_type {
+	TT_BUFFER_DRAM = 0,	/* interleaved over DRAM banks */
+	TT_BUFFER_L1 = 1,	/* interleaved over worker cores */
+};
+
+struct tt_buffer_config {
+	enum tt_buffer_type type;
+	uint64_t size;		/* bytes, a multiple of page_size */
+	uint32_t page_size;	/* unit of interleaving: page i in bank i % nbanks */
+};
+
+int tt_buffer_create(struct tt_device *dev, const struct tt_buffer_config *cfg,
+		     struct tt_buffer **buf);
+void tt_buffer_destroy(struct tt_buffer *buf);
+uint32_t tt_buffer_address(const struct tt_buffer *buf);	/* same in every bank */
+uint64_t tt_buffer_size(const struct tt_buffer *buf);
+uint32_t tt_buffer_page_size(const struct tt_buffer *buf);
+
+/* ---- tiles and formats ---------------------------------------------- */
+/* Bytes of one 32x32 tile in fmt; 0 for a format tiles do not use. */
+size_t tt_tile_size(enum tt_format fmt);
+
+/* fp32 -> bf16 rounds to nearest even; NaN stays NaN. */
+uint16_t tt_float_to_bf16(float f);
+float tt_bf16_to_float(uint16_t b);
+
+/* Bytes tt_tilize writes for a rows x cols matrix (padded to tiles). */
+size_t tt_tilized_size(uint32_t rows, uint32_t cols, enum tt_format fmt);
+
+/*
+ * Row-major rows x cols matrix (src_fmt Float32 or Float16_b) into tiles
+ * in dst_fmt: tiles row by row, each four 16x16 faces (TL, TR, BL, BR),
+ * each face row-major. Rows and columns past the matrix are zero.
+ */
+int tt_tilize(const void *src, enum tt_format src_fmt, uint32_t rows, uint32_t cols,
+	      void *dst, enum tt_format dst_fmt);
+/* The inverse: tiles in src_fmt into a row-major matrix in dst_fmt. */
+int tt_untilize(const void *src, enum tt_format src_fmt, uint32_t rows, uint32_t cols,
+		void *dst, enum tt_format dst_fmt);
+
+/* ---- programs ------------------------------------------------------- */
+struct tt_core {
+	uint32_t x, y;
+};
+
+struct tt_core_range {
+	struct tt_core start, end;	/* inclusive */
+};
+
+#define TT_CORE(cx, cy)		((struct tt_core){ .x = (cx), .y = (cy) })
+#define TT_CORES(x0, y0, x1, y1) \
+	((struct tt_core_range){ .start = { (x0), (y0) }, .end = { (x1), (y1) } })
+
+enum tt_math_fidelity {
+	TT_LOFI = 0,
+	TT_HIFI2 = 2,
+	TT_HIFI3 = 3,
+	TT_HIFI4 = 4,
+};
+
+struct tt_define {
+	const char *name;
+	const char *value;	/* NULL: defined as 1 */
+};
+
+struct tt_kernel_config {
+	enum tt_role role;		/* reader, writer or compute */
+	const uint32_t *compile_args;	/* get_compile_time_arg_val(i) */
+	uint32_t ncompile_args;
+	const struct tt_define *defines;
+	uint32_t ndefines;
+	enum tt_math_fidelity math_fidelity;	/* compute only */
+	bool fp32_dest_acc;			/* compute only: DST in fp32, 8 tiles */
+};
+
+struct tt_cb_config {
+	uint32_t index;			/* 0 .. TT_MAX_CBS - 1 */
+	enum tt_format format;
+	uint32_t page_size;		/* bytes */
+	uint32_t num_pages;
+};
+
+struct tt_program_stats {
+	uint64_t device_cycles;		/* modelled, at the device clock */
+	uint64_t instructions;		/* RISC-V instructions retired */
+	double host_us;			/* wall time from enqueue to completion */
+};
+
+int tt_program_create(struct tt_device *dev, struct tt_program **prog);
+void tt_program_destroy(struct tt_program *prog);
+
+/*
+ * Add a kernel from a C source file (or a source string) on a range of
+ * cores. Compiles it for RV32 (cached by content hash under
+ * $XDG_CACHE_HOME/ttuser). Returns the kernel's id (>= 0).
+ */
+int tt_kernel_create(struct tt_program *prog, const char *path, struct tt_core_range cores,
+		     const struct tt_kernel_config *cfg);
+int tt_kernel_create_from_string(struct tt_program *prog, const char *source,
+				 struct tt_core_range cores, const struct tt_kernel_config *cfg);
+
+/* Runtime args of one kernel on one core (get_arg_val) or on all (get_common_arg_val). */
+int tt_runtime_args_set(struct tt_program *prog, int kernel, struct tt_core core,
+			const uint32_t *args, uint32_t n);
+int tt_common_runtime_args_set(struct tt_program *prog, int kernel, const uint32_t *args,
+			       uint32_t n);
+
+/* A circular buffer on every core of the range; placed in L1 by the library. */
+int tt_cb_create(struct tt_program *prog, struct tt_core_range cores,
+		 const struct tt_cb_config *cfg);
+
+/* Figures of the program's last completed run. */
+int tt_program_stats(struct tt_program *prog, struct tt_program_stats *stats);
+
+/* ---- command queues ------------------------------------------------- */
+/* Queue id of dev (0 or 1); NULL if there is no such queue. */
+struct tt_cq *tt_device_cq(struct tt_device *dev, unsigned id);
+
+/*
+ * Whole-buffer transfers. A write copies src before it returns, so src
+ * may be reused at once; a non-blocking read fills dst by tt_cq_finish.
+ */
+int tt_cq_write_buffer(struct tt_cq *cq, struct tt_buffer *buf, const void *src, bool blocking);
+int tt_cq_read_buffer(struct tt_cq *cq, struct tt_buffer *buf, void *dst, bool blocking);
+int tt_cq_enqueue_program(struct tt_cq *cq, struct tt_program *prog, bool blocking);
+int tt_cq_nop(struct tt_cq *cq, bool blocking);
+
+/* Wait for everything enqueued; returns the first error among it. */
+int tt_cq_finish(struct tt_cq *cq);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/* Declarations shared by the files of libttuser; not installed. */
+#ifndef TTUSER_INTERNAL_H
+#define TTUSER_INTERNAL_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "ttuser.h"
+#include "ttsim.h"
+
+/* Set this thread's last-error message; returns err (a negative errno). */
+int tt_error(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- address ranges (DRAM and L1 allocators, the DMA pool) --------- */
+struct tt_range_alloc {
+	uint64_t lo, hi;		/* the managed range [lo, hi) */
+	bool top_down;			/* take the highest gap that fits */
+	struct { uint64_t addr, size; } *blocks;	/* sorted by addr */
+	unsigned n, cap;
+};
+
+void tt_range_init(struct tt_range_alloc *a, uint64_t lo, uint64_t hi, bool top_down);
+void tt_range_fini(struct tt_range_alloc *a);
+/* 0 and *addr, or -ENOMEM. align is a power of two. */
+int tt_range_alloc(struct tt_range_alloc *a, uint64_t size, uint64_t align, uint64_t *addr);
+void tt_range_free(struct tt_range_alloc *a, uint64_t addr);
+/* Lowest allocated address, or hi when nothing is allocated. */
+uint64_t tt_range_lowest(const struct tt_range_alloc *a);
+
+/* ---- transports ----------------------------------------------------- */
+/* Host memory the device can reach. */
+struct tt_dma {
+	void *va;
+	uint64_t iova;		/* the address the device uses */
+	size_t size;
+};
+
+struct tt_transport_ops {
+	const char *name;
+	int (*dma_alloc)(struct tt_device *dev, size_t size, struct tt_dma *dma);
+	void (*dma_free)(struct tt_device *dev, struct tt_dma *dma);
+	void (*doorbell)(struct tt_device *dev, unsigned vector);
+	/* 0 once vector fired, -ETIMEDOUT after timeout_ms, or -errno. */
+	int (*wait_irq)(struct tt_device *dev, unsigned vector, int timeout_ms);
+	void (*close)(struct tt_device *dev);
+};
+
+/* Opens the in-process model; opts are the part of the spec after "sim:". */
+int tt_sim_transport_open(struct tt_device *dev, const char *opts);
+
+struct tt_device {
+	const struct tt_transport_ops *ops;
+	void *priv;
+	struct ttsim_regs *regs;
+	struct tt_device_info info;
+	struct tt_cq *cq[TTSIM_MAX_QUEUES];
+
+	pthread_mutex_t lock;		/* the allocators */
+	struct tt_range_alloc dram;	/* lock-step over all DRAM banks */
+	struct tt_range_alloc l1;	/* lock-step over all cores, top-down */
+
+	pthread_mutex_t log_lock;
+	tt_log_fn log_fn;
+	void *log_ctx;
+};
+
+/* Deliver one device line to the device's log handler. */
+void tt_device_log(struct tt_device *dev, const char *line);
+
+/* ---- buffers -------------------------------------------------------- */
+struct tt_buffer {
+	struct tt_device *dev;
+	enum tt_buffer_type type;
+	uint64_t size;
+	uint32_t page_size;
+	uint32_t num_pages;
+	uint32_t address;
+};
+
+/* ---- programs ------------------------------------------------------- */
+/* Compile a kernel: 0 and a malloc'd ELF image, or -errno. */
+int tt_compile_kernel(const char *source, size_t len, const char *origin,
+		      const struct tt_kernel_config *cfg, uint8_t **elf, size_t *elf_size);
+
+/* The program image for the device, in memory from malloc. */
+int tt_program_image(struct tt_program *prog, uint8_t **img, size_t *size);
+/* The highest L1 address the program's CBs use on any core. */
+uint32_t tt_program_cb_end(const struct tt_program *prog);
+/* Reference counting: a queued program stays alive until it completed. */
+void tt_program_get(struct tt_program *prog);
+void tt_program_put(struct tt_program *prog);
+void tt_program_set_stats(struct tt_program *prog, const struct tt_program_stats *stats);
+
+/* ---- command queues ------------------------------------------------- */
+int tt_cq_create(struct tt_device *dev, unsigned id, struct tt_cq **cq);
+void tt_cq_destroy(struct tt_cq *cq);
+/* Fail what is queued with -ECANCELED, program the rings again. */
+int tt_cq_restart(struct tt_cq *cq);
+void tt_cq_lock(struct tt_cq *cq);
+void tt_cq_unlock(struct tt_cq *cq);
+
+#endif

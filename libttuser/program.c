@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Programs: kernels on core ranges, their runtime args, circular buffers.
+ * Everything is checked when it is added, so that a program that gets to
+ * the device is well formed; tt_program_image() lays it out as the device
+ * reads it (uapi/ttsim.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct rt_args {
+	struct tt_core core;
+	uint32_t n;
+	uint32_t args[];
+};
+
+struct kernel {
+	enum tt_role role;
+	struct tt_core_range range;
+	uint8_t flags, fidelity;
+	uint8_t *elf;
+	size_t elf_size;
+	uint32_t common[TT_MAX_ARGS];
+	uint32_t ncommon;
+	struct rt_args **rt;		/* one per core that has args */
+	unsigned nrt;
+};
+
+struct cb {
+	struct tt_core_range range;
+	struct tt_cb_config cfg;
+	uint32_t addr;
+};
+
+struct tt_program {
+	struct tt_device *dev;
+	atomic_int refs;
+	struct kernel *k;
+	unsigned nk;
+	struct cb *cbs;
+	unsigned ncbs;
+	pthread_mutex_t stats_lock;
+	struct tt_program_stats stats;
+	bool has_stats;
+};
+
+int tt_program_create(struct tt_device *dev, struct tt_program **out)
+{
+	struct tt_program *p;
+
+	if (!dev || !out)
+		return tt_error(-EINVAL, "tt_program_create: NULL argument");
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return tt_error(-ENOMEM, "out of memory");
+	p->dev = dev;
+	atomic_init(&p->refs, 1);
+	pthread_mutex_init(&p->stats_lock, NULL);
+	*out = p;
+	return 0;
+}
+
+static void program_free(struct tt_program *p)
+{
+	unsigned i, j;
+
+	for (i = 0; i < p->nk; i++) {
+		for (j = 0; j < p->k[i].nrt; j++)
+			free(p->k[i].rt[j]);
+		free(p->k[i].rt);
+		free(p->k[i].elf);
+	}
+	free(p->k);
+	free(p->cbs);
+	pthread_mutex_destroy(&p->stats_lock);
+	free(p);
+}
+
+void tt_program_get(struct tt_program *p)
+{
+	atomic_fetch_add(&p->refs, 1);
+}
+
+void tt_program_put(struct tt_program *p)
+{
+	if (atomic_fetch_sub(&p->refs, 1) == 1)
+		program_free(p);
+}
+
+/* Safe while the program is still queued: it goes when it completed. */
+void tt_program_destroy(struct tt_program *p)
+{
+	if (p)
+		tt_program_put(p);
+}
+
+static int check_range(const struct tt_program *p, struct tt_core_range r, const char *what)
+{
+	const struct tt_device_info *i = &p->dev->info;
+
+	if (r.start.x > r.end.x || r.start.y > r.end.y || r.end.x >= i->grid_x ||
+	    r.end.y >= i->grid_y)
+		return tt_error(-EINVAL, "%s: cores (%u,%u)-(%u,%u) are not a range inside the "
+				"%ux%u grid", what, r.start.x, r.start.y, r.end.x, r.end.y,
+				i->grid_x, i->grid_y);
+	return 0;
+}
+
+static bool overlap(struct tt_core_range a, struct tt_core_range b)
+{
+	return !(a.end.x < b.start.x || b.end.x < a.start.x || a.end.y < b.start.y ||
+		 b.end.y < a.start.y);
+}
+
+static bool contains(struct tt_core_range r, struct tt_core c)
+{
+	return c.x >= r.start.x && c.x <= r.end.x && c.y >= r.start.y && c.y <= r.end.y;
+}
+
+static int add_kernel(struct tt_program *p, const char *src, size_t len, const char *origin,
+		      struct tt_core_range cores, const struct tt_kernel_config *cfg)
+{
+	struct kernel *k;
+	unsigned i;
+	int ret;
+
+	ret = check_range(p, cores, origin);
+	if (ret)
+		return ret;
+	if ((unsigned)cfg->role >= TT_NUM_ROLES)
+		return tt_error(-EINVAL, "%s: unknown role %d", origin, cfg->role);
+	if (cfg->math_fidelity != TT_LOFI && cfg->math_fidelity != TT_HIFI2 &&
+	    cfg->math_fidelity != TT_HIFI3 && cfg->math_fidelity != TT_HIFI4)
+		return tt_error(-EINVAL, "%s: unknown math fidelity %d", origin, cfg->math_fidelity);
+	if (p->nk == 255)
+		return tt_error(-E2BIG, "%s: a program holds at most 255 kernels", origin);
+	for (i = 0; i < p->nk; i++)
+		if (p->k[i].role == cfg->role && overlap(p->k[i].range, cores))
+			return tt_error(-EEXIST, "%s: a core of (%u,%u)-(%u,%u) already has a %s "
+					"kernel", origin, cores.start.x, cores.start.y, cores.end.x,
+					cores.end.y, cfg->role == TT_ROLE_READER ? "reader" :
+					cfg->role == TT_ROLE_WRITER ? "writer" : "compute");
+
+	k = realloc(p->k, (p->nk + 1) * sizeof(*k));
+	if (!k)
+		return tt_error(-ENOMEM, "out of memory");
+	p->k = k;
+	k = &p->k[p->nk];
+	memset(k, 0, sizeof(*k));
+	ret = tt_compile_kernel(src, len, origin, cfg, &k->elf, &k->elf_size);
+	if (ret)
+		return ret;
+	k->role = cfg->role;
+	k->range = cores;
+	k->fidelity = (uint8_t)cfg->math_fidelity;
+	k->flags = cfg->fp32_dest_acc ? TTSIM_KERNEL_FP32_DEST : 0;
+	return (int)p->nk++;
+}
+
+int tt_kernel_create_from_string(struct tt_program *p, const char *source,
+				 struct tt_core_range cores, const struct tt_kernel_config *cfg)
+{
+	if (!p || !source || !cfg)
+		return tt_error(-EINVAL, "tt_kernel_create_from_string: NULL argument");
+	return add_kernel(p, source, strlen(source), "<string>", cores, cfg);
+}
+
+int tt_kernel_create(struct tt_program *p, const char *path, struct tt_core_range cores,
+		     const struct tt_kernel_config *cfg)
+{
+	char *src = NULL;
+	size_t len = 0, cap = 0;
+	FILE *f;
+	int ret;
+
+	if (!p || !path || !cfg)
+		return tt_error(-EINVAL, "tt_kernel_create: NULL argument");
+	f = fopen(path, "rb");
+	if (!f)
+		return tt_error(-errno, "kernel %s: %s", path, strerror(errno));
+	for (;;) {
+		size_t n;
+
+		if (len + 4096 + 1 > cap) {
+			char *q = realloc(src, cap = 2 * cap + 8192);
+
+			if (!q) {
+				fclose(f);
+				free(src);
+				return tt_error(-ENOMEM, "out of memory reading %s", path);
+			}
+			src = q;
+		}
+		n = fread(src + len, 1, 4096, f);
+		len += n;
+		if (n < 4096)
+			break;
+	}
+	if (ferror(f)) {
+		ret = tt_error(-EIO, "kernel %s: read error", path);
+	} else {
+		src[len] = '\0';
+		ret = add_kernel(p, src, len, path, cores, cfg);
+	}
+	fclose(f);
+	free(src);
+	return ret;
+}
+
+static int check_args(struct tt_program *p, int kernel, const uint32_t *args, uint32_t n,
+		      const char *what)
+{
+	if (!p || (n && !args))
+		return tt_error(-EINVAL, "%s: NULL argument", what);
+	if (kernel < 0 || (unsigned)kernel >= p->nk)
+		return tt_error(-EINVAL, "%s: no kernel %d in this program", what, kernel);
+	if (n > TT_MAX_ARGS)
+		return tt_error(-E2BIG, "%s: %u args, at most %u", what, n, TT_MAX_ARGS);
+	return 0;
+}
+
+int tt_runtime_args_set(struct tt_program *p, int kernel, struct tt_core core,
+			const uint32_t *args, uint32_t n)
+{
+	struct kernel *k;
+	struct rt_args *rt, **list;
+	unsigned i;
+	int ret = check_args(p, kernel, args, n, "tt_runtime_args_set");
+
+	if (ret)
+		return ret;
+	k = &p->k[kernel];
+	if (!contains(k->range, core))
+		return tt_error(-EINVAL, "tt_runtime_args_set: kernel %d does not run on core "
+				"(%u,%u)", kernel, core.x, core.y);
+	rt = malloc(sizeof(*rt) + n * sizeof(uint32_t));
+	if (!rt)
+		return tt_error(-ENOMEM, "out of memory");
+	rt->core = core;
+	rt->n = n;
+	memcpy(rt->args, args, n * sizeof(uint32_t));
+	for (i = 0; i < k->nrt; i++)
+		if (k->rt[i]->core.x == core.x && k->rt[i]->core.y == core.y) {
+			free(k->rt[i]);
+			k->rt[i] = rt;
+			return 0;
+		}
+	list = realloc(k->rt, (k->nrt + 1) * sizeof(*list));
+	if (!list) {
+		free(rt);
+		return tt_error(-ENOMEM, "out of memory");
+	}
+	k->rt = list;
+	k->rt[k->nrt++] = rt;
+	return 0;
+}
+
+int tt_common_runtime_args_set(struct tt_program *p, int kernel, const uint32_t *args,
+			       uint32_t n)
+{
+	int ret = check_args(p, kernel, args, n, "tt_common_runtime_args_set");
+
+	if (ret)
+		return ret;
+	if (n)
+		memcpy(p->k[kernel].common, args, n * sizeof(uint32_t));
+	p->k[kernel].ncommon = n;
+	return 0;
+}
+
+int tt_cb_create(struct tt_program *p, struct tt_core_range cores, const struct tt_cb_config *cfg)
+{
+	uint64_t addr = TT_L1_FREE, end;
+	size_t tsize;
+	struct cb *cbs;
+	unsigned i;
+	int ret;
+
+	if (!p || !cfg)
+		return tt_error(-EINVAL, "tt_cb_create: NULL argument");
+	ret = check_range(p, cores, "tt_cb_create");
+	if (ret)
+		return ret;
+	if (cfg->index >= TT_MAX_CBS)
+		return tt_error(-EINVAL, "cb %u: index must be below %u", cfg->index, TT_MAX_CBS);
+	tsize = tt_tile_size(cfg->format);
+	if (!tsize)
+		return tt_error(-EINVAL, "cb %u: unknown data format %d", cfg->index, cfg->format);
+	if (!cfg->page_size || !cfg->num_pages)
+		return tt_error(-EINVAL, "cb %u: page size and page count must be positive",
+				cfg->index);
+	for (i = 0; i < p->ncbs; i++) {
+		if (!overlap(p->cbs[i].range, cores))
+			continue;
+		if (p->cbs[i].cfg.index == cfg->index)
+			return tt_error(-EEXIST, "cb %u already exists on a core of this range",
+					cfg->index);
+		end = p->cbs[i].addr + (uint64_t)p->cbs[i].cfg.page_size * p->cbs[i].cfg.num_pages;
+		if (end > addr)
+			addr = end;
+	}
+	addr = (addr + TT_L1_ALIGN - 1) & ~(uint64_t)(TT_L1_ALIGN - 1);
+	end = addr + (uint64_t)cfg->page_size * cfg->num_pages;
+	if (end > p->dev->info.l1_size)
+		return tt_error(-ENOMEM, "cb %u: %u pages of %u bytes do not fit in L1 (0x%llx "
+				"to 0x%llx, L1 ends at 0x%x)", cfg->index, cfg->num_pages,
+				cfg->page_size, (unsigned long long)addr, (unsigned long long)end,
+				p->dev->info.l1_size);
+	cbs = realloc(p->cbs, (p->ncbs + 1) * sizeof(*cbs));
+	if (!cbs)
+		return tt_error(-ENOMEM, "out of memory");
+	p->cbs = cbs;
+	cbs[p->ncbs].range = cores;
+	cbs[p->ncbs].cfg = *cfg;
+	cbs[p->ncbs].addr = (uint32_t)addr;
+	p->ncbs++;
+	return 0;
+}
+
+uint32_t tt_program_cb_end(const struct tt_program *p)
+{
+	uint32_t end = TT_L1_FREE;
+	unsigned i;
+
+	for (i = 0; i < p->ncbs; i++) {
+		uint32_t e = p->cbs[i].addr + p->cbs[i].cfg.page_size * p->cbs[i].cfg.num_pages;
+
+		if (e > end)
+			end = e;
+	}
+	return end;
+}
+
+int tt_program_stats(struct tt_program *p, struct tt_program_stats *stats)
+{
+	int ret = 0;
+
+	if (!p || !stats)
+		return tt_error(-EINVAL, "tt_program_stats: NULL argument");
+	pthread_mutex_lock(&p->stats_lock);
+	if (p->has_stats)
+		*stats = p->stats;
+	else
+		ret = tt_error(-ENODATA, "the program has not completed a run yet");
+	pthread_mutex_unlock(&p->stats_lock);
+	return ret;
+}
+
+void tt_program_set_stats(struct tt_program *p, const struct tt_program_stats *stats)
+{
+	pthread_mutex_lock(&p->stats_lock);
+	p->stats = *stats;
+	p->has_stats = true;
+	pthread_mutex_unlock(&p->stats_lock);
+}
+
+static uint32_t align4(size_t v)
+{
+	return (uint32_t)((v + 3) & ~(size_t)3);
+}
+
+/* Lay the program out for the device (struct ttsim_prog_hdr and tables). */
+int tt_program_image(struct tt_program *p, uint8_t **out, size_t *out_size)
+{
+	struct ttsim_prog_hdr h = { .magic = TTSIM_PROG_MAGIC };
+	struct ttsim_prog_kernel *kt;
+	struct ttsim_prog_cb *ct;
+	struct ttsim_prog_args *at;
+	size_t size, pos;
+	unsigned i, j, nargs = 0;
+	uint8_t *img;
+
+	if (!p->nk)
+		return tt_error(-EINVAL, "the program has no kernels");
+	for (i = 0; i < p->nk; i++)
+		nargs += p->k[i].nrt;
+	h.nkernels = p->nk;
+	h.ncbs = p->ncbs;
+	h.nargs = nargs;
+	h.kernels_off = sizeof(h);
+	h.cbs_off = h.kernels_off + p->nk * sizeof(*kt);
+	h.args_off = h.cbs_off + p->ncbs * sizeof(*ct);
+	h.sems_off = h.args_off + nargs * sizeof(*at);
+	size = h.sems_off;
+	for (i = 0; i < p->nk; i++) {
+		size += align4(p->k[i].elf_size) + p->k[i].ncommon * 4;
+		for (j = 0; j < p->k[i].nrt; j++)
+			size += p->k[i].rt[j]->n * 4;
+	}
+	h.size = (uint32_t)size;
+	img = calloc(1, size);
+	if (!img)
+		return tt_error(-ENOMEM, "out of memory");
+	memcpy(img, &h, sizeof(h));
+	kt = (void *)(img + h.kernels_off);
+	ct = (void *)(img + h.cbs_off);
+	at = (void *)(img + h.args_off);
+	pos = h.sems_off;
+	for (i = 0; i < p->nk; i++) {
+		const struct kernel *k = &p->k[i];
+
+		kt[i].role = (uint8_t)k->role;
+		kt[i].math_fidelity = k->fidelity;
+		kt[i].flags = k->flags;
+		kt[i].range = (struct ttsim_core_range){ (uint8_t)k->range.start.x,
+			(uint8_t)k->range.start.y, (uint8_t)k->range.end.x, (uint8_t)k->range.end.y };
+		kt[i].elf_off = (uint32_t)pos;
+		kt[i].elf_size = (uint32_t)k->elf_size;
+		memcpy(img + pos, k->elf, k->elf_size);
+		pos += align4(k->elf_size);
+		kt[i].common_off = (uint32_t)pos;
+		kt[i].ncommon = k->ncommon;
+		memcpy(img + pos, k->common, k->ncommon * 4);
+		pos += k->ncommon * 4;
+		for (j = 0; j < k->nrt; j++, at++) {
+			at->kernel = (uint8_t)i;
+			at->x = (uint8_t)k->rt[j]->core.x;
+			at->y = (uint8_t)k->rt[j]->core.y;
+			at->off = (uint32_t)pos;
+			at->count = k->rt[j]->n;
+			memcpy(img + pos, k->rt[j]->args, k->rt[j]->n * 4);
+			pos += k->rt[j]->n * 4;
+		}
+	}
+	for (i = 0; i < p->ncbs; i++) {
+		const struct cb *c = &p->cbs[i];
+
+		ct[i].range = (struct ttsim_core_range){ (uint8_t)c->range.start.x,
+			(uint8_t)c->range.start.y, (uint8_t)c->range.end.x, (uint8_t)c->range.end.y };
+		ct[i].index = (uint8_t)c->cfg.index;
+		ct[i].format = (uint8_t)c->cfg.format;
+		ct[i].addr = c->addr;
+		ct[i].page_size = c->cfg.page_size;
+		ct[i].num_pages = c->cfg.num_pages;
+	}
+	*out = img;
+	*out_size = size;
+	return 0;
+}

@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A worker core as its kernels see it: the MMIO window through which they
+ * use circular buffers, the NoC, semaphores and DPRINT. The tile engine's
+ * calls are passed on to tile.c.
+ *
+ * A call that has to wait returns RV_MMIO_BLOCK without changing anything,
+ * so it can simply be made again when the hart next runs.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define CALL_CYCLES	4	/* any call into the core */
+
+const char *sim_role_name(enum tt_role role)
+{
+	static const char *const names[TT_NUM_ROLES] = { "reader", "writer", "compute" };
+
+	return (unsigned)role < TT_NUM_ROLES ? names[role] : "?";
+}
+
+void sim_core_fault(struct sim_hart *ht, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ht->rv.fault, sizeof(ht->rv.fault), fmt, ap);
+	va_end(ap);
+}
+
+static enum rv_mmio block(struct sim_hart *ht, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static enum rv_mmio block(struct sim_hart *ht, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ht->wait, sizeof(ht->wait), fmt, ap);
+	va_end(ap);
+	return RV_MMIO_BLOCK;
+}
+
+/* ---- circular buffers ----------------------------------------------- */
+static const char *const cb_call_names[] = {
+	[TT_CALL_CB_RESERVE_BACK] = "cb_reserve_back",
+	[TT_CALL_CB_PUSH_BACK] = "cb_push_back",
+	[TT_CALL_CB_WAIT_FRONT] = "cb_wait_front",
+	[TT_CALL_CB_POP_FRONT] = "cb_pop_front",
+	[TT_CALL_CB_WRITE_PTR] = "get_write_ptr",
+	[TT_CALL_CB_READ_PTR] = "get_read_ptr",
+	[TT_CALL_CB_RESERVABLE] = "cb_pages_reservable_at_back",
+	[TT_CALL_CB_AVAILABLE] = "cb_pages_available_at_front",
+	[TT_CALL_CB_PAGE_SIZE] = "get_tile_size",
+};
+
+/* Advance a CB pointer by n pages; it may land exactly on the end only. */
+static int cb_advance(struct sim_cb *cb, uint32_t *ptr, uint32_t n)
+{
+	uint64_t next = (uint64_t)*ptr + (uint64_t)n * cb->page_size;
+
+	if (next > (uint64_t)cb->addr + cb->size)
+		return -1;
+	*ptr = next == (uint64_t)cb->addr + cb->size ? cb->addr : (uint32_t)next;
+	return 0;
+}
+
+static enum rv_mmio cb_call(struct sim_hart *ht, uint32_t call)
+{
+	struct sim_core *c = ht->core;
+	uint32_t idx = ht->arg[0], n = ht->arg[1];
+	const char *name = cb_call_names[call];
+	struct sim_cb *cb;
+	uint32_t filled, tmp;
+
+	if (idx >= TT_MAX_CBS || !c->cb[idx].configured) {
+		sim_core_fault(ht, "%s: cb %u is not configured on this core", name, idx);
+		return RV_MMIO_FAULT;
+	}
+	cb = &c->cb[idx];
+	filled = cb->received - cb->acked;
+
+	switch (call) {
+	case TT_CALL_CB_WRITE_PTR:
+		ht->result = cb->wr_ptr;
+		return RV_MMIO_OK;
+	case TT_CALL_CB_READ_PTR:
+		ht->result = cb->rd_ptr;
+		return RV_MMIO_OK;
+	case TT_CALL_CB_PAGE_SIZE:
+		ht->result = cb->page_size;
+		return RV_MMIO_OK;
+	}
+
+	if (!n || n > cb->num_pages) {
+		sim_core_fault(ht, "%s(cb %u, %u pages): the CB holds %u pages", name, idx, n,
+			       cb->num_pages);
+		return RV_MMIO_FAULT;
+	}
+	switch (call) {
+	case TT_CALL_CB_RESERVABLE:
+		ht->result = cb->num_pages - filled >= n;
+		return RV_MMIO_OK;
+	case TT_CALL_CB_AVAILABLE:
+		ht->result = filled >= n;
+		return RV_MMIO_OK;
+	case TT_CALL_CB_RESERVE_BACK:
+		tmp = cb->wr_ptr;
+		if (cb_advance(cb, &tmp, n)) {
+			sim_core_fault(ht, "cb_reserve_back(cb %u, %u pages) crosses the end of the "
+				       "CB: its %u pages must be a multiple of %u", idx, n,
+				       cb->num_pages, n);
+			return RV_MMIO_FAULT;
+		}
+		if (cb->num_pages - filled < n)
+			return block(ht, "cb_reserve_back(cb %u, %u pages): %u of %u pages free",
+				     idx, n, cb->num_pages - filled, cb->num_pages);
+		if (cb->pop_clock > ht->clock)
+			ht->clock = cb->pop_clock;
+		if (n > cb->reserved)
+			cb->reserved = n;
+		return RV_MMIO_OK;
+	case TT_CALL_CB_PUSH_BACK:
+		if (n > cb->reserved) {
+			sim_core_fault(ht, "cb_push_back(cb %u, %u pages) without cb_reserve_back of "
+				       "%u pages (%u reserved)", idx, n, n, cb->reserved);
+			return RV_MMIO_FAULT;
+		}
+		if (cb_advance(cb, &cb->wr_ptr, n)) {
+			sim_core_fault(ht, "cb_push_back(cb %u, %u pages) crosses the end of the CB",
+				       idx, n);
+			return RV_MMIO_FAULT;
+		}
+		cb->reserved -= n;
+		cb->received += n;
+		cb->push_clock = ht->clock;
+		return RV_MMIO_OK;
+	case TT_CALL_CB_WAIT_FRONT:
+		tmp = cb->rd_ptr;
+		if (cb_advance(cb, &tmp, n)) {
+			sim_core_fault(ht, "cb_wait_front(cb %u, %u pages) crosses the end of the CB: "
+				       "its %u pages must be a multiple of %u", idx, n,
+				       cb->num_pages, n);
+			return RV_MMIO_FAULT;
+		}
+		if (filled < n)
+			return block(ht, "cb_wait_front(cb %u, %u pages): %u of %u pages filled",
+				     idx, n, filled, cb->num_pages);
+		if (cb->push_clock > ht->clock)
+			ht->clock = cb->push_clock;
+		if (n > cb->waited)
+			cb->waited = n;
+		return RV_MMIO_OK;
+	case TT_CALL_CB_POP_FRONT:
+		if (n > cb->waited) {
+			sim_core_fault(ht, "cb_pop_front(cb %u, %u pages) without cb_wait_front of %u "
+				       "pages (%u waited for)", idx, n, n, cb->waited);
+			return RV_MMIO_FAULT;
+		}
+		if (cb_advance(cb, &cb->rd_ptr, n)) {
+			sim_core_fault(ht, "cb_pop_front(cb %u, %u pages) crosses the end of the CB",
+				       idx, n);
+			return RV_MMIO_FAULT;
+		}
+		cb->waited -= n;
+		cb->acked += n;
+		cb->pop_clock = ht->clock;
+		return RV_MMIO_OK;
+	}
+	return RV_MMIO_FAULT;
+}
+
+/* ---- NoC and semaphores --------------------------------------------- */
+static uint8_t *local_ptr(struct sim_hart *ht, uint32_t addr, uint32_t len, const char *what)
+{
+	struct sim_core *c = ht->core;
+
+	if (addr > c->dev->cfg.l1_size || len > c->dev->cfg.l1_size - addr) {
+		sim_core_fault(ht, "%s: local L1 0x%x + %u bytes is past the end of L1 (0x%x)",
+			       what, addr, len, c->dev->cfg.l1_size);
+		return NULL;
+	}
+	return c->l1 + addr;
+}
+
+static uint8_t *remote_ptr(struct sim_hart *ht, uint64_t noc, uint64_t len, const char *what)
+{
+	char why[SIM_MSG_LEN - 64];
+	uint8_t *p = sim_noc_ptr(ht->core->dev, noc, len, why, sizeof(why));
+
+	if (!p)
+		sim_core_fault(ht, "%s: %s", what, why);
+	return p;
+}
+
+static enum rv_mmio noc_call(struct sim_hart *ht, uint32_t call)
+{
+	const uint32_t *a = ht->arg;
+	uint8_t *src, *dst;
+	uint32_t *word;
+
+	switch (call) {
+	case TT_CALL_NOC_READ:
+		src = remote_ptr(ht, (uint64_t)a[1] << 32 | a[0], a[3], "noc_async_read");
+		dst = local_ptr(ht, a[2], a[3], "noc_async_read");
+		if (!src || !dst)
+			return RV_MMIO_FAULT;
+		memmove(dst, src, a[3]);
+		ht->clock += sim_noc_cycles(a[3]);
+		return RV_MMIO_OK;
+	case TT_CALL_NOC_WRITE:
+		src = local_ptr(ht, a[0], a[3], "noc_async_write");
+		dst = remote_ptr(ht, (uint64_t)a[2] << 32 | a[1], a[3], "noc_async_write");
+		if (!src || !dst)
+			return RV_MMIO_FAULT;
+		memmove(dst, src, a[3]);
+		ht->clock += sim_noc_cycles(a[3]);
+		return RV_MMIO_OK;
+	case TT_CALL_NOC_READ_BARRIER:
+	case TT_CALL_NOC_WRITE_BARRIER:
+		/* Transfers complete when they are issued. */
+		return RV_MMIO_OK;
+	case TT_CALL_NOC_SEM_INC:
+		word = (uint32_t *)remote_ptr(ht, (uint64_t)a[1] << 32 | a[0], 4,
+					      "noc_semaphore_inc");
+		if (!word)
+			return RV_MMIO_FAULT;
+		if ((uintptr_t)word & 3) {
+			sim_core_fault(ht, "noc_semaphore_inc: address is not 4-byte aligned");
+			return RV_MMIO_FAULT;
+		}
+		__atomic_add_fetch(word, a[2], __ATOMIC_SEQ_CST);
+		ht->clock += sim_noc_cycles(4);
+		return RV_MMIO_OK;
+	case TT_CALL_SEM_WAIT:
+	case TT_CALL_SEM_WAIT_MIN: {
+		uint32_t v;
+
+		word = (uint32_t *)local_ptr(ht, a[0], 4, "noc_semaphore_wait");
+		if (!word)
+			return RV_MMIO_FAULT;
+		if (a[0] & 3) {
+			sim_core_fault(ht, "noc_semaphore_wait: 0x%x is not 4-byte aligned", a[0]);
+			return RV_MMIO_FAULT;
+		}
+		v = __atomic_load_n(word, __ATOMIC_SEQ_CST);
+		if (call == TT_CALL_SEM_WAIT ? v != a[1] : v < a[1])
+			return block(ht, "noc_semaphore_wait%s(0x%x, %u): value is %u",
+				     call == TT_CALL_SEM_WAIT ? "" : "_min", a[0], a[1], v);
+		return RV_MMIO_OK;
+	}
+	}
+	return RV_MMIO_FAULT;
+}
+
+/* ---- DPRINT --------------------------------------------------------- */
+/* A NUL-terminated string in this core's L1, at most max bytes long. */
+static const char *l1_string(struct sim_hart *ht, uint32_t addr, size_t max)
+{
+	struct sim_core *c = ht->core;
+	size_t left;
+
+	if (addr >= c->dev->cfg.l1_size)
+		return NULL;
+	left = c->dev->cfg.l1_size - addr;
+	if (memchr(c->l1 + addr, '\0', left < max ? left : max) == NULL)
+		return NULL;
+	return (const char *)c->l1 + addr;
+}
+
+static void emit(struct sim_hart *ht, const char *s, size_t n)
+{
+	struct sim_core *c = ht->core;
+
+	while (n--) {
+		char ch = *s++;
+
+		if (ch == '\n' || ht->line_len == sizeof(ht->line) - 1) {
+			ht->line[ht->line_len] = '\0';
+			sim_log(c->dev, "core (%u,%u) %s: %s", c->x, c->y,
+				sim_role_name(ht->role), ht->line);
+			ht->line_len = 0;
+			if (ch == '\n')
+				continue;
+		}
+		ht->line[ht->line_len++] = ch;
+	}
+}
+
+/* Format one conversion; spec holds "%", flags, width, precision. */
+static enum rv_mmio dprint_one(struct sim_hart *ht, char *spec, char conv, uint32_t v)
+{
+	char out[128];
+	const char *str;
+	size_t len = strlen(spec);
+	float f;
+	int n;
+
+	spec[len] = conv;
+	spec[len + 1] = '\0';
+	switch (conv) {
+	case 'd':
+	case 'i':
+		n = snprintf(out, sizeof(out), spec, (int)(int32_t)v);
+		break;
+	case 'u':
+	case 'x':
+	case 'X':
+		n = snprintf(out, sizeof(out), spec, (unsigned)v);
+		break;
+	case 'c':
+		n = snprintf(out, sizeof(out), spec, (int)(unsigned char)v);
+		break;
+	case 'f':
+	case 'e':
+	case 'g':
+		memcpy(&f, &v, sizeof(f));
+		n = snprintf(out, sizeof(out), spec, (double)f);
+		break;
+	case 's':
+		str = l1_string(ht, v, 256);
+		if (!str) {
+			sim_core_fault(ht, "DPRINT: %%s argument 0x%x is not a string in L1", v);
+			return RV_MMIO_FAULT;
+		}
+		n = snprintf(out, sizeof(out), spec, str);
+		break;
+	default:
+		sim_core_fault(ht, "DPRINT: unsupported conversion %%%c", conv);
+		return RV_MMIO_FAULT;
+	}
+	if (n > 0)
+		emit(ht, out, (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1);
+	return RV_MMIO_OK;
+}
+
+static enum rv_mmio dprint(struct sim_hart *ht)
+{
+	const char *fmt = l1_string(ht, ht->arg[0], 512);
+	uint32_t nargs = ht->arg[2], used = 0;
+	const uint32_t *args;
+	const char *p;
+
+	if (!fmt) {
+		sim_core_fault(ht, "DPRINT: format at 0x%x is not a string in L1", ht->arg[0]);
+		return RV_MMIO_FAULT;
+	}
+	if (nargs > 16) {
+		sim_core_fault(ht, "DPRINT: %u arguments, at most 16", nargs);
+		return RV_MMIO_FAULT;
+	}
+	args = (const uint32_t *)local_ptr(ht, ht->arg[1], nargs * 4, "DPRINT");
+	if (nargs && !args)
+		return RV_MMIO_FAULT;
+
+	for (p = fmt; *p; p++) {
+		char spec[32];
+		size_t len = 1;
+		uint32_t v;
+
+		if (*p != '%') {
+			emit(ht, p, 1);
+			continue;
+		}
+		if (p[1] == '%') {
+			emit(ht, "%", 1);
+			p++;
+			continue;
+		}
+		spec[0] = '%';
+		while (len < sizeof(spec) - 2 && p[1] && strchr("-+ 0#.123456789", p[1]))
+			spec[len++] = *++p;
+		spec[len] = '\0';
+		if (!p[1]) {
+			sim_core_fault(ht, "DPRINT: format ends inside a conversion");
+			return RV_MMIO_FAULT;
+		}
+		if (used == nargs) {
+			sim_core_fault(ht, "DPRINT: more conversions than the %u arguments", nargs);
+			return RV_MMIO_FAULT;
+		}
+		memcpy(&v, &args[used++], sizeof(v));
+		if (dprint_one(ht, spec, *++p, v) != RV_MMIO_OK)
+			return RV_MMIO_FAULT;
+	}
+	return RV_MMIO_OK;
+}
+
+/* ---- the MMIO window ------------------------------------------------ */
+static enum rv_mmio call(struct sim_hart *ht, uint32_t num)
+{
+	ht->clock += CALL_CYCLES;
+	if (num == TT_CALL_EXIT) {
+		if (ht->role == TT_ROLE_COMPUTE && ht->core->dst_state != DST_FREE) {
+			sim_core_fault(ht, "kernel_main returned holding the DST registers "
+				       "(tile_regs_commit/wait/release missing)");
+			return RV_MMIO_FAULT;
+		}
+		if (ht->line_len)
+			emit(ht, "\n", 1);
+		return RV_MMIO_EXIT;
+	}
+	if (num >= TT_CALL_CB_RESERVE_BACK && num <= TT_CALL_CB_PAGE_SIZE)
+		return cb_call(ht, num);
+	if (num >= TT_CALL_NOC_READ && num <= TT_CALL_SEM_WAIT_MIN)
+		return noc_call(ht, num);
+	if (num == TT_CALL_DPRINT)
+		return dprint(ht);
+	if (num >= TT_CALL_TILE_REGS_ACQUIRE && num <= TT_CALL_TILE_INIT) {
+		if (ht->role != TT_ROLE_COMPUTE) {
+			sim_core_fault(ht, "tile engine call %u from the %s kernel; only the "
+				       "compute kernel drives the tile engine", num,
+				       sim_role_name(ht->role));
+			return RV_MMIO_FAULT;
+		}
+		return sim_tile_call(ht, num, ht->arg, &ht->result);
+	}
+	sim_core_fault(ht, "unknown call %u", num);
+	return RV_MMIO_FAULT;
+}
+
+enum rv_mmio sim_core_mmio_store(struct rv_hart *h, uint32_t addr, int size, uint32_t val)
+{
+	struct sim_hart *ht = h->ctx;
+	uint32_t off = addr - TT_MMIO_BASE;
+
+	if (size != 4 || (off & 3)) {
+		sim_core_fault(ht, "%d-byte MMIO store to 0x%08x; registers take aligned words",
+			       size, addr);
+		return RV_MMIO_FAULT;
+	}
+	if (off < 4 * TT_MMIO_NARGS) {
+		ht->arg[off / 4] = val;
+		return RV_MMIO_OK;
+	}
+	if (addr == TT_MMIO_CALL)
+		return call(ht, val);
+	sim_core_fault(ht, "store to unknown MMIO register 0x%08x", addr);
+	return RV_MMIO_FAULT;
+}
+
+enum rv_mmio sim_core_mmio_load(struct rv_hart *h, uint32_t addr, int size, uint32_t *val)
+{
+	struct sim_hart *ht = h->ctx;
+	uint32_t off = addr - TT_MMIO_BASE;
+
+	if (size != 4 || (off & 3)) {
+		sim_core_fault(ht, "%d-byte MMIO load from 0x%08x; registers take aligned words",
+			       size, addr);
+		return RV_MMIO_FAULT;
+	}
+	if (off < 4 * TT_MMIO_NARGS) {
+		*val = ht->arg[off / 4];
+		return RV_MMIO_OK;
+	}
+	if (addr == TT_MMIO_RESULT) {
+		*val = ht->result;
+		return RV_MMIO_OK;
+	}
+	sim_core_fault(ht, "load from unknown MMIO register 0x%08x", addr);
+	return RV_MMIO_FAULT;
+}

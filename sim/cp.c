@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The command processor: one thread per command queue takes records from
+ * the issue ring in host memory, executes them in order and writes one
+ * completion per record, then raises the queue's interrupt.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* Host link: device cycles per transfer and bytes per cycle (~16 GB/s at 1 GHz). */
+#define HOST_LATENCY_CYCLES	500
+#define HOST_BYTES_PER_CYCLE	16
+
+#define MAX_RECORD		256	/* no command is bigger */
+
+static uint64_t host_cycles(uint64_t len)
+{
+	return HOST_LATENCY_CYCLES + len / HOST_BYTES_PER_CYCLE;
+}
+
+static int fail(struct ttsim_completion *c, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct ttsim_completion *c, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->msg, sizeof(c->msg), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+static int do_linear(struct sim_device *d, const struct ttsim_cmd_linear *cmd,
+		     struct ttsim_completion *c)
+{
+	bool write = cmd->hdr.opcode == TTSIM_CMD_WRITE_LINEAR;
+	char why[SIM_MSG_LEN - 32];
+	uint8_t *host, *dev;
+
+	if (cmd->reserved)
+		return fail(c, -EINVAL, "reserved field is not zero");
+	host = sim_dma_ptr(d, cmd->host_addr, cmd->len, why, sizeof(why));
+	if (!host)
+		return fail(c, -EFAULT, "%s", why);
+	dev = sim_noc_ptr(d, cmd->noc_addr, cmd->len, why, sizeof(why));
+	if (!dev)
+		return fail(c, -EFAULT, "%s", why);
+	if (write)
+		memcpy(dev, host, cmd->len);
+	else
+		memcpy(host, dev, cmd->len);
+	c->cycles = host_cycles(cmd->len);
+	return 0;
+}
+
+static int do_paged(struct sim_device *d, const struct ttsim_cmd_paged *cmd,
+		    struct ttsim_completion *c)
+{
+	bool write = cmd->hdr.opcode == TTSIM_CMD_WRITE_PAGED;
+	uint64_t bytes = (uint64_t)cmd->num_pages * cmd->page_size;
+	char why[SIM_MSG_LEN - 32];
+	uint8_t *host;
+	uint32_t i;
+
+	if (cmd->reserved)
+		return fail(c, -EINVAL, "reserved field is not zero");
+	if (!cmd->page_size)
+		return fail(c, -EINVAL, "page size 0");
+	host = sim_dma_ptr(d, cmd->host_addr, bytes, why, sizeof(why));
+	if (!host)
+		return fail(c, -EFAULT, "%s", why);
+	/* Check every page before touching any: no partial transfers. */
+	for (i = 0; i < cmd->num_pages; i++)
+		if (!sim_page_ptr(d, cmd->bank_kind, cmd->base, cmd->page_size,
+				  cmd->start_page + i, why, sizeof(why)))
+			return fail(c, -EFAULT, "%s", why);
+	for (i = 0; i < cmd->num_pages; i++) {
+		uint8_t *dev = sim_page_ptr(d, cmd->bank_kind, cmd->base, cmd->page_size,
+					    cmd->start_page + i, why, sizeof(why));
+		uint8_t *h = host + (size_t)i * cmd->page_size;
+
+		if (write)
+			memcpy(dev, h, cmd->page_size);
+		else
+			memcpy(h, dev, cmd->page_size);
+	}
+	c->cycles = host_cycles(bytes);
+	return 0;
+}
+
+static int execute(struct sim_queue *q, const uint8_t *rec, struct ttsim_completion *c)
+{
+	const struct ttsim_cmd_hdr *h = (const void *)rec;
+	struct sim_device *d = q->dev;
+	static const uint32_t sizes[] = {
+		[TTSIM_CMD_NOP] = sizeof(struct ttsim_cmd_hdr),
+		[TTSIM_CMD_WRITE_LINEAR] = sizeof(struct ttsim_cmd_linear),
+		[TTSIM_CMD_READ_LINEAR] = sizeof(struct ttsim_cmd_linear),
+		[TTSIM_CMD_WRITE_PAGED] = sizeof(struct ttsim_cmd_paged),
+		[TTSIM_CMD_READ_PAGED] = sizeof(struct ttsim_cmd_paged),
+		[TTSIM_CMD_LAUNCH] = sizeof(struct ttsim_cmd_launch),
+		[TTSIM_CMD_RECORD_EVENT] = sizeof(struct ttsim_cmd_event),
+	};
+
+	if (h->opcode >= sizeof(sizes) / sizeof(sizes[0]) || !sizes[h->opcode])
+		return fail(c, -EINVAL, "unknown command %u", h->opcode);
+	if (h->flags)
+		return fail(c, -EINVAL, "command %u: unknown flags 0x%x", h->opcode, h->flags);
+	if (h->size < sizes[h->opcode])
+		return fail(c, -EINVAL, "command %u: record of %u bytes is too short", h->opcode,
+			    h->size);
+
+	switch (h->opcode) {
+	case TTSIM_CMD_NOP:
+		return 0;
+	case TTSIM_CMD_WRITE_LINEAR:
+	case TTSIM_CMD_READ_LINEAR:
+		return do_linear(d, (const void *)rec, c);
+	case TTSIM_CMD_WRITE_PAGED:
+	case TTSIM_CMD_READ_PAGED:
+		return do_paged(d, (const void *)rec, c);
+	case TTSIM_CMD_LAUNCH: {
+		const struct ttsim_cmd_launch *l = (const void *)rec;
+
+		if (l->reserved)
+			return fail(c, -EINVAL, "reserved field is not zero");
+		return sim_launch(d, l->prog_addr, l->prog_size, c);
+	}
+	case TTSIM_CMD_RECORD_EVENT: {
+		const struct ttsim_cmd_event *e = (const void *)rec;
+
+		if (e->reserved)
+			return fail(c, -EINVAL, "reserved field is not zero");
+		c->event = e->event;
+		q->last_event = e->event;
+		return 0;
+	}
+	}
+	return -EINVAL;
+}
+
+static void signal_fd(int fd)
+{
+	uint64_t one = 1;
+
+	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0) {
+		/* nobody listens any more */
+	}
+}
+
+/* Wait for a free completion slot; false if the device is stopping. */
+static bool completion_room(struct sim_device *d, struct ttsim_queue_regs *qr, uint32_t wptr)
+{
+	while (wptr - __atomic_load_n(&qr->comp_rptr, __ATOMIC_ACQUIRE) >= qr->comp_entries) {
+		struct timespec ts = { 0, 20000 };
+
+		if (atomic_load(&d->abort))
+			return false;
+		nanosleep(&ts, NULL);
+	}
+	return true;
+}
+
+/* Stop serving a queue the host set up wrongly, and say why. */
+static void queue_error(struct sim_queue *q, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void queue_error(struct sim_queue *q, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	int n;
+
+	n = snprintf(msg, sizeof(msg), "queue %u: ", q->index);
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	q->dev->regs->queue[q->index].enable = 0;
+	sim_set_error(q->dev, -EINVAL, msg);
+	sim_log(q->dev, "%s", msg);
+	signal_fd(q->dev->host.irq_fd[q->index]);
+}
+
+/* Execute one record; false when there is nothing (more) to do. */
+static bool serve_one(struct sim_queue *q)
+{
+	struct sim_device *d = q->dev;
+	struct ttsim_queue_regs *qr = &d->regs->queue[q->index];
+	uint8_t rec[MAX_RECORD];
+	struct ttsim_completion c;
+	const struct ttsim_cmd_hdr *h = (const void *)rec;
+	struct ttsim_completion *slot;
+	uint32_t rptr, wptr, off, avail, cw;
+	uint8_t *ring, *comp;
+	char why[128];
+
+	if (!__atomic_load_n(&qr->enable, __ATOMIC_ACQUIRE))
+		return false;
+	rptr = qr->issue_rptr;
+	wptr = __atomic_load_n(&qr->issue_wptr, __ATOMIC_ACQUIRE);
+	if (rptr == wptr)
+		return false;
+
+	if (qr->issue_size < 4096 || (qr->issue_size & (qr->issue_size - 1)) ||
+	    !qr->comp_entries || (qr->comp_entries & (qr->comp_entries - 1))) {
+		queue_error(q, "ring sizes must be powers of two (issue %u bytes, %u completions)",
+			    qr->issue_size, qr->comp_entries);
+		return false;
+	}
+	ring = sim_dma_ptr(d, qr->issue_base, qr->issue_size, why, sizeof(why));
+	comp = sim_dma_ptr(d, qr->comp_base, (uint64_t)qr->comp_entries * sizeof(c), why,
+			   sizeof(why));
+	if (!ring || !comp) {
+		queue_error(q, "ring: %s", why);
+		return false;
+	}
+	avail = wptr - rptr;
+	off = rptr & (qr->issue_size - 1);
+	if (avail > qr->issue_size || avail < sizeof(*h) || off % TTSIM_CMD_ALIGN) {
+		queue_error(q, "issue pointers are inconsistent (read 0x%x, write 0x%x)", rptr, wptr);
+		return false;
+	}
+	memcpy(rec, ring + off, sizeof(*h));
+	if (h->size < sizeof(*h) || h->size % TTSIM_CMD_ALIGN || h->size > avail ||
+	    off + h->size > qr->issue_size || (h->opcode != TTSIM_CMD_PAD && h->size > MAX_RECORD)) {
+		queue_error(q, "malformed record at 0x%x (opcode %u, size %u)", rptr, h->opcode,
+			    h->size);
+		return false;
+	}
+	if (h->opcode == TTSIM_CMD_PAD) {
+		__atomic_store_n(&qr->issue_rptr, rptr + h->size, __ATOMIC_RELEASE);
+		return true;
+	}
+	memcpy(rec, ring + off, h->size);
+
+	memset(&c, 0, sizeof(c));
+	c.seq = h->seq;
+	c.opcode = h->opcode;
+	c.status = execute(q, rec, &c);
+	if (c.status && c.status != -ECANCELED) {
+		char msg[sizeof(c.msg) + 32];
+
+		snprintf(msg, sizeof(msg), "queue %u: %s", q->index, c.msg);
+		sim_set_error(d, c.status, msg);
+	}
+
+	cw = qr->comp_wptr;
+	if (!completion_room(d, qr, cw))
+		return false;
+	slot = (struct ttsim_completion *)comp + (cw & (qr->comp_entries - 1));
+	memcpy(slot, &c, sizeof(c));
+	__atomic_store_n(&qr->issue_rptr, rptr + h->size, __ATOMIC_RELEASE);
+	__atomic_store_n(&qr->comp_wptr, cw + 1, __ATOMIC_RELEASE);
+	signal_fd(d->host.irq_fd[q->index]);
+	return true;
+}
+
+/* Enter a command unless a reset is under way; false means: not now. */
+static bool enter(struct sim_device *d)
+{
+	bool ok;
+
+	pthread_mutex_lock(&d->state_lock);
+	ok = !d->resetting;
+	if (ok)
+		d->busy++;
+	pthread_mutex_unlock(&d->state_lock);
+	return ok;
+}
+
+static void leave(struct sim_device *d)
+{
+	pthread_mutex_lock(&d->state_lock);
+	d->busy--;
+	pthread_cond_broadcast(&d->state_cond);
+	pthread_mutex_unlock(&d->state_lock);
+}
+
+void *sim_queue_thread(void *arg)
+{
+	struct sim_queue *q = arg;
+	struct sim_device *d = q->dev;
+	struct pollfd pfd[2] = {
+		{ .fd = d->host.doorbell_fd[q->index], .events = POLLIN },
+		{ .fd = d->stop_fd, .events = POLLIN },
+	};
+	uint64_t v;
+
+	for (;;) {
+		bool more;
+
+		if (poll(pfd, 2, -1) < 0)
+			continue;
+		if (pfd[1].revents & POLLIN)
+			break;
+		if ((pfd[0].revents & POLLIN) && read(pfd[0].fd, &v, sizeof(v)) < 0)
+			continue;
+		do {
+			if (!enter(d))
+				break;
+			more = serve_one(q);
+			leave(d);
+		} while (more && !atomic_load(&d->abort));
+	}
+	return NULL;
+}

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Run test programs and count their results: cmocka programs count each of
+# their tests, other programs (the examples) count once. Ends with the line
+# "N passed, N failed"; exits non-zero if anything failed.
+passed=0
+failed=0
+failures=""
+log=$(mktemp)
+for t in "$@"; do
+	if "$t" >"$log" 2>&1; then rc=0; else rc=$?; fi
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		# not a cmocka program: one result
+		if [ "$rc" -eq 0 ]; then p=1; else f=1; fi
+	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1	# crashed after its tests passed
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$rc" -ne 0 ] || [ "$f" -ne 0 ]; then
+		failures="$failures $t"
+		echo "FAIL: $t (exit $rc)"
+		tail -n 40 "$log"
+	else
+		echo "ok:   $t ($p)"
+	fi
+done
+rm -f "$log"
+[ -n "$failures" ] && echo "failed:$failures"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

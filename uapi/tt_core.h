@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
+/*
+ * The worker-core ABI of the model device: what a kernel binary sees.
+ *
+ * A worker core has L1 at address 0 and a private MMIO window at
+ * TT_MMIO_BASE. Kernels talk to the core (circular buffers, NoC, tile
+ * engine, DPRINT) by writing arguments to TT_MMIO_ARG(i) and a call number
+ * to TT_MMIO_CALL; a call that has to wait parks the hart on that store
+ * and the store is retried when the hart runs again. A call's result is
+ * read from TT_MMIO_RESULT.
+ *
+ * Shared by sim/ (the device) and libttuser's kernel API headers. Plain C
+ * types only: this header is compiled for RV32 kernels too.
+ */
+#ifndef TT_CORE_H
+#define TT_CORE_H
+
+#include <stdint.h>
+
+/* ---- L1 map of a worker core ---------------------------------------- */
+#define TT_L1_INFO		0x0000u	/* struct tt_core_info, written at launch */
+#define TT_L1_SEMS		0x0100u	/* TT_MAX_SEMS words, 16 bytes apart */
+#define TT_L1_ARGS		0x1000u	/* runtime args, TT_L1_ARGS_STRIDE per role */
+#define TT_L1_ARGS_STRIDE	0x0800u	/* unique args, then common args at +0x400 */
+#define TT_L1_COMMON_ARGS	0x0400u
+#define TT_MAX_ARGS		256u	/* per kernel, unique; same again common */
+#define TT_L1_KERNEL_BASE	0x4000u	/* kernel image of role r at BASE + r*SIZE */
+#define TT_L1_KERNEL_SIZE	0x10000u /* code, data, bss and the stack (at the top) */
+#define TT_L1_MIN_STACK		0x2000u	/* an image must leave this much for stack */
+#define TT_L1_FREE		0x34000u /* first byte for CBs and L1 buffers */
+#define TT_L1_DEFAULT_SIZE	(1464u * 1024u)
+
+#define TT_MAX_SEMS		16u
+#define TT_MAX_CBS		32u
+#define TT_L1_ALIGN		16u	/* CB and L1 buffer addresses */
+#define TT_PAGE_ALIGN		32u	/* interleaved page stride granularity */
+
+#define TT_L1_KERNEL(role)	(TT_L1_KERNEL_BASE + (uint32_t)(role) * TT_L1_KERNEL_SIZE)
+#define TT_L1_ROLE_ARGS(role)	(TT_L1_ARGS + (uint32_t)(role) * TT_L1_ARGS_STRIDE)
+
+/* Hart roles: a core runs at most one kernel per role. */
+enum tt_role {
+	TT_ROLE_READER = 0,
+	TT_ROLE_WRITER = 1,
+	TT_ROLE_COMPUTE = 2,
+	TT_NUM_ROLES = 3,
+};
+
+/* Written by the device into every core's L1 before a launch. */
+struct tt_core_info {
+	uint32_t x, y;			/* this core's logical = NoC coordinates */
+	uint32_t grid_x, grid_y;
+	uint32_t dram_banks;
+	uint32_t l1_size;
+	uint32_t reserved[10];
+};
+
+/* ---- NoC addresses -------------------------------------------------- */
+/*
+ * A NoC address names a byte in some endpoint: bits 0-35 the local
+ * address, 36-41 x, 42-47 y. Multicast addresses name the rectangle
+ * (x, y)..(x_end, y_end) with x_end in bits 48-53 and y_end in 54-59 and
+ * bit 63 set. Worker (x, y) is at NoC (x, y); DRAM bank b at (b, TT_NOC_DRAM_Y).
+ */
+#define TT_NOC_ADDR_BITS	36
+#define TT_NOC_DRAM_Y		63u
+#define TT_NOC_MCAST		(1ull << 63)
+#define TT_NOC_ADDR(x, y, a)	(((uint64_t)(y) << 42) | ((uint64_t)(x) << 36) | (uint64_t)(a))
+#define TT_NOC_X(n)		((uint32_t)((n) >> 36) & 0x3f)
+#define TT_NOC_Y(n)		((uint32_t)((n) >> 42) & 0x3f)
+#define TT_NOC_X_END(n)		((uint32_t)((n) >> 48) & 0x3f)
+#define TT_NOC_Y_END(n)		((uint32_t)((n) >> 54) & 0x3f)
+#define TT_NOC_LOCAL(n)		((n) & ((1ull << TT_NOC_ADDR_BITS) - 1))
+
+/* ---- data formats (codes as tt-metal's tt::DataFormat) ------------- */
+enum tt_format {
+	TT_FORMAT_FLOAT32 = 0,
+	TT_FORMAT_FLOAT16_B = 5,
+	TT_FORMAT_BFP8_B = 6,
+	TT_FORMAT_INT32 = 8,
+	TT_FORMAT_UINT32 = 24,
+};
+
+#define TT_TILE_ROWS	32u
+#define TT_TILE_COLS	32u
+#define TT_TILE_HW	1024u
+#define TT_FACE_ROWS	16u
+#define TT_FACE_HW	256u
+
+/* ---- MMIO window ---------------------------------------------------- */
+#define TT_MMIO_BASE		0xFFB00000u
+#define TT_MMIO_SIZE		0x1000u
+#define TT_MMIO_NARGS		8u
+#define TT_MMIO_ARG(i)		(TT_MMIO_BASE + 4u * (uint32_t)(i))
+#define TT_MMIO_CALL		(TT_MMIO_BASE + 0x20u)
+#define TT_MMIO_RESULT		(TT_MMIO_BASE + 0x24u)
+
+/* Call numbers; arguments in ARG0.. in the order given. */
+enum tt_call {
+	TT_CALL_EXIT = 0,		/* kernel_main returned */
+
+	TT_CALL_CB_RESERVE_BACK = 1,	/* cb, pages: waits for room */
+	TT_CALL_CB_PUSH_BACK = 2,	/* cb, pages */
+	TT_CALL_CB_WAIT_FRONT = 3,	/* cb, pages: waits for data */
+	TT_CALL_CB_POP_FRONT = 4,	/* cb, pages */
+	TT_CALL_CB_WRITE_PTR = 5,	/* cb -> L1 address */
+	TT_CALL_CB_READ_PTR = 6,	/* cb -> L1 address */
+	TT_CALL_CB_RESERVABLE = 7,	/* cb, pages -> 0/1, never waits */
+	TT_CALL_CB_AVAILABLE = 8,	/* cb, pages -> 0/1, never waits */
+	TT_CALL_CB_PAGE_SIZE = 9,	/* cb -> bytes */
+
+	TT_CALL_NOC_READ = 16,		/* src lo, src hi, dst L1, bytes */
+	TT_CALL_NOC_WRITE = 17,		/* src L1, dst lo, dst hi, bytes */
+	TT_CALL_NOC_READ_BARRIER = 18,
+	TT_CALL_NOC_WRITE_BARRIER = 19,
+	TT_CALL_NOC_SEM_INC = 20,	/* dst lo, dst hi, increment */
+	TT_CALL_SEM_WAIT = 21,		/* L1 address, value: waits for == */
+	TT_CALL_SEM_WAIT_MIN = 22,	/* L1 address, value: waits for >= */
+
+	TT_CALL_DPRINT = 32,		/* fmt L1 address, args L1 address, nargs */
+
+	TT_CALL_TILE_REGS_ACQUIRE = 64,
+	TT_CALL_TILE_REGS_COMMIT = 65,
+	TT_CALL_TILE_REGS_WAIT = 66,
+	TT_CALL_TILE_REGS_RELEASE = 67,
+	TT_CALL_TILE_COPY = 68,		/* cb, tile, dst */
+	TT_CALL_TILE_BINARY = 69,	/* op, cb0, cb1, tile0, tile1, dst */
+	TT_CALL_TILE_UNARY = 70,	/* op, dst, param */
+	TT_CALL_TILE_PACK = 71,		/* dst, cb, tile in the reserved pages */
+	TT_CALL_TILE_INIT = 72,		/* cb0, cb1, out cb: checks they exist */
+};
+
+enum tt_binary_op {
+	TT_BINARY_ADD = 0,
+	TT_BINARY_SUB = 1,
+	TT_BINARY_MUL = 2,
+};
+
+/* Unary ops on one DST tile; param is the bits of a float. */
+enum tt_unary_op {
+	TT_UNARY_ADD_SCALAR = 0,
+	TT_UNARY_SUB_SCALAR = 1,
+	TT_UNARY_MUL_SCALAR = 2,
+	TT_UNARY_RSUB_SCALAR = 3,
+};
+
+#endif
