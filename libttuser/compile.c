@@ -409,7 +409,10 @@ int tt_compile_kernel(const char *source, size_t len, const char *origin,
 	add(a, "-nostdlib");
 	add(a, "-fno-pic");
 	add(a, "-Wall");
+	add(a, "-ffunction-sections");
 	add(a, "-I%s", inc);
+	add(a, "-include");
+	add(a, "ttuser/kernel/kernel.h");
 	add(a, "-DTT_KERNEL_ROLE=%d", (int)cfg->role);
 	if (cfg->role == TT_ROLE_COMPUTE) {
 		add(a, "-DMATH_FIDELITY=%d", (int)cfg->math_fidelity);
@@ -429,6 +432,9 @@ int tt_compile_kernel(const char *source, size_t len, const char *origin,
 		    cfg->defines[i].value ? cfg->defines[i].value : "1");
 	add(a, "-Wl,-T,%s", ld);
 	add(a, "-Wl,-z,max-page-size=16");
+	add(a, "-Wl,--gc-sections");
+	if (gcc)
+		add(a, "-Wl,--no-warn-rwx-segments");
 	add(a, "%s", src);
 	add(a, "-o");
 	add(a, "%s", out);

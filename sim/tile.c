@@ -306,6 +306,11 @@ enum rv_mmio sim_tile_call(struct sim_hart *ht, uint32_t call, const uint32_t *a
 		ht->clock += TILE_PACK_CYCLES;
 		return RV_MMIO_OK;
 	case TT_CALL_TILE_INIT:
+		if (a[3]) {
+			sim_core_fault(ht, "add/sub_tiles_init with acc_to_dest: accumulating into "
+				       "DST is not modelled yet");
+			return RV_MMIO_FAULT;
+		}
 		return cb_ok(ht, a[0]) && cb_ok(ht, a[1]) && cb_ok(ht, a[2]) ?
 			RV_MMIO_OK : RV_MMIO_FAULT;
 	}

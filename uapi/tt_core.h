@@ -18,9 +18,10 @@
 #include <stdint.h>
 
 /* ---- L1 map of a worker core ---------------------------------------- */
-#define TT_L1_INFO		0x0000u	/* struct tt_core_info, written at launch */
-#define TT_L1_SEMS		0x0100u	/* TT_MAX_SEMS words, 16 bytes apart */
-#define TT_L1_ARGS		0x1000u	/* runtime args, TT_L1_ARGS_STRIDE per role */
+/* The first 4 KiB stay unused, so that a null pointer in a kernel stays obvious. */
+#define TT_L1_INFO		0x1000u	/* struct tt_core_info, written at launch */
+#define TT_L1_SEMS		0x1100u	/* TT_MAX_SEMS words, 16 bytes apart */
+#define TT_L1_ARGS		0x2000u	/* runtime args, TT_L1_ARGS_STRIDE per role */
 #define TT_L1_ARGS_STRIDE	0x0800u	/* unique args, then common args at +0x400 */
 #define TT_L1_COMMON_ARGS	0x0400u
 #define TT_MAX_ARGS		256u	/* per kernel, unique; same again common */
@@ -127,7 +128,7 @@ enum tt_call {
 	TT_CALL_TILE_BINARY = 69,	/* op, cb0, cb1, tile0, tile1, dst */
 	TT_CALL_TILE_UNARY = 70,	/* op, dst, param */
 	TT_CALL_TILE_PACK = 71,		/* dst, cb, tile in the reserved pages */
-	TT_CALL_TILE_INIT = 72,		/* cb0, cb1, out cb: checks they exist */
+	TT_CALL_TILE_INIT = 72,		/* cb0, cb1, out cb, acc_to_dest: checks the CBs */
 };
 
 enum tt_binary_op {

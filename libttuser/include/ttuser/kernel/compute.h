@@ -50,17 +50,40 @@ static inline void tile_regs_release(void)
 	tt_call0(TT_CALL_TILE_REGS_RELEASE);
 }
 
-/* Deprecated: acquire_dst() = acquire; release_dst() = commit, wait, release. */
+/*
+ * Deprecated: acquire_dst() ... release_dst() around both the math and the
+ * packing, as in older kernels. acquire_dst() acquires DST; the first
+ * pack_tile after it commits and waits; release_dst() commits and waits if
+ * no pack_tile did, then releases.
+ */
+enum tt_dst_legacy {
+	TT_DST_LEGACY_NONE = 0,
+	TT_DST_LEGACY_MATH = 1,
+	TT_DST_LEGACY_PACK = 2,
+};
+
+static uint8_t tt_dst_legacy __attribute__((unused));
+
 static inline void acquire_dst(void)
 {
 	tile_regs_acquire();
+	tt_dst_legacy = TT_DST_LEGACY_MATH;
+}
+
+static inline void tt_dst_legacy_to_pack(void)
+{
+	if (tt_dst_legacy == TT_DST_LEGACY_MATH) {
+		tile_regs_commit();
+		tile_regs_wait();
+		tt_dst_legacy = TT_DST_LEGACY_PACK;
+	}
 }
 
 static inline void release_dst(void)
 {
-	tile_regs_commit();
-	tile_regs_wait();
+	tt_dst_legacy_to_pack();
 	tile_regs_release();
+	tt_dst_legacy = TT_DST_LEGACY_NONE;
 }
 
 /* ---- init calls: the device checks that the CBs exist ---------------- */
@@ -177,6 +200,7 @@ static inline void rsub_unary_tile(uint32_t dst, uint32_t param)
 /* ---- pack from DST ----------------------------------------------------- */
 static inline void tt_pack_tile_at(uint32_t dst, uint32_t cb, uint32_t tile)
 {
+	tt_dst_legacy_to_pack();
 	tt_call3(TT_CALL_TILE_PACK, dst, cb, tile);
 }
 

@@ -20,7 +20,16 @@
  * bank_base_address + (id / nbanks) * page_size rounded up to
  * TT_PAGE_ALIGN. is_dram picks DRAM banks or the worker cores' L1.
  * InterleavedAddrGenFast is the same structure; its page_size is the tile
- * size of data_format, and data_format is informational.
+ * size of data_format, and data_format is informational. Fill them with
+ * designated initializers:
+ *
+ *	const InterleavedAddrGenFast src = {
+ *		.bank_base_address = get_arg_val(0),
+ *		.page_size = get_tile_size(c_0),
+ *		.data_format = TT_FORMAT_FLOAT16_B,
+ *		.is_dram = true,
+ *	};
+ *	noc_async_read_tile(i, &src, get_write_ptr(c_0));
  */
 struct tt_interleaved_addr_gen {
 	uint32_t bank_base_address;
@@ -177,10 +186,7 @@ static inline void noc_async_write_tile(uint32_t id, const InterleavedAddrGenFas
  */
 static inline uint32_t get_semaphore(uint32_t id)
 {
-	uint32_t addr = TT_L1_SEMS + 16u * id;
-
-	__asm__("" : "+r"(addr));
-	return addr;
+	return TT_L1_SEMS + 16u * id;
 }
 
 static inline void noc_semaphore_set(volatile uint32_t *sem, uint32_t val)

@@ -167,17 +167,10 @@ static const uint32_t tt_compile_time_args[] __attribute__((unused)) = {
 	(sizeof(tt_compile_time_args) / sizeof(tt_compile_time_args[0]) - 1u)
 
 /* ---- core identity -------------------------------------------------- */
-/*
- * The info block sits at L1 address 0. Passing the address through an
- * empty asm hides it from the compiler, which would otherwise take the
- * loads for null-pointer dereferences.
- */
+/* Written by the device into L1 before the kernel starts. */
 static inline const struct tt_core_info *tt_core_info(void)
 {
-	uintptr_t addr = TT_L1_INFO;
-
-	__asm__("" : "+r"(addr));
-	return (const struct tt_core_info *)addr;
+	return (const struct tt_core_info *)TT_L1_INFO;
 }
 
 static inline uint32_t get_absolute_logical_x(void)

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/* What the integration tests share: opening a device, checking calls, capturing device output. */
+#ifndef TESTS_HELPERS_H
+#define TESTS_HELPERS_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ttuser.h"
+
+/* A call that must succeed; on failure the test says why. */
+#define CHECK(call)                                                                     \
+	do {                                                                            \
+		int _r = (call);                                                        \
+		if (_r < 0)                                                             \
+			fail_msg("%s = %d: %s", #call, _r, tt_last_error());            \
+	} while (0)
+
+/* A call that must fail with err, with a message containing text. */
+#define CHECK_FAILS(call, err, text)                                                    \
+	do {                                                                            \
+		int _r = (call);                                                        \
+		if (_r != (err))                                                        \
+			fail_msg("%s = %d, expected %d (%s)", #call, _r, (err),         \
+				 tt_last_error());                                      \
+		if (!strstr(tt_last_error(), (text)))                                   \
+			fail_msg("%s: message '%s' lacks '%s'", #call, tt_last_error(), \
+				 (text));                                               \
+	} while (0)
+
+/* Device lines captured by log_line. */
+struct log_capture {
+	pthread_mutex_t lock;
+	unsigned n;
+	char lines[64][256];
+};
+
+static inline void log_line(void *ctx, const char *line)
+{
+	struct log_capture *c = ctx;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->n < 64)
+		snprintf(c->lines[c->n++], sizeof(c->lines[0]), "%s", line);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static inline bool log_has(struct log_capture *c, const char *text)
+{
+	bool found = false;
+	unsigned i;
+
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < c->n && !found; i++)
+		found = strstr(c->lines[i], text) != NULL;
+	pthread_mutex_unlock(&c->lock);
+	return found;
+}
+
+static inline struct tt_device *open_device(const char *spec)
+{
+	struct tt_device *dev = NULL;
+
+	CHECK(tt_device_open(spec, &dev));
+	return dev;
+}
+
+/* Deterministic test data. */
+static inline uint32_t xorshift(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+static inline void fill_random(void *buf, size_t len, uint32_t seed)
+{
+	uint8_t *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)xorshift(&seed);
+}
+
+/*
+ * Build a program with one kernel from source on cores, a CB 0 of
+ * cb_pages pages of cb_page bytes (none if cb_pages is 0), and the same
+ * runtime args on every core; enqueue it blocking and return the result.
+ */
+static inline int run_kernel(struct tt_device *dev, const char *src, enum tt_role role,
+			     struct tt_core_range cores, uint32_t cb_page, uint32_t cb_pages,
+			     const uint32_t *args, uint32_t nargs)
+{
+	struct tt_kernel_config cfg = { .role = role };
+	struct tt_cb_config cb = { .index = 0, .format = TT_FORMAT_FLOAT16_B,
+				   .page_size = cb_page, .num_pages = cb_pages };
+	struct tt_program *prog;
+	uint32_t x, y;
+	int k, ret;
+
+	CHECK(tt_program_create(dev, &prog));
+	k = tt_kernel_create_from_string(prog, src, cores, &cfg);
+	if (k < 0)
+		fail_msg("kernel: %s", tt_last_error());
+	if (cb_pages)
+		CHECK(tt_cb_create(prog, cores, &cb));
+	for (y = cores.start.y; y <= cores.end.y; y++)
+		for (x = cores.start.x; x <= cores.end.x; x++)
+			CHECK(tt_runtime_args_set(prog, k, TT_CORE(x, y), args, nargs));
+	ret = tt_cq_enqueue_program(tt_device_cq(dev, 0), prog, true);
+	tt_program_destroy(prog);
+	return ret;
+}
+
+#endif
