@@ -9,6 +9,14 @@
 #   make install    PREFIX=/usr/local DESTDIR=
 
 BUILD   ?= build
+V       ?= 0
+ifeq ($(V),0)
+Q       := @
+say      = @printf '  %-6s %s\n' $(1) $(2);
+else
+Q       :=
+say      =
+endif
 PREFIX  ?= /usr/local
 DESTDIR ?=
 SAN     ?=
@@ -45,56 +53,56 @@ benches: $(BENCHES)
 
 $(BUILD)/include/ttuser/tt_core.h: uapi/tt_core.h
 	@mkdir -p $(@D)
-	cp $< $@
+	$(Q)cp $< $@
 
 # The kernel API headers, built into the library (see libttuser/compile.c).
 $(BUILD)/gen/kernel_headers.c: $(KHDRS) uapi/tt_core.h tools/embed.sh
 	@mkdir -p $(@D)
-	sh tools/embed.sh uapi/tt_core.h=ttuser/tt_core.h \
+	$(call say,GEN,$@)sh tools/embed.sh uapi/tt_core.h=ttuser/tt_core.h \
 		$(foreach h,$(KHDRS),$(h)=ttuser/kernel/$(notdir $(h))) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/gen/kernel_headers.o: $(BUILD)/gen/kernel_headers.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(call say,CC,$@)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c $(BUILD)/include/ttuser/tt_core.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(call say,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/lib/libttuser.a: $(OBJ)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/lib/$(SONAME): $(OBJ) libttuser/libttuser.map
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=libttuser/libttuser.map \
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=libttuser/libttuser.map \
 		-o $@ $(OBJ) $(LDLIBS)
-	ln -sf $(SONAME) $(BUILD)/lib/libttuser.so
+	$(Q)ln -sf $(SONAME) $(BUILD)/lib/libttuser.so
 
 $(BUILD)/lib/libttuser.pc: libttuser/libttuser.pc.in Makefile
 	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
 # Examples find their kernels in the source tree.
 .SECONDEXPANSION:
 $(BUILD)/examples/%: examples/$$*/$$*.c $(BUILD)/lib/libttuser.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -DEXAMPLES_DIR='"$(abspath examples)"' $< \
+	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -DEXAMPLES_DIR='"$(abspath examples)"' $< \
 		$(BUILD)/lib/libttuser.a $(LDFLAGS) $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/lib/libttuser.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/lib/libttuser.a $(LDFLAGS) -lcmocka $(LDLIBS) -o $@
+	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/lib/libttuser.a $(LDFLAGS) -lcmocka $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: tests/integration/%.c tests/integration/helpers.h $(BUILD)/lib/libttuser.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -DEXAMPLES_DIR='"$(abspath examples)"' \
+	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -DEXAMPLES_DIR='"$(abspath examples)"' \
 		-DTESTS_DIR='"$(abspath tests)"' $< $(BUILD)/lib/libttuser.a $(LDFLAGS) \
 		-lcmocka $(LDLIBS) -o $@
 
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/lib/libttuser.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -DTESTS_DIR='"$(abspath tests)"' $< $(BUILD)/lib/libttuser.a \
+	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -DTESTS_DIR='"$(abspath tests)"' $< $(BUILD)/lib/libttuser.a \
 		$(LDFLAGS) $(LDLIBS) -o $@
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -241,7 +241,8 @@ int tt_runtime_args_set(struct tt_program *p, int kernel, struct tt_core core,
 		return tt_error(-ENOMEM, "out of memory");
 	rt->core = core;
 	rt->n = n;
-	memcpy(rt->args, args, n * sizeof(uint32_t));
+	if (n)
+		memcpy(rt->args, args, n * sizeof(uint32_t));
 	for (i = 0; i < k->nrt; i++)
 		if (k->rt[i]->core.x == core.x && k->rt[i]->core.y == core.y) {
 			free(k->rt[i]);

@@ -206,16 +206,16 @@ static enum rv_mmio noc_call(struct sim_hart *ht, uint32_t call)
 	switch (call) {
 	case TT_CALL_NOC_READ:
 		src = remote_ptr(ht, (uint64_t)a[1] << 32 | a[0], a[3], "noc_async_read");
-		dst = local_ptr(ht, a[2], a[3], "noc_async_read");
-		if (!src || !dst)
+		dst = src ? local_ptr(ht, a[2], a[3], "noc_async_read") : NULL;
+		if (!dst)
 			return RV_MMIO_FAULT;
 		memmove(dst, src, a[3]);
 		ht->clock += sim_noc_cycles(a[3]);
 		return RV_MMIO_OK;
 	case TT_CALL_NOC_WRITE:
 		src = local_ptr(ht, a[0], a[3], "noc_async_write");
-		dst = remote_ptr(ht, (uint64_t)a[2] << 32 | a[1], a[3], "noc_async_write");
-		if (!src || !dst)
+		dst = src ? remote_ptr(ht, (uint64_t)a[2] << 32 | a[1], a[3], "noc_async_write") : NULL;
+		if (!dst)
 			return RV_MMIO_FAULT;
 		memmove(dst, src, a[3]);
 		ht->clock += sim_noc_cycles(a[3]);

@@ -383,6 +383,28 @@ static void describe_hang(struct sim_device *d, char *out, size_t len)
 		}
 }
 
+/* The watchdog fired: name a kernel of this thread's share that still runs. */
+static void stop_watchdog(struct sim_device *d, unsigned t)
+{
+	struct sim_run *run = &d->run;
+	char msg[SIM_MSG_LEN];
+	unsigned i, r;
+
+	for (i = t; i < run->ncores; i += run->nthreads)
+		for (r = 0; r < TT_NUM_ROLES; r++) {
+			struct sim_hart *ht = &run->cores[i]->hart[r];
+
+			if (ht->state != HART_RUNNING)
+				continue;
+			snprintf(msg, sizeof(msg), "program still running after %u ms (watchdog): "
+				 "core (%u,%u) %s at pc 0x%08x; a reset stops it",
+				 d->cfg.watchdog_ms, ht->core->x, ht->core->y, sim_role_name(r),
+				 ht->rv.pc);
+			stop_run(d, msg);
+			return;
+		}
+}
+
 static void run_share(struct sim_device *d, unsigned t)
 {
 	struct sim_run *run = &d->run;
@@ -409,11 +431,7 @@ static void run_share(struct sim_device *d, unsigned t)
 		if (!left)
 			return;
 		if (run->deadline_ns && sim_now_ns() > run->deadline_ns) {
-			char msg[SIM_MSG_LEN];
-
-			snprintf(msg, sizeof(msg), "program still running after %u ms (watchdog); "
-				 "reset the device to stop it", d->cfg.watchdog_ms);
-			stop_run(d, msg);
+			stop_watchdog(d, t);
 			return;
 		}
 		if (progress) {

@@ -987,6 +987,14 @@ static void test_f_flags(void **state)
 		{ FMUL(10, 1, 2, RNE), fb(1e-30f), fb(1e-30f), 0, PZERO, UF | NX },
 		{ FMUL(10, 1, 2, RNE), fb(FLT_MIN), fb(0.5f), 0, 0x00400000u, 0 },	/* exact */
 		{ FMUL(10, 1, 2, RNE), 0x00000003u, fb(0.5f), 0, 0x00000002u, UF | NX },
+		/*
+		 * 2^-126 (1 - 2^-46) rounds to the smallest normal: tininess
+		 * is detected after rounding, so no underflow. Below it,
+		 * 2^-126 (1 - 2^-24) is tiny.
+		 */
+		{ FMUL(10, 1, 2, RNE), 0x3f7ffffeu, 0x00800001u, 0, fb(FLT_MIN), NX },
+		{ FMUL(10, 1, 2, RTZ), 0x3f7ffffeu, 0x00800001u, 0, 0x007fffffu, UF | NX },
+		{ FMUL(10, 1, 2, RNE), fb(FLT_MIN), 0x3f7fffffu, 0, fb(FLT_MIN), UF | NX },
 		{ FADD(10, 1, 2, RNE), fb(1.0f), fb(1e-10f), 0, fb(1.0f), NX },
 		{ FSUB(10, 1, 2, RNE), PINF, PINF, 0, QNAN, NV },
 	};

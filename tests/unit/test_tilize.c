@@ -16,7 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "../../libttuser/internal.h"
 
 #define F32	TT_FORMAT_FLOAT32
 #define BF16	TT_FORMAT_FLOAT16_B
