@@ -246,6 +246,7 @@ static void load_kernel(struct sim_core *c, const struct prog *p, uint32_t k)
 	       p->img + pk->common_off, (size_t)pk->ncommon * 4);
 	ht->rv.code = p->code[k];
 	rv_reset(&ht->rv, e->entry, top);
+	ht->rv.instret = 0;
 	ht->state = HART_RUNNING;
 	ht->clock = 0;
 	ht->wait[0] = '\0';

@@ -98,6 +98,15 @@ static void test_args(void **state)
 	assert_true(st.instructions > 16 * 20);
 	assert_true(st.device_cycles > 0);
 	assert_true(st.host_us > 0);
+	{
+		/* The same program again: the same work, counted afresh. */
+		struct tt_program_stats again;
+
+		CHECK(tt_cq_enqueue_program(tt_device_cq(dev, 0), prog, true));
+		CHECK(tt_program_stats(prog, &again));
+		assert_int_equal(again.instructions, st.instructions);
+		assert_int_equal(again.device_cycles, st.device_cycles);
+	}
 	tt_program_destroy(prog);
 	tt_buffer_destroy(out);
 }
