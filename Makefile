@@ -45,7 +45,9 @@ INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard test
 EXAMPLES    := $(BUILD)/examples/add1 $(BUILD)/examples/eltwise_add
 BENCHES     := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
 
-all: lib examples tests benches
+TOOLS       := $(BUILD)/bin/ttctl
+
+all: lib examples tests benches tools
 lib: $(BUILD)/lib/libttuser.a $(BUILD)/lib/$(SONAME) $(BUILD)/lib/libttuser.pc
 examples: $(EXAMPLES)
 tests: $(UNIT_TESTS) $(INTEG_TESTS)
@@ -90,6 +92,13 @@ $(BUILD)/examples/%: examples/$$*/$$*.c $(BUILD)/lib/libttuser.a
 	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -DEXAMPLES_DIR='"$(abspath examples)"' $< \
 		$(BUILD)/lib/libttuser.a $(LDFLAGS) $(LDLIBS) -o $@
 
+tools: $(TOOLS)
+
+$(BUILD)/bin/ttctl: $(wildcard tools/ttctl/*.c tools/ttctl/*.h) $(BUILD)/lib/libttuser.a
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $(filter %.c,$^) $(BUILD)/lib/libttuser.a \
+		$(LDFLAGS) $(LDLIBS) -o $@
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/lib/libttuser.a
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/lib/libttuser.a $(LDFLAGS) -lcmocka $(LDLIBS) -o $@
@@ -109,12 +118,13 @@ $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/lib/libttuser.a
 
 # ---- tests ----------------------------------------------------------
 # Kernels compiled by the tests go to a cache inside the build tree.
-TEST_ENV := XDG_CACHE_HOME=$(abspath $(BUILD))/cache
+TEST_ENV := XDG_CACHE_HOME=$(abspath $(BUILD))/cache BUILD=$(BUILD)
+TOOL_TESTS := $(wildcard tests/tools/test_*.sh)
 
 check: check-plain check-asan
 
-check-plain: tests examples
-	$(TEST_ENV) sh tests/run.sh $(UNIT_TESTS) $(INTEG_TESTS) $(EXAMPLES)
+check-plain: tests examples tools
+	$(TEST_ENV) sh tests/run.sh $(UNIT_TESTS) $(INTEG_TESTS) $(EXAMPLES) $(TOOL_TESTS)
 
 check-asan:
 	$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 check-plain
@@ -127,7 +137,7 @@ demo: examples
 	$(TEST_ENV) $(BUILD)/examples/eltwise_add
 
 # ---- install --------------------------------------------------------
-install: lib
+install: lib tools
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/ttuser/kernel
 	install -m 644 $(BUILD)/lib/libttuser.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(BUILD)/lib/$(SONAME) $(DESTDIR)$(PREFIX)/lib/
@@ -136,6 +146,9 @@ install: lib
 	install -m 644 libttuser/include/ttuser.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 uapi/tt_core.h $(DESTDIR)$(PREFIX)/include/ttuser/
 	install -m 644 $(KHDRS) $(DESTDIR)$(PREFIX)/include/ttuser/kernel/
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/bin/ttctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 tools/ttctl/ttctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 # ---- dependencies (Debian 12) ---------------------------------------
 DEPS := build-essential pkg-config clang lld libcmocka-dev libudev-dev
@@ -151,5 +164,5 @@ deps:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all lib examples tests benches check check-plain check-asan bench demo install deps clean
+.PHONY: all lib examples tests benches tools check check-plain check-asan bench demo install deps clean
 .SECONDARY:

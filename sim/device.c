@@ -187,6 +187,7 @@ static void update_telemetry(struct sim_device *d, uint64_t tick)
 	t->aiclk_mhz = 1000;
 	t->aiclk_max_mhz = 1000;
 	t->fw_version = SIM_FW_VERSION;
+	t->dram_status = d->cfg.dram_banks >= 32 ? 0xffffffffu : (1u << d->cfg.dram_banks) - 1;
 }
 
 static void publish_identity(struct sim_device *d)

@@ -11,6 +11,13 @@ for t in "$@"; do
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$log" | awk '{s+=$1} END {print s+0}')
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
 	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		# a script that counts for itself: "N passed, N failed"
+		p=$(sed -n 's/^\([0-9]*\) passed, [0-9]* failed.*/\1/p' "$log" | tail -n 1)
+		f=$(sed -n 's/^[0-9]* passed, \([0-9]*\) failed.*/\1/p' "$log" | tail -n 1)
+		p=${p:-0}
+		f=${f:-0}
+	fi
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
 		# not a cmocka program: one result
 		if [ "$rc" -eq 0 ]; then p=1; else f=1; fi
 	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then

@@ -68,7 +68,8 @@ struct ttsim_telemetry {
 	__u32 aiclk_mhz;
 	__u32 aiclk_max_mhz;
 	__u32 fw_version;	/* major << 16 | minor << 8 | patch */
-	__u32 reserved[6];
+	__u32 dram_status;	/* bit b: DRAM bank b trained and usable */
+	__u32 reserved[5];
 };
 
 struct ttsim_regs {

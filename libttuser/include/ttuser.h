@@ -55,6 +55,23 @@ int tt_device_open(const char *spec, struct tt_device **dev);
 void tt_device_close(struct tt_device *dev);
 int tt_device_info(struct tt_device *dev, struct tt_device_info *info);
 
+/* What the device reports about its health; figures it lacks are negative. */
+struct tt_telemetry {
+	double asic_temp_c, temp_limit_c;
+	double vcore_v;
+	double current_a, current_limit_a;
+	double power_w, power_limit_w;
+	double aiclk_mhz, aiclk_max_mhz;
+	uint64_t heartbeat;		/* advances while the firmware runs */
+	uint32_t dram_banks_trained;	/* bit b: bank b usable */
+	uint32_t fw_version;		/* major << 16 | minor << 8 | patch */
+	uint32_t reset_count;
+	int error;			/* first device error since reset, -errno; 0 none */
+	char error_msg[256];
+};
+
+int tt_device_telemetry(struct tt_device *dev, struct tt_telemetry *t);
+
 /*
  * Reset the device: stops whatever runs, fails what is queued with
  * -ECANCELED, clears a device error and L1. Buffers stay allocated.
