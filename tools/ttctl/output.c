@@ -38,6 +38,21 @@ static void json_num(double v, const char *fmt)
 		printf(fmt, v);
 }
 
+/* The fields that say which device this is. */
+static void json_device(const struct ctl_device *d)
+{
+	const char *kv[] = {
+		"device", name_of(d), "bus_id", d->bus_id, "chip", d->chip,
+		"board_type", d->board, "board_id", d->serial,
+	};
+	unsigned i;
+
+	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i += 2) {
+		printf("%s\"%s\":", i ? "," : "", kv[i]);
+		json_str(kv[i + 1]);
+	}
+}
+
 void ctl_print_list(const struct ctl_device *devs, int n, enum ctl_format f)
 {
 	int i;
@@ -45,16 +60,8 @@ void ctl_print_list(const struct ctl_device *devs, int n, enum ctl_format f)
 	if (f == FORMAT_JSON) {
 		printf("[");
 		for (i = 0; i < n; i++) {
-			printf("%s{\"index\":%d,\"bus_id\":", i ? "," : "", devs[i].index);
-			json_str(devs[i].bus_id);
-			printf(",\"device\":");
-			json_str(devs[i].node);
-			printf(",\"chip\":");
-			json_str(devs[i].chip);
-			printf(",\"board_type\":");
-			json_str(devs[i].board);
-			printf(",\"board_id\":");
-			json_str(devs[i].serial);
+			printf("%s{\"index\":%d,", i ? "," : "", devs[i].index);
+			json_device(&devs[i]);
 			printf("}");
 		}
 		printf("]\n");
@@ -82,14 +89,8 @@ void ctl_print_info(const struct ctl_device *d, enum ctl_format f)
 	bool have = d->dev && !tt_device_info(d->dev, &info);
 
 	if (f == FORMAT_JSON) {
-		printf("{\"device\":");
-		json_str(name_of(d));
-		printf(",\"bus_id\":");
-		json_str(d->bus_id);
-		printf(",\"chip\":");
-		json_str(d->chip);
-		printf(",\"board_type\":");
-		json_str(d->board);
+		printf("{");
+		json_device(d);
 		if (have) {
 			printf(",\"name\":");
 			json_str(info.name);
@@ -152,16 +153,8 @@ static void json_status(const struct ctl_device *d, const struct ctl_status *s)
 {
 	const struct tt_telemetry *t = &s->t;
 
-	printf("{\"board_info\":{\"device\":");
-	json_str(name_of(d));
-	printf(",\"bus_id\":");
-	json_str(d->bus_id);
-	printf(",\"chip\":");
-	json_str(d->chip);
-	printf(",\"board_type\":");
-	json_str(d->board);
-	printf(",\"board_id\":");
-	json_str(d->serial);
+	printf("{\"board_info\":{");
+	json_device(d);
 	printf(",\"dram_status\":%s}", s->dram_trained < 0 ? "null" :
 	       s->dram_trained ? "true" : "false");
 	printf(",\"telemetry\":{\"voltage\":");
