@@ -829,10 +829,22 @@ static RV_COLD int fp_exec(struct rv_hart *h, const struct rv_insn *in)
 
 /* ---- CSRs and memory slow paths ---------------------------------------- */
 
+/*
+ * rv_run() counts the instructions it has started in `n`, the current one
+ * included, so start + n - 1 have retired before it. The helpers do that
+ * sum themselves to keep the hot loop down to the one counter.
+ */
+static RV_COLD void sync_hart(struct rv_hart *h, uint32_t pc, uint64_t start, uint64_t n)
+{
+	h->pc = pc;
+	h->instret = start + n - 1;
+}
+
 /* Read, and if the instruction says so write, a CSR; returns the old value. */
 static RV_COLD uint32_t csr_access(struct rv_hart *h, const struct rv_insn *in, uint32_t src,
-				   uint64_t instret)
+				   uint64_t start, uint64_t n)
 {
+	uint64_t instret = start + n - 1;
 	uint32_t old, val, f3 = in->rm;
 
 	switch (in->aux) {
@@ -935,7 +947,7 @@ enum rv_exit rv_run(struct rv_hart *h, uint64_t max_insns)
 	const uint32_t lim2 = msize >= 1 ? msize - 1 : 0;
 	const uint32_t lim4 = msize >= 3 ? msize - 3 : 0;
 	const uint64_t start = h->instret;
-	uint64_t left = max_insns;
+	uint64_t n = 0;
 	uint32_t base, count, bad_pc;
 	enum rv_exit rc;
 	enum rv_mmio mr;
@@ -961,7 +973,7 @@ enum rv_exit rv_run(struct rv_hart *h, uint64_t max_insns)
 
 #define PC()	(base + ((uint32_t)(ip - insn) << 2))
 /* Let a hook see where the hart is: pc of, and instret before, this insn. */
-#define SYNC()	do { h->pc = PC(); h->instret = start + (max_insns - left) - 1; } while (0)
+#define SYNC()	sync_hart(h, PC(), start, n)
 #define JUMP_IDX(i)							\
 	do {								\
 		uint32_t i_ = (i);					\
@@ -1033,9 +1045,9 @@ enum rv_exit rv_run(struct rv_hart *h, uint64_t max_insns)
 #define OP(name)	L_##name:
 #define NEXT								\
 	do {								\
-		if (unlikely(left == 0))				\
+		if (unlikely(n == max_insns))				\
 			goto quantum;					\
-		left--;							\
+		n++;							\
 		goto *handlers[ip->op];					\
 	} while (0)
 
@@ -1045,9 +1057,9 @@ enum rv_exit rv_run(struct rv_hart *h, uint64_t max_insns)
 #define NEXT		goto next
 
 next:
-	if (unlikely(left == 0))
+	if (unlikely(n == max_insns))
 		goto quantum;
-	left--;
+	n++;
 	switch (ip->op) {
 #endif
 
@@ -1144,7 +1156,7 @@ next:
 	OP(CSR) {
 		uint32_t src = (ip->rm & 4) ? IMM : RS1;
 
-		ALU(csr_access(h, ip, src, start + (max_insns - left) - 1));
+		ALU(csr_access(h, ip, src, start, n));
 	}
 	OP(ECALL) {
 		set_fault(h, "ecall at pc 0x%08x", PC());
@@ -1178,11 +1190,11 @@ L_FP:
 illegal:
 	set_fault(h, "illegal instruction 0x%08x at pc 0x%08x", ip->raw, PC());
 fault:
-	left++;				/* the faulting instruction did not retire */
+	n--;				/* the faulting instruction did not retire */
 	rc = RV_EXIT_FAULT;
 	goto out;
 mmio_stop:
-	left++;
+	n--;
 	rc = mr == RV_MMIO_BLOCK ? RV_EXIT_BLOCKED : RV_EXIT_FAULT;
 	goto out;
 done:
@@ -1192,13 +1204,13 @@ quantum:
 	rc = RV_EXIT_QUANTUM;
 out:
 	h->pc = PC();
-	h->instret = start + (max_insns - left);
+	h->instret = start + n;
 	return rc;
 bad_target:
 	/* The jump retired; fetching at its target is what failed. */
 	set_fault(h, "pc 0x%08x outside the kernel image", bad_pc);
 	h->pc = bad_pc;
-	h->instret = start + (max_insns - left);
+	h->instret = start + n;
 	return RV_EXIT_FAULT;
 
 #undef PC

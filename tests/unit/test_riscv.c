@@ -391,6 +391,9 @@ static void test_alu_imm(void **state)
 		{ SLTIU(7, 5, -1), 0xffffffffu, 0, 0 },
 		{ SLTIU(7, 5, 1), 0, 0, 1 },			/* seqz */
 		{ SLTIU(7, 5, 1), 7, 0, 0 },
+		{ SLTIU(7, 5, 1), 0x80000000u, 0, 0 },
+		{ SLTIU(7, 5, -2048), 5, 0, 1 },		/* 5 < 0xfffff800 */
+		{ SLTI(7, 5, -2048), 5, 0, 0 },
 		{ XORI(7, 5, -1), 0x12345678u, 0, 0xedcba987u },	/* not */
 		{ XORI(7, 5, 0x7ff), 0xffffffffu, 0, 0xfffff800u },
 		{ ORI(7, 5, -2048), 0x0000000fu, 0, 0xfffff80fu },
@@ -722,7 +725,8 @@ static void test_mul(void **state)
 		{ MULHU(7, 5, 6), 0xffffffffu, 0xffffffffu, 0xfffffffeu },
 		{ MULHU(7, 5, 6), 0x80000000u, 2, 1 },
 		{ MULHU(7, 5, 6), 0x12345678u, 0x9abcdef0u, 0x0b00ea4eu },
-		{ MULHSU(7, 5, 6), 0xffffffffu, 0xffffffffu, 0xffffffffu },	/* -1 * (2^32-1) */
+		/* -1 * (2^32 - 1) */
+		{ MULHSU(7, 5, 6), 0xffffffffu, 0xffffffffu, 0xffffffffu },
 		{ MULHSU(7, 5, 6), 0x80000000u, 0xffffffffu, 0x80000000u },
 		{ MULHSU(7, 5, 6), 0x7fffffffu, 0xffffffffu, 0x7ffffffeu },
 		{ MULHSU(7, 5, 6), 0xfffffffeu, 2, 0xffffffffu },
@@ -797,7 +801,8 @@ static void check_f(const struct f_case *c, size_t n, int int_result)
 		frun(c[i].insn, c[i].a, c[i].b, c[i].c, 0);
 		got = int_result ? XRES : FRES;
 		if (got != c[i].want || FLAGS != c[i].flags)
-			fail_msg("case %zu (insn 0x%08x): got 0x%08x flags %u, want 0x%08x flags %u",
+			fail_msg("case %zu (insn 0x%08x): got 0x%08x flags %u, "
+				 "want 0x%08x flags %u",
 				 i, c[i].insn, got, FLAGS, c[i].want, c[i].flags);
 		assert_int_equal(fegetround(), FE_TONEAREST);
 	}
@@ -985,7 +990,8 @@ static void test_f_flags(void **state)
 		{ FMUL(10, 1, 2, RNE), fb(FLT_MAX), fb(2.0f), 0, PINF, OF | NX },
 		{ FMUL(10, 1, 2, RTZ), fb(FLT_MAX), fb(2.0f), 0, fb(FLT_MAX), OF | NX },
 		{ FMUL(10, 1, 2, RNE), fb(1e-30f), fb(1e-30f), 0, PZERO, UF | NX },
-		{ FMUL(10, 1, 2, RNE), fb(FLT_MIN), fb(0.5f), 0, 0x00400000u, 0 },	/* exact */
+		/* an exact subnormal result does not underflow */
+		{ FMUL(10, 1, 2, RNE), fb(FLT_MIN), fb(0.5f), 0, 0x00400000u, 0 },
 		{ FMUL(10, 1, 2, RNE), 0x00000003u, fb(0.5f), 0, 0x00000002u, UF | NX },
 		/*
 		 * 2^-126 (1 - 2^-46) rounds to the smallest normal: tininess
