@@ -26,7 +26,7 @@ struct rv_code {
 	struct rv_insn *insn;
 };
 
-/* Decode `count` words that live at address `base`. 0 or -ENOMEM. */
+/* Decode `count` words that live at address `base` (4-aligned, below 4 GiB). 0, -EINVAL or -ENOMEM. */
 int rv_decode(struct rv_code *code, uint32_t base, const uint32_t *words, uint32_t count);
 void rv_code_free(struct rv_code *code);
 
