@@ -29,13 +29,13 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -ffp-contract=off -pthread -fPIC
 CPPFLAGS += -Iuapi -Isim -Ilibttuser -Ilibttuser/include -I$(BUILD)/include
-LDLIBS  += -lm -pthread
+LDLIBS  += -lm -pthread -ludev
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-SIM_SRC := $(wildcard sim/*.c)
+SIM_SRC := $(filter-out sim/ivshmem.c,$(wildcard sim/*.c))
 LIB_SRC := $(wildcard libttuser/*.c)
 KHDRS   := $(wildcard libttuser/include/ttuser/kernel/*.h)
 OBJ      = $(patsubst %.c,$(BUILD)/obj/%.o,$(SIM_SRC) $(LIB_SRC)) $(BUILD)/obj/gen/kernel_headers.o
@@ -45,7 +45,7 @@ INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard test
 EXAMPLES    := $(BUILD)/examples/add1 $(BUILD)/examples/eltwise_add
 BENCHES     := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
 
-TOOLS       := $(BUILD)/bin/ttctl
+TOOLS       := $(BUILD)/bin/ttctl $(BUILD)/bin/ttsim-ivshmem
 
 all: lib examples tests benches tools
 lib: $(BUILD)/lib/libttuser.a $(BUILD)/lib/$(SONAME) $(BUILD)/lib/libttuser.pc
@@ -93,6 +93,11 @@ $(BUILD)/examples/%: examples/$$*/$$*.c $(BUILD)/lib/libttuser.a
 		$(BUILD)/lib/libttuser.a $(LDFLAGS) $(LDLIBS) -o $@
 
 tools: $(TOOLS)
+
+# The model device behind QEMU's ivshmem-doorbell (see tests/qemu/).
+$(BUILD)/bin/ttsim-ivshmem: sim/ivshmem.c $(BUILD)/lib/libttuser.a
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/lib/libttuser.a $(LDFLAGS) $(LDLIBS) -o $@
 
 $(BUILD)/bin/ttctl: $(wildcard tools/ttctl/*.c tools/ttctl/*.h) $(BUILD)/lib/libttuser.a
 	@mkdir -p $(@D)

@@ -78,8 +78,11 @@ int tt_device_open(const char *spec, struct tt_device **out)
 		ret = tt_sim_transport_open(dev, "");
 	else if (!strncmp(spec, "sim:", 4))
 		ret = tt_sim_transport_open(dev, spec + 4);
+	else if (!strncmp(spec, "/dev/", 5) || spec[strspn(spec, "0123456789")] == '\0')
+		ret = tt_kmod_transport_open(dev, spec);
 	else
-		ret = tt_error(-ENODEV, "unknown device '%s' (try 'sim' or 'sim:grid=4x4')", spec);
+		ret = tt_error(-ENODEV, "unknown device '%s' (try 'sim', 'sim:grid=4x4', "
+			       "'/dev/tenstorrent/0' or '0')", spec);
 	if (ret)
 		goto fail_free;
 
@@ -144,6 +147,10 @@ int tt_device_reset(struct tt_device *dev)
 		return tt_error(-EINVAL, "tt_device_reset: NULL device");
 	for (i = 0; i < dev->info.nqueues; i++)
 		tt_cq_lock(dev->cq[i]);
+	if (dev->ops->reset) {
+		ret = dev->ops->reset(dev);
+		goto restart;
+	}
 
 	before = __atomic_load_n(&dev->regs->reset_count, __ATOMIC_ACQUIRE);
 	__atomic_store_n(&dev->regs->reset, TTSIM_RESET_MAGIC, __ATOMIC_RELEASE);
@@ -163,6 +170,7 @@ int tt_device_reset(struct tt_device *dev)
 		ret = 0;
 		waited += 100;
 	}
+restart:
 	for (i = 0; i < dev->info.nqueues; i++) {
 		if (!ret)
 			ret = tt_cq_restart(dev->cq[i]);

@@ -44,11 +44,15 @@ struct tt_transport_ops {
 	void (*doorbell)(struct tt_device *dev, unsigned vector);
 	/* 0 once vector fired, -ETIMEDOUT after timeout_ms, or -errno. */
 	int (*wait_irq)(struct tt_device *dev, unsigned vector, int timeout_ms);
+	/* Optional: reset the device itself (else: register page + control doorbell). */
+	int (*reset)(struct tt_device *dev);
 	void (*close)(struct tt_device *dev);
 };
 
 /* Opens the in-process model; opts are the part of the spec after "sim:". */
 int tt_sim_transport_open(struct tt_device *dev, const char *opts);
+/* Opens the model device behind the tenstorrent module: a path or an index N. */
+int tt_kmod_transport_open(struct tt_device *dev, const char *path);
 
 struct tt_device {
 	const struct tt_transport_ops *ops;

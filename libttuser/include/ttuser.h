@@ -50,10 +50,21 @@ struct tt_device_info {
  * Open a device. spec is "sim" or "sim:KEY=VALUE,..." for the in-process
  * model (keys: grid=XxY, l1=KiB, dram_banks=N, dram_mib=MiB per bank,
  * threads=N, watchdog_ms=MS), or NULL for $TT_DEVICE, defaulting to "sim".
+ * A path such as "/dev/tenstorrent/0", or an index "0", opens the model
+ * device behind the tenstorrent kernel module (transport "kmod").
  */
 int tt_device_open(const char *spec, struct tt_device **dev);
 void tt_device_close(struct tt_device *dev);
 int tt_device_info(struct tt_device *dev, struct tt_device_info *info);
+
+/*
+ * The devices of the tenstorrent kernel module: fills up to max paths
+ * ("/dev/tenstorrent/N", sorted by N) and returns how many there are
+ * (0 when the module is not loaded), or -errno. paths may be NULL with max 0.
+ */
+int tt_device_list(char (*paths)[64], unsigned max);
+/* How many devices the kernel module has, or -errno. */
+int tt_device_count(void);
 
 /* What the device reports about its health; figures it lacks are negative. */
 struct tt_telemetry {

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* One device, its class (Wormhole, Blackhole, the model) and one open file. */
+#ifndef TT_DEVICE_H
+#define TT_DEVICE_H
+
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/rwsem.h>
+#include <linux/scatterlist.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+#include "../uapi/tenstorrent.h"
+
+#define TT_DRIVER_NAME		"tenstorrent"
+#define TT_VERSION_MAJOR	2
+#define TT_VERSION_MINOR	10
+#define TT_VERSION_PATCH	1
+#define TT_MAX_VECTORS		8
+#define TT_MAX_TLB_KINDS	4
+#define TT_MAX_DEVICES		64
+
+struct tt_device;
+struct tt_file;
+
+/* Sensors a class may report, in hwmon units (m°C, mV, mA, µW) or as named. */
+enum tt_sensor {
+	TT_SENSOR_TEMP,
+	TT_SENSOR_TEMP_MAX,
+	TT_SENSOR_VCORE,
+	TT_SENSOR_VCORE_MAX,
+	TT_SENSOR_CURRENT,
+	TT_SENSOR_CURRENT_MAX,
+	TT_SENSOR_POWER,
+	TT_SENSOR_POWER_MAX,
+	TT_SENSOR_AICLK,	/* MHz */
+	TT_SENSOR_AICLK_MAX,	/* MHz */
+	TT_SENSOR_FW_VERSION,	/* a << 24 | b << 16 | c << 8 | d */
+	TT_SENSOR_HEARTBEAT,
+	TT_SENSOR_BOARD_ID,	/* 64 bits */
+	TT_SENSOR_COUNT,
+};
+
+/* What differs between chips: one table entry per class. */
+struct tt_class {
+	const char *name;
+	u32 arch;			/* TENSTORRENT_ARCH_* */
+	unsigned int dma_bits;		/* coherent and streaming DMA mask */
+	unsigned int num_vectors;	/* MSI-X vectors wanted (at least 1) */
+	unsigned int num_queues;	/* doorbell vectors (model) */
+	u8 mapped_bars[3];		/* RESOURCE0..2 -> BAR number */
+	unsigned int tlb_kinds;
+	u64 tlb_size[TT_MAX_TLB_KINDS];
+	unsigned int tlb_count[TT_MAX_TLB_KINDS];	/* user windows per kind */
+
+	int (*init)(struct tt_device *tt);
+	void (*fini)(struct tt_device *tt);
+	/* Start a destructive reset (TENSTORRENT_RESET_DEVICE_*). */
+	int (*reset)(struct tt_device *tt, u32 how);
+	/* After a reset: 0 when the device is usable again, -errno if not. */
+	int (*post_reset)(struct tt_device *tt);
+	/* Optional: the device finished a reset, POST_RESET will succeed. */
+	bool (*reset_ready)(struct tt_device *tt);
+	/* BAR and offset of TLB window id. */
+	void (*tlb_place)(struct tt_device *tt, unsigned int id, unsigned int *bar, u64 *offset);
+	int (*configure_tlb)(struct tt_device *tt, unsigned int id,
+			     const struct tenstorrent_noc_tlb_config *cfg);
+	int (*noc_write32)(struct tt_device *tt, u8 x, u8 y, u8 noc, u64 addr, u32 val);
+	int (*read_sensor)(struct tt_device *tt, enum tt_sensor s, u64 *val);
+	int (*harvesting)(struct tt_device *tt, struct tenstorrent_get_harvesting_out *out);
+	int (*set_power)(struct tt_device *tt, u16 flags, const u16 *settings);
+	/* The model: interrupt the device on a doorbell vector. */
+	int (*doorbell)(struct tt_device *tt, unsigned int vector);
+	/* Called from the interrupt handler before eventfds are signalled. */
+	void (*irq)(struct tt_device *tt, unsigned int vector);
+	void (*caps)(struct tt_device *tt, struct tenstorrent_get_device_caps *caps);
+};
+
+struct tt_vector {
+	struct tt_device *tt;
+	unsigned int index;
+	int irq;
+};
+
+struct tt_device {
+	struct device dev;		/* lifetime: freed by its release */
+	struct cdev cdev;
+	struct pci_dev *pdev;
+	const struct tt_class *cls;
+	void *cls_data;			/* the class's own state */
+	int ordinal;
+
+	/*
+	 * Held for reading by every ioctl, open and release; for writing by a
+	 * destructive reset and by remove. mmap only tries it.
+	 */
+	struct rw_semaphore reset_rwsem;
+	u64 reset_gen;
+	bool needs_post_reset;
+	bool detached;
+	wait_queue_head_t reset_wq;
+
+	struct mutex files_lock;	/* files, power aggregation */
+	struct list_head files;
+
+	unsigned long locks[BITS_TO_LONGS(TENSTORRENT_RESOURCE_LOCK_COUNT)];
+	wait_queue_head_t lock_wq;
+
+	unsigned long tlbs[BITS_TO_LONGS(TENSTORRENT_MAX_INBOUND_TLBS)];
+	atomic_t tlb_maps[TENSTORRENT_MAX_INBOUND_TLBS];
+
+	unsigned int nvec;
+	struct tt_vector vec[TT_MAX_VECTORS];
+	spinlock_t evt_lock;		/* eventfd bindings of all files */
+
+	struct device *hwmon;
+	struct dentry *debugfs;
+};
+
+/* A DMA buffer: one reference from its file slot, one per mapping. */
+struct tt_dmabuf {
+	struct kref ref;
+	struct tt_device *tt;
+	struct mutex lock;		/* vaddr */
+	void *vaddr;
+	dma_addr_t dma;
+	u32 size;
+	u8 index;
+};
+
+struct tt_pin {
+	struct list_head node;
+	u64 va;
+	u64 size;
+	unsigned long npages;
+	struct page **pages;
+	struct sg_table sgt;
+	bool writable;
+};
+
+struct tt_peer_map {
+	struct list_head node;
+	dma_addr_t dma;
+	size_t size;
+};
+
+struct tt_file {
+	struct tt_device *tt;
+	struct list_head node;		/* tt->files */
+	struct address_space mapping;	/* this file's mappings, zapped on reset */
+	struct pid *pid;
+	char comm[TASK_COMM_LEN];
+	u64 gen;			/* reset generation at open (or own reset) */
+
+	struct mutex lock;		/* pins, peers, noc_cleanup, power */
+	spinlock_t dma_lock;		/* dma[] */
+	struct tt_dmabuf *dma[TENSTORRENT_MAX_DMA_BUFS];
+	struct list_head pins;
+	struct list_head peers;
+	struct tenstorrent_set_noc_cleanup noc_cleanup;
+	struct tenstorrent_power_state power;
+	bool power_aware;
+
+	unsigned long locks[BITS_TO_LONGS(TENSTORRENT_RESOURCE_LOCK_COUNT)];
+	unsigned long tlbs[BITS_TO_LONGS(TENSTORRENT_MAX_INBOUND_TLBS)];
+	struct eventfd_ctx *evt[TT_MAX_VECTORS];	/* under tt->evt_lock */
+};
+
+static inline struct tt_device *to_tt(struct device *dev)
+{
+	return container_of(dev, struct tt_device, dev);
+}
+
+static inline bool tt_file_stale(const struct tt_file *tf)
+{
+	return tf->tt->detached || tf->gen != tf->tt->reset_gen;
+}
+
+/* TLB windows: first id of a kind, window count of the class. */
+unsigned int tt_tlb_first(const struct tt_class *cls, unsigned int kind);
+unsigned int tt_tlb_total(const struct tt_class *cls);
+
+extern const struct tt_class tt_wormhole_class;
+extern const struct tt_class tt_blackhole_class;
+extern const struct tt_class tt_simdev_class;
+extern struct class tt_device_class;
+extern dev_t tt_devt;
+extern struct dentry *tt_debugfs_root;
+extern unsigned int tt_simdev_server_peer;
+
+/* chardev.c */
+extern const struct file_operations tt_fops;
+/* ioctl_*.c: each returns 0 or -errno; the caller holds reset_rwsem for reading. */
+long tt_ioctl_info(struct tt_file *tf, unsigned int cmd, void __user *arg);
+long tt_ioctl_dma(struct tt_file *tf, unsigned int cmd, void __user *arg);
+long tt_ioctl_pin(struct tt_file *tf, unsigned int cmd, void __user *arg);
+long tt_ioctl_lock(struct tt_file *tf, void __user *arg);
+long tt_ioctl_tlb(struct tt_file *tf, unsigned int cmd, void __user *arg);
+long tt_ioctl_reset(struct tt_file *tf, void __user *arg);
+long tt_ioctl_reset_state(struct tt_file *tf, void __user *arg);
+long tt_ioctl_eventfd(struct tt_file *tf, void __user *arg);
+long tt_ioctl_power(struct tt_file *tf, unsigned int cmd, void __user *arg);
+long tt_ioctl_doorbell(struct tt_file *tf, void __user *arg);
+/* Output helper of the tt-kmd style: clear out_size bytes, copy min(). */
+int tt_copy_out(void __user *out, u32 out_size, const void *src, size_t size);
+/* Input helper of the argsz style: reads min(argsz, ksize); -EINVAL below minsz. */
+int tt_copy_argsz_in(void *dst, size_t ksize, const void __user *arg, u32 *argsz);
+int tt_copy_argsz_out(void __user *arg, u32 argsz, const void *src, size_t ksize);
+
+/* Releasing what a file holds. */
+void tt_dma_release_all(struct tt_file *tf);
+void tt_dmabuf_put(struct tt_dmabuf *buf);
+void tt_dma_reclaim(struct tt_file *tf);
+void tt_pin_release_all(struct tt_file *tf);
+void tt_lock_release_all(struct tt_file *tf);
+void tt_tlb_release_all(struct tt_file *tf);
+void tt_eventfd_release_all(struct tt_file *tf);
+void tt_power_file_gone(struct tt_file *tf);
+int tt_power_apply(struct tt_device *tt);
+
+/* mmap.c */
+int tt_mmap(struct file *f, struct vm_area_struct *vma);
+u64 tt_mmap_dma_offset(unsigned int index);
+u64 tt_mmap_bar_offset(unsigned int mapping_id);
+
+/* reset.c: stale files lose mappings and resources; caller holds reset_rwsem for writing. */
+void tt_reclaim_file(struct tt_file *tf);
+
+/* interrupt.c */
+int tt_irq_init(struct tt_device *tt);
+void tt_irq_fini(struct tt_device *tt);
+
+/* telemetry.c */
+int tt_telemetry_init(struct tt_device *tt);
+extern const struct attribute_group *tt_dev_groups[];
+
+/* debugfs.c */
+void tt_debugfs_init(struct tt_device *tt);
+void tt_debugfs_fini(struct tt_device *tt);
+
+#endif

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Coherent DMA buffers: ALLOCATE_DMA_BUF and FREE_DMA_BUF.
+ *
+ * A buffer is referenced by its slot in the file and by each mapping of
+ * it; the memory goes back when the last reference does, or at once when
+ * the file's mappings are zapped by a reset or a remove.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "device.h"
+
+#define TT_DMA_MMAP_BASE ((u64)(PAGE_SIZE - 256) << TENSTORRENT_MMAP_DMA_SHIFT)
+
+u64 tt_mmap_dma_offset(unsigned int index)
+{
+	return TT_DMA_MMAP_BASE + ((u64)index << TENSTORRENT_MMAP_DMA_SHIFT);
+}
+
+/* Frees the memory; the caller made sure no mapping can reach it. */
+static void tt_dmabuf_free_memory(struct tt_dmabuf *buf)
+{
+	mutex_lock(&buf->lock);
+	if (buf->vaddr)
+		dma_free_coherent(&buf->tt->pdev->dev, buf->size, buf->vaddr, buf->dma);
+	buf->vaddr = NULL;
+	mutex_unlock(&buf->lock);
+}
+
+static void tt_dmabuf_release(struct kref *ref)
+{
+	struct tt_dmabuf *buf = container_of(ref, struct tt_dmabuf, ref);
+	struct tt_device *tt = buf->tt;
+
+	tt_dmabuf_free_memory(buf);
+	kfree(buf);
+	put_device(&tt->dev);
+}
+
+void tt_dmabuf_put(struct tt_dmabuf *buf)
+{
+	kref_put(&buf->ref, tt_dmabuf_release);
+}
+
+static long tt_allocate_dma_buf(struct tt_file *tf, struct tenstorrent_allocate_dma_buf __user *arg)
+{
+	struct tt_device *tt = tf->tt;
+	struct tenstorrent_allocate_dma_buf_in in;
+	struct tenstorrent_allocate_dma_buf_out out = {};
+	struct tt_dmabuf *buf;
+	bool busy;
+
+	if (copy_from_user(&in, &arg->in, sizeof(in)))
+		return -EFAULT;
+	if (in.reserved0[0] || in.reserved0[1] || in.reserved1[0] || in.reserved1[1])
+		return -EINVAL;
+	if (in.flags & ~TENSTORRENT_ALLOCATE_DMA_BUF_NOC_DMA)
+		return -EINVAL;
+	if (in.flags & TENSTORRENT_ALLOCATE_DMA_BUF_NOC_DMA)
+		return -EOPNOTSUPP;
+	if (!in.requested_size || !PAGE_ALIGNED(in.requested_size) ||
+	    in.requested_size > (1u << TENSTORRENT_MAX_DMA_BUF_SIZE_LOG2))
+		return -EINVAL;
+	spin_lock(&tf->dma_lock);
+	busy = tf->dma[in.buf_index];
+	spin_unlock(&tf->dma_lock);
+	if (busy)
+		return -EINVAL;
+
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	kref_init(&buf->ref);
+	mutex_init(&buf->lock);
+	buf->size = in.requested_size;
+	buf->index = in.buf_index;
+	buf->vaddr = dma_alloc_coherent(&tt->pdev->dev, buf->size, &buf->dma, GFP_KERNEL);
+	if (!buf->vaddr) {
+		kfree(buf);
+		return -ENOMEM;
+	}
+	get_device(&tt->dev);
+	buf->tt = tt;
+
+	spin_lock(&tf->dma_lock);
+	busy = tf->dma[in.buf_index];
+	if (!busy)
+		tf->dma[in.buf_index] = buf;
+	spin_unlock(&tf->dma_lock);
+	if (busy) {
+		tt_dmabuf_put(buf);
+		return -EINVAL;
+	}
+
+	out.physical_address = buf->dma;
+	out.mapping_offset = tt_mmap_dma_offset(buf->index);
+	out.size = buf->size;
+	if (copy_to_user(&arg->out, &out, sizeof(out))) {
+		spin_lock(&tf->dma_lock);
+		tf->dma[in.buf_index] = NULL;
+		spin_unlock(&tf->dma_lock);
+		tt_dmabuf_put(buf);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static long tt_free_dma_buf(struct tt_file *tf, struct tenstorrent_free_dma_buf __user *arg)
+{
+	struct tenstorrent_free_dma_buf_in in;
+	struct tt_dmabuf *buf;
+
+	if (copy_from_user(&in, &arg->in, sizeof(in)))
+		return -EFAULT;
+	if (in.reserved0[0] || in.reserved0[1] || in.reserved0[2] || in.reserved1)
+		return -EINVAL;
+	spin_lock(&tf->dma_lock);
+	buf = tf->dma[in.buf_index];
+	tf->dma[in.buf_index] = NULL;
+	spin_unlock(&tf->dma_lock);
+	if (!buf)
+		return -EINVAL;
+	tt_dmabuf_put(buf);
+	return 0;
+}
+
+long tt_ioctl_dma(struct tt_file *tf, unsigned int cmd, void __user *arg)
+{
+	if (cmd == TENSTORRENT_IOCTL_ALLOCATE_DMA_BUF)
+		return tt_allocate_dma_buf(tf, arg);
+	return tt_free_dma_buf(tf, arg);
+}
+
+/* Drops every buffer of the file; with zapped mappings also frees their memory. */
+static void tt_dma_drop_all(struct tt_file *tf, bool free_memory)
+{
+	unsigned int i;
+
+	for (i = 0; i < TENSTORRENT_MAX_DMA_BUFS; i++) {
+		struct tt_dmabuf *buf;
+
+		spin_lock(&tf->dma_lock);
+		buf = tf->dma[i];
+		tf->dma[i] = NULL;
+		spin_unlock(&tf->dma_lock);
+		if (!buf)
+			continue;
+		if (free_memory)
+			tt_dmabuf_free_memory(buf);
+		tt_dmabuf_put(buf);
+	}
+}
+
+void tt_dma_release_all(struct tt_file *tf)
+{
+	tt_dma_drop_all(tf, false);
+}
+
+void tt_dma_reclaim(struct tt_file *tf)
+{
+	tt_dma_drop_all(tf, true);
+}

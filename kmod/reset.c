@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * RESET_DEVICE and RESET_STATE: the reset generation.
+ *
+ * A destructive reset bumps tt->reset_gen under reset_rwsem held for
+ * writing. The calling file moves to the new generation; every other file
+ * becomes stale: its mappings are zapped (SIGBUS on the next access), its
+ * DMA buffers, pinnings, TLB windows and eventfds are taken back. Locks are
+ * kept until the stale file closes, as in tt-kmd.
+ */
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/uaccess.h>
+
+#include "device.h"
+
+void tt_reclaim_file(struct tt_file *tf)
+{
+	unmap_mapping_range(&tf->mapping, 0, 0, 1);
+	tt_eventfd_release_all(tf);
+	tt_dma_reclaim(tf);
+	tt_pin_release_all(tf);
+	tt_tlb_release_all(tf);
+}
+
+static bool tt_reset_destructive(u32 how)
+{
+	return how == TENSTORRENT_RESET_DEVICE_CONFIG_WRITE ||
+	       how == TENSTORRENT_RESET_DEVICE_USER_RESET ||
+	       how == TENSTORRENT_RESET_DEVICE_ASIC_RESET ||
+	       how == TENSTORRENT_RESET_DEVICE_ASIC_DMC_RESET;
+}
+
+long tt_ioctl_reset(struct tt_file *tf, void __user *uarg)
+{
+	struct tenstorrent_reset_device __user *arg = uarg;
+	struct tt_device *tt = tf->tt;
+	struct tenstorrent_reset_device_in in;
+	struct tenstorrent_reset_device_out out = {};
+	struct tt_file *other;
+	int ret = 0;
+
+	if (copy_from_user(&in, &arg->in, sizeof(in)))
+		return -EFAULT;
+	if (in.flags > TENSTORRENT_RESET_DEVICE_POST_RESET)
+		return -EINVAL;
+
+	down_write(&tt->reset_rwsem);
+	if (tt->detached || tt_file_stale(tf)) {
+		ret = -ENODEV;
+		goto out;
+	}
+	if (tt_reset_destructive(in.flags)) {
+		tt->reset_gen++;
+		tf->gen = tt->reset_gen;
+		tt->needs_post_reset = true;
+		mutex_lock(&tt->files_lock);
+		list_for_each_entry(other, &tt->files, node)
+			if (other != tf)
+				tt_reclaim_file(other);
+		mutex_unlock(&tt->files_lock);
+		/* The device forgets its TLB programming: so do the caller's windows. */
+		tt_tlb_release_all(tf);
+		wake_up_all(&tt->lock_wq);
+		if (in.flags != TENSTORRENT_RESET_DEVICE_USER_RESET)
+			ret = tt->cls->reset(tt, in.flags);
+		out.result = ret ? 1 : 0;
+		ret = 0;
+	} else if (in.flags == TENSTORRENT_RESET_DEVICE_POST_RESET ||
+		   in.flags == TENSTORRENT_RESET_DEVICE_RESTORE_STATE) {
+		ret = tt->cls->post_reset(tt);
+		out.result = ret ? 1 : 0;
+		if (!ret)
+			tt->needs_post_reset = false;
+		ret = 0;
+	} else {
+		ret = -EOPNOTSUPP;	/* RESET_PCIE_LINK: not done by this module */
+	}
+out:
+	up_write(&tt->reset_rwsem);
+	wake_up_all(&tt->reset_wq);
+	if (ret)
+		return ret;
+	out.output_size_bytes = sizeof(out);
+	return tt_copy_out(&arg->out, in.output_size_bytes, &out, sizeof(out));
+}
+
+/* Past `gen` and out of the reset: POST_RESET done, or the device says it is ready. */
+static bool tt_reset_done(struct tt_device *tt, u64 gen)
+{
+	if (READ_ONCE(tt->detached))
+		return true;
+	if (READ_ONCE(tt->reset_gen) <= gen)
+		return false;
+	return !READ_ONCE(tt->needs_post_reset) ||
+	       (tt->cls->reset_ready && tt->cls->reset_ready(tt));
+}
+
+/* Devices without a reset interrupt are polled: wake up every 20 ms. */
+static long tt_reset_wait(struct tt_device *tt, u64 gen, u32 timeout_ms)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(timeout_ms);
+	long ret;
+
+	for (;;) {
+		long slice = msecs_to_jiffies(20);
+
+		if (timeout_ms) {
+			if (time_after_eq(jiffies, end))
+				return -ETIMEDOUT;
+			slice = min_t(long, slice, (long)(end - jiffies));
+		}
+		ret = wait_event_interruptible_timeout(tt->reset_wq, tt_reset_done(tt, gen), slice);
+		if (ret < 0)
+			return -EINTR;
+		if (ret > 0 || tt_reset_done(tt, gen))
+			return 0;
+	}
+}
+
+long tt_ioctl_reset_state(struct tt_file *tf, void __user *arg)
+{
+	struct tt_device *tt = tf->tt;
+	struct tenstorrent_reset_state s;
+	u32 argsz;
+	long ret;
+
+	ret = tt_copy_argsz_in(&s, sizeof(s), arg, &argsz);
+	if (ret)
+		return ret;
+	if (s.flags & ~TENSTORRENT_RESET_STATE_WAIT || s.state || s.fd_generation)
+		return -EINVAL;
+	if (s.flags & TENSTORRENT_RESET_STATE_WAIT) {
+		ret = tt_reset_wait(tt, s.generation, s.timeout_ms);
+		if (ret)
+			return ret;
+	}
+	down_read(&tt->reset_rwsem);
+	if (tt->detached) {
+		up_read(&tt->reset_rwsem);
+		return -ENODEV;
+	}
+	s.generation = tt->reset_gen;
+	s.fd_generation = tf->gen;
+	s.state = tt->needs_post_reset ? TENSTORRENT_STATE_RESETTING : TENSTORRENT_STATE_READY;
+	up_read(&tt->reset_rwsem);
+	s.argsz = sizeof(s);
+	return tt_copy_argsz_out(arg, argsz, &s, sizeof(s));
+}
