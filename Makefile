@@ -42,7 +42,8 @@ OBJ      = $(patsubst %.c,$(BUILD)/obj/%.o,$(SIM_SRC) $(LIB_SRC)) $(BUILD)/obj/g
 
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
-EXAMPLES    := $(BUILD)/examples/add1 $(BUILD)/examples/eltwise_add
+EXAMPLES    := $(BUILD)/examples/add1
+EXAMPLES    += $(BUILD)/examples/eltwise_add
 BENCHES     := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
 
 TOOLS       := $(BUILD)/bin/ttctl $(BUILD)/bin/ttsim-ivshmem
@@ -156,6 +157,7 @@ install: lib tools
 	install -m 644 tools/ttctl/ttctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 # ---- dependencies (Debian 12) ---------------------------------------
+# One line per component, so that each says what it needs.
 DEPS := build-essential pkg-config clang lld libcmocka-dev libudev-dev
 
 deps:
