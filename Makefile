@@ -209,8 +209,14 @@ $(BUILD)/tests/test_parity: tests/parity/test_parity.c $(MODEL_LIB) $(BUILD)/lib
 		$(MODEL_LIB) $(BUILD)/lib/libttuser.a $(LDFLAGS) -lcmocka $(LDLIBS) -o $@
 
 # Seeded random-init torchvision R50-FPN at 320x320: weights and reference tensors.
-$(PARITY_DIR)/reference.safetensors: tests/parity/make_reference.py tools/ttdetect/convert.py
+$(PARITY_DIR)/reference.safetensors: tests/parity/make_reference.py tools/ttdetect/convert.py \
+		tools/ttdetect/shapes.py
 	@mkdir -p $(@D)
 	$(call say,GEN,$@)/usr/bin/python3 tests/parity/make_reference.py $(PARITY_DIR)
 
 tools: $(BUILD)/bin/coco_eval
+tests: $(BUILD)/tests/test_parity
+ifeq ($(HAVE_TORCHVISION),yes)
+check-plain: $(PARITY_DIR)/reference.safetensors
+TOOL_TESTS += $(BUILD)/tests/test_parity tests/parity/test_convert.py
+endif

@@ -96,6 +96,8 @@ def describe(state, depth_override):
         if n == 0:
             break
         blocks.append(n)
+    if not blocks:
+        raise ConvertError("no backbone.body.layer1 blocks: not a torchvision ResNet")
     kind = "bottleneck" if bottleneck else "basic"
     depth = depth_override
     if depth is None:
@@ -148,6 +150,7 @@ def write_safetensors(path, tensors, metadata):
 
 
 def convert(src, dst, bn_eps=None, depth=None, extra=None):
+    """Checkpoint file src to safetensors dst; returns the metadata written."""
     state, eps = load_checkpoint(src)
     if bn_eps is not None:
         eps = bn_eps
@@ -155,6 +158,11 @@ def convert(src, dst, bn_eps=None, depth=None, extra=None):
         raise ConvertError(
             f"{src}: a state dict does not record BN eps; pass --bn-eps "
             "(0 for torchvision's COCO_V1 weights, 1e-5 for freshly built models)")
+    return write_weights(state, eps, dst, depth, extra)
+
+
+def write_weights(state, eps, dst, depth=None, extra=None):
+    """A state dict (either key spelling) and its BN eps to safetensors dst."""
     state = normalise(state)
     meta = describe(state, depth)
     meta["bn_eps"] = repr(float(eps))
