@@ -20,11 +20,16 @@ const struct transform_config transform_default = {
 	.std = { 0.229f, 0.224f, 0.225f },
 };
 
-/* The scale torchvision computes in float32, then uses as a double. */
+/*
+ * The scale torchvision computes in float32, then uses as a double. Its
+ * "number / tensor" is reciprocal(tensor) * number, which can round
+ * differently from a division (800 / 480 comes out one bit high, so a
+ * 480-pixel side becomes 800 and not 799).
+ */
 static double resize_scale(const struct transform_config *c, int h, int w)
 {
 	float lo = (float)(h < w ? h : w), hi = (float)(h > w ? h : w);
-	float a = (float)c->min_size / lo, b = (float)c->max_size / hi;
+	float a = (1.0f / lo) * (float)c->min_size, b = (1.0f / hi) * (float)c->max_size;
 
 	return (double)(a < b ? a : b);
 }
