@@ -178,14 +178,14 @@ clean:
 # libttmodel.a holds model/ (weights, host reference ops, COCO evaluation).
 # The parity test and the converter test need /usr/bin/python3 with
 # torchvision; they run in `make check` whenever it is there.
-DEPS += libjpeg-dev libpng-dev
+DEPS += libjpeg-dev libpng-dev libonnx-testdata
 DEPS += python3-torchvision
 MODEL_LIB   := $(BUILD)/lib/libttmodel.a
 MODEL_OBJ   := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard model/*.c))
 IMAGE_SRC   := tools/ttdetect/image.c tools/ttdetect/annotate.c
 IMAGE_LIBS  := -ljpeg -lpng
 MODEL_UNIT  := $(filter $(UNIT_TESTS),$(addprefix $(BUILD)/tests/,test_json test_weights test_coco_eval test_image \
-	test_host_ops))
+	test_host_ops test_onnx_ops))
 PARITY_DIR  := $(BUILD)/parity
 HAVE_TORCHVISION := $(shell /usr/bin/python3 -c 'import torchvision' >/dev/null 2>&1 && echo yes)
 
