@@ -218,5 +218,12 @@ tools: $(BUILD)/bin/coco_eval
 tests: $(BUILD)/tests/test_parity
 ifeq ($(HAVE_TORCHVISION),yes)
 check-plain: $(PARITY_DIR)/reference.safetensors
-TOOL_TESTS += $(BUILD)/tests/test_parity tests/parity/test_convert.py
+TOOL_TESTS += $(BUILD)/tests/test_parity tests/parity/test_convert.py tests/parity/test_shapes.py
 endif
+
+# The small shapes detector: tools/ttdetect/train_shapes.py (deterministic,
+# niced; about half an hour on 2 cores). Its result is committed in model/data/.
+train-shapes: $(BUILD)/bin/coco_eval
+	nice -n 19 /usr/bin/python3 tools/ttdetect/train_shapes.py --out $(BUILD)/shapes \
+		--evaluator $(BUILD)/bin/coco_eval
+.PHONY: train-shapes
