@@ -24,6 +24,15 @@
 
 #define MAX_RECORD		256	/* no command is bigger */
 
+/* Every record keeps the ring aligned. */
+_Static_assert(sizeof(struct ttsim_cmd_linear) % TTSIM_CMD_ALIGN == 0, "linear");
+_Static_assert(sizeof(struct ttsim_cmd_paged) % TTSIM_CMD_ALIGN == 0, "paged");
+_Static_assert(sizeof(struct ttsim_cmd_launch) % TTSIM_CMD_ALIGN == 0, "launch");
+_Static_assert(sizeof(struct ttsim_cmd_event) % TTSIM_CMD_ALIGN == 0, "event");
+_Static_assert(sizeof(struct ttsim_cmd_wait_event) % TTSIM_CMD_ALIGN == 0, "wait event");
+_Static_assert(sizeof(struct ttsim_cmd_trace) % TTSIM_CMD_ALIGN == 0, "trace");
+_Static_assert(sizeof(struct ttsim_cmd_launch_inline) % TTSIM_CMD_ALIGN == 0, "inline");
+
 static uint64_t host_cycles(uint64_t len)
 {
 	return HOST_LATENCY_CYCLES + len / HOST_BYTES_PER_CYCLE;
@@ -123,6 +132,8 @@ static int wait_event(struct sim_queue *q, const struct ttsim_cmd_wait_event *cm
 	struct sim_queue *other;
 	int ret = 0;
 
+	if (cmd->reserved[0] || cmd->reserved[1])
+		return fail(c, -EINVAL, "reserved field is not zero");
 	if (cmd->queue >= TTSIM_MAX_QUEUES)
 		return fail(c, -EINVAL, "wait for an event of queue %u: the device has %u queues",
 			    cmd->queue, TTSIM_MAX_QUEUES);
@@ -295,10 +306,10 @@ static int execute(struct sim_queue *q, const uint8_t *rec, struct ttsim_complet
 	case TTSIM_CMD_RECORD_EVENT: {
 		const struct ttsim_cmd_event *e = (const void *)rec;
 
-		if (e->reserved)
+		if (e->reserved[0] || e->reserved[1] || e->reserved[2])
 			return fail(c, -EINVAL, "reserved field is not zero");
+		/* The other queue sees it once the host can (serve_one). */
 		c->event = e->event;
-		record_event(q, e->event);
 		return 0;
 	}
 	case TTSIM_CMD_WAIT_EVENT:
@@ -423,6 +434,8 @@ static bool serve_one(struct sim_queue *q)
 	memcpy(slot, &c, sizeof(c));
 	__atomic_store_n(&qr->issue_rptr, rptr + h->size, __ATOMIC_RELEASE);
 	__atomic_store_n(&qr->comp_wptr, cw + 1, __ATOMIC_RELEASE);
+	if (c.opcode == TTSIM_CMD_RECORD_EVENT && !c.status)
+		record_event(q, c.event);
 	signal_fd(d->host.irq_fd[q->index]);
 	return true;
 }

@@ -156,13 +156,14 @@ struct ttsim_cmd_launch {
 
 /*
  * RECORD_EVENT: everything before it on this queue has completed; the
- * queue's event counter becomes `event`. The host numbers the events of a
+ * queue's event counter becomes `event` once its completion is written
+ * (so the host never sees a wait on it pass before the event itself). The host numbers the events of a
  * queue 1, 2, 3, ... (32-bit, wrapping); a reset sets the counter to 0.
  */
 struct ttsim_cmd_event {
 	struct ttsim_cmd_hdr hdr;
 	__u32 event;
-	__u32 reserved;
+	__u32 reserved[3];	/* version 1 had one word: the record was not aligned */
 };
 
 /* ---- queues: events across queues and traces ------------------------- */
@@ -178,6 +179,7 @@ struct ttsim_cmd_wait_event {
 	struct ttsim_cmd_hdr hdr;
 	__u32 queue;		/* 0 .. TTSIM_MAX_QUEUES - 1 */
 	__u32 event;
+	__u32 reserved[2];
 };
 
 /*
