@@ -280,6 +280,35 @@ int tt_cq_end_trace_capture(struct tt_cq *cq, uint32_t trace_id);
 int tt_cq_replay_trace(struct tt_cq *cq, uint32_t trace_id, bool blocking);
 int tt_release_trace(struct tt_device *dev, uint32_t trace_id);
 
+/*
+ * The pipeline of TT-CNN (trace + two command queues, overlapped input):
+ * the programs, which read `input` and leave their result in `output`
+ * (persistent buffers, best in DRAM), are captured once into a trace on
+ * queue 0. Each input is then written on queue 1 into `input` while queue
+ * 0 replays the trace and reads `output` back, ordered by events: queue 1
+ * writes input i + 1 only after replay i has run, queue 0 replays only
+ * after the write. Enqueueing does not wait; tt_pipeline_pop_all waits for
+ * everything enqueued and copies the outputs out, in order (each
+ * tt_buffer_size(output) bytes), and returns how many, or -ENOSPC (and
+ * pops nothing) if max is too small. Inputs are tt_buffer_size(input)
+ * bytes and may be reused as soon as enqueue returns. One thread at a
+ * time per pipeline; the device's queues are its own while it lives.
+ */
+struct tt_pipeline;
+
+struct tt_pipeline_config {
+	struct tt_program *const *programs;	/* run in this order for each input */
+	unsigned nprograms;
+	struct tt_buffer *input;
+	struct tt_buffer *output;
+};
+
+int tt_pipeline_create(struct tt_device *dev, const struct tt_pipeline_config *cfg,
+		       struct tt_pipeline **pl);
+int tt_pipeline_enqueue(struct tt_pipeline *pl, const void *const *inputs, unsigned n);
+int tt_pipeline_pop_all(struct tt_pipeline *pl, void *const *outputs, unsigned max);
+void tt_pipeline_destroy(struct tt_pipeline *pl);
+
 #ifdef __cplusplus
 }
 #endif
