@@ -8,6 +8,8 @@
  *
  * A queue is safe to use from several threads. Errors of blocking calls
  * are returned by them; errors of non-blocking ones by tt_cq_finish.
+ * While the queue captures a trace (trace.c), program enqueues and nops go
+ * into the trace and everything else is refused.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -207,6 +207,8 @@ int tt_cq_end_trace_capture(struct tt_cq *cq, uint32_t trace_id)
 {
 	struct tt_device *dev;
 	struct tt_trace *t;
+	uint32_t busy_id;
+	bool busy;
 	int ret;
 
 	if (!cq)
@@ -214,6 +216,8 @@ int tt_cq_end_trace_capture(struct tt_cq *cq, uint32_t trace_id)
 	dev = cq->dev;
 	tt_cq_lock(cq);
 	t = cq->capturing;
+	busy = t != NULL;
+	busy_id = cq->capture_id;
 	if (t && t->id == trace_id)
 		cq->capturing = NULL;
 	tt_cq_unlock(cq);
@@ -229,9 +233,9 @@ int tt_cq_end_trace_capture(struct tt_cq *cq, uint32_t trace_id)
 					"reset; the trace is dropped", trace_id);
 		}
 		pthread_mutex_unlock(&dev->trace_lock);
-		if (cq->capturing)
+		if (busy)
 			return tt_error(-EINVAL, "queue %u is capturing trace %u, not %u", cq->id,
-					cq->capture_id, trace_id);
+					busy_id, trace_id);
 		return tt_error(-EINVAL, "queue %u is not capturing trace %u", cq->id, trace_id);
 	}
 
