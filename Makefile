@@ -210,7 +210,7 @@ $(BUILD)/tests/test_parity: tests/parity/test_parity.c $(MODEL_LIB) $(BUILD)/lib
 
 # Seeded random-init torchvision R50-FPN at 320x320: weights and reference tensors.
 $(PARITY_DIR)/reference.safetensors: tests/parity/make_reference.py tools/ttdetect/convert.py \
-		tools/ttdetect/shapes.py
+		tools/ttdetect/shapes.py tools/ttdetect/train_shapes.py
 	@mkdir -p $(@D)
 	$(call say,GEN,$@)/usr/bin/python3 tests/parity/make_reference.py $(PARITY_DIR)
 
