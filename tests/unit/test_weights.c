@@ -126,6 +126,25 @@ static void test_old_spelling(void **state)
 	weights_close(w);
 }
 
+static void test_wrong_dtype(void **state)
+{
+	struct weights *w;
+	const float *d;
+
+	(void)state;
+	make_file(0, "{\"h\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[0,4]},"
+		  "\"i\":{\"dtype\":\"I64\",\"shape\":[1,1],\"data_offsets\":[8,16]},"
+		  "\"u\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":[4,8]}}", six, 16);
+	assert_int_equal(weights_open(path, &w), 0);
+	assert_int_equal(weights_find(w, "h")->dtype, WEIGHTS_BF16);
+	assert_int_equal(weights_find(w, "i")->numel, 1);
+	assert_int_equal(weights_f32(w, "h", 1, (int64_t[]){ 2 }, &d), -EINVAL);
+	assert_non_null(strstr(tt_last_error(), "tensor 'h' is BF16, expected F32"));
+	assert_int_equal(weights_f32(w, "i", 2, (int64_t[]){ 1, 1 }, &d), -EINVAL);
+	assert_non_null(strstr(tt_last_error(), "tensor 'i' is I64"));
+	weights_close(w);
+}
+
 static void test_truncated(void **state)
 {
 	const char *h = "{\"a\":{\"dtype\":\"F32\",\"shape\":[6],\"data_offsets\":[0,24]}}     ";
@@ -307,6 +326,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_old_spelling),
+		cmocka_unit_test(test_wrong_dtype),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_bad_json),
 		cmocka_unit_test(test_bad_entries),
