@@ -187,7 +187,8 @@ IMAGE_LIBS  := -ljpeg -lpng
 MODEL_UNIT  := $(filter $(UNIT_TESTS),$(addprefix $(BUILD)/tests/,test_json test_weights test_coco_eval test_image \
 	test_host_ops test_onnx_ops))
 PARITY_DIR  := $(BUILD)/parity
-HAVE_TORCHVISION := $(shell /usr/bin/python3 -c 'import torchvision' >/dev/null 2>&1 && echo yes)
+HAVE_TORCHVISION := $(shell /usr/bin/python3 -c 'import importlib.util as u, sys; \
+	sys.exit(u.find_spec("torchvision") is None)' >/dev/null 2>&1 && echo yes)
 
 $(MODEL_LIB): $(MODEL_OBJ)
 	@mkdir -p $(@D)
