@@ -95,7 +95,7 @@ void sim_transpose_tile(float *out, const float *in)
 
 /*
  * Reduce: SUM (and AVG, whose scaler carries the 1/N) multiplies every
- * element by the scaler at the fidelity, then adds in fp32 in index order
+ * element (SrcA) by the scaler (SrcB) at the fidelity, then adds in fp32 in index order
  * onto what DST holds; MAX takes the largest of DST and the elements times
  * the scaler (only the elements, for the first reduce into a DST tile
  * since tile_regs_acquire). The scaler is element (0, 0) of the scaler tile, which
@@ -120,7 +120,7 @@ void sim_reduce_tile(float *dst, const float *a, const float *scaler, uint32_t p
 			unsigned in = dim == TT_REDUCE_ROW ? sim_tile_index(i, j) :
 				      dim == TT_REDUCE_COL ? sim_tile_index(j, i) :
 				      sim_tile_index(j / TT_TILE_COLS, j % TT_TILE_COLS);
-			float v = sim_ftz(fidelity_mul(s, a[in], phases));
+			float v = sim_ftz(fidelity_mul(a[in], s, phases));
 
 			if (pool == TT_REDUCE_MAX)
 				acc = v > acc ? v : acc;
