@@ -156,12 +156,17 @@ static float *dst_tile(struct sim_hart *ht, const char *what, uint32_t i, enum s
 /* Round what math wrote to what DST can hold. */
 static void dst_store(struct sim_core *c, float *t)
 {
+	uint16_t h[TT_TILE_HW];
 	unsigned i;
 
 	if (c->dst_fp32)
 		return;
-	for (i = 0; i < TT_TILE_HW; i++)
-		t[i] = sim_bf16_round(sim_ftz(t[i]));
+	sim_bf16_tile(sim_simd_best(), t, h);
+	for (i = 0; i < TT_TILE_HW; i++) {
+		uint32_t u = (uint32_t)h[i] << 16;
+
+		memcpy(&t[i], &u, sizeof(u));
+	}
 }
 
 static uint32_t cb_format(struct sim_hart *ht, uint32_t idx)
