@@ -87,7 +87,13 @@ static enum rv_mmio dst_sync(struct sim_hart *ht, uint32_t call)
 		return RV_MMIO_FAULT;
 	}
 	if (to[i] == DST_MATH) {
-		memset(c->dst, 0, (size_t)c->dst_tiles * TT_TILE_HW * sizeof(float));
+		unsigned t;
+
+		/* Only what math touched needs zeroing again. */
+		for (t = 0; t < 16; t++)
+			if (c->dst_dirty & 1u << t)
+				memset(c->dst + (size_t)t * TT_TILE_HW, 0, TT_TILE_HW * sizeof(float));
+		c->dst_dirty = 0;
 		c->dst_reduced = 0;
 	}
 	c->dst_state = to[i];
@@ -150,6 +156,8 @@ static float *dst_tile(struct sim_hart *ht, const char *what, uint32_t i, enum s
 			       c->dst_tiles, c->dst_fp32 ? " in fp32 mode" : "");
 		return NULL;
 	}
+	if (need == DST_MATH)
+		c->dst_dirty |= 1u << i;
 	return c->dst + (size_t)i * TT_TILE_HW;
 }
 
