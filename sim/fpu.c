@@ -199,8 +199,8 @@ void sim_transpose_tile(float *out, const float *in)
  * Reduce: SUM (and AVG, whose scaler carries the 1/N) multiplies every
  * element (SrcA) by the scaler (SrcB) at the fidelity, then adds in fp32 in index order
  * onto what DST holds; MAX takes the largest of DST and the elements times
- * the scaler (only the elements, for the first reduce into a DST tile
- * since tile_regs_acquire). The scaler is element (0, 0) of the scaler tile, which
+ * the scaler (only the elements when the DST tile is untouched since
+ * tile_regs_acquire, as it then holds no values yet). The scaler is element (0, 0) of the scaler tile, which
  * tt-metal kernels fill with one value in the first row of each face.
  */
 void sim_reduce_tile(float *dst, const float *a, const float *scaler, uint32_t pool,

@@ -115,7 +115,7 @@ void sim_eltwise_tile(enum sim_simd path, float *dst, const float *a, const floa
 void sim_bcast_tile(float *out, const float *b, uint32_t bcast);
 /*
  * dst (+)= the reduction of a times the scaler, as tt_reduce_pool/dim say;
- * `first`: the first reduce into this DST tile since it was acquired.
+ * `first`: the DST tile holds no values yet (untouched since acquire).
  */
 void sim_reduce_tile(float *dst, const float *a, const float *scaler, uint32_t pool,
 		     uint32_t dim, unsigned fidelity, bool first);
