@@ -77,22 +77,27 @@ static void from_rows(float *t, float m[N][N])
 
 /*
  * hi: the top `keep` significant bits (hidden bit included) of each source
- * value; lo: the rest, exact, with denormals flushed.
+ * value; lo: the rest, exact, with denormals flushed. Branch-free, on
+ * whole matrices, so that the compiler vectorises it.
  */
 static void split_bits(float hi[N][N], float lo[N][N], float m[N][N], unsigned keep)
 {
-	uint32_t mask = ~((1u << (24 - keep)) - 1u);
-	unsigned i, j;
+	uint32_t mask = ~((1u << (24 - keep)) - 1u), u[N * N], l[N * N];
+	float hf[N * N], lf[N * N];
+	unsigned i;
 
-	for (i = 0; i < N; i++)
-		for (j = 0; j < N; j++) {
-			uint32_t u;
-
-			memcpy(&u, &m[i][j], sizeof(u));
-			u &= mask;
-			memcpy(&hi[i][j], &u, sizeof(u));
-			lo[i][j] = sim_ftz(m[i][j] - hi[i][j]);
-		}
+	memcpy(u, m, sizeof(u));
+	for (i = 0; i < N * N; i++)
+		u[i] &= mask;
+	memcpy(hf, u, sizeof(u));
+	memcpy(lf, m, sizeof(lf));
+	for (i = 0; i < N * N; i++)
+		lf[i] -= hf[i];
+	memcpy(l, lf, sizeof(l));
+	for (i = 0; i < N * N; i++)
+		l[i] = (l[i] & 0x7f800000u) ? l[i] : (l[i] & 0x80000000u);
+	memcpy(hi, hf, sizeof(hf));
+	memcpy(lo, l, sizeof(l));
 }
 
 static void split(struct mm_parts *p, const float *a, const float *b, unsigned phases,
@@ -123,26 +128,23 @@ static void split(struct mm_parts *p, const float *a, const float *b, unsigned p
 	}
 }
 
+/* Pairs of bf16 parts in one word: element 2m in the low half, 2m+1 in the high. */
 static void pair_up(struct mm_parts *p)
 {
+	uint32_t row[SEQ_MAX], r0[N], r1[N];
 	unsigned i, m;
 
-	for (i = 0; i < N; i++)
-		for (m = 0; m < p->len / 2; m++) {
-			uint32_t lo, hi;
-
-			memcpy(&lo, &p->a[i][2 * m], 4);
-			memcpy(&hi, &p->a[i][2 * m + 1], 4);
-			p->a_pair[i][m] = lo >> 16 | (hi & 0xffff0000u);
-		}
-	for (m = 0; m < p->len / 2; m++)
-		for (i = 0; i < N; i++) {
-			uint32_t lo, hi;
-
-			memcpy(&lo, &p->b[2 * m][i], 4);
-			memcpy(&hi, &p->b[2 * m + 1][i], 4);
-			p->b_pair[m][i] = lo >> 16 | (hi & 0xffff0000u);
-		}
+	for (i = 0; i < N; i++) {
+		memcpy(row, p->a[i], p->len * sizeof(float));
+		for (m = 0; m < p->len / 2; m++)
+			p->a_pair[i][m] = row[2 * m] >> 16 | (row[2 * m + 1] & 0xffff0000u);
+	}
+	for (m = 0; m < p->len / 2; m++) {
+		memcpy(r0, p->b[2 * m], sizeof(r0));
+		memcpy(r1, p->b[2 * m + 1], sizeof(r1));
+		for (i = 0; i < N; i++)
+			p->b_pair[m][i] = r0[i] >> 16 | (r1[i] & 0xffff0000u);
+	}
 }
 
 /* ---- the paths: acc[i][j] holds DST's row-major values in and out ------ */
