@@ -5,7 +5,9 @@
  * captured once, and captured 8 times), next to a blocking nop round trip,
  * all in the same run. The program is examples/add1 (three kernels, one
  * core). Times are the mean per call of the best of several batches; the
- * device's work is waited for between batches and not counted.
+ * device's work is waited for between batches and not counted. Then the
+ * same program through the two-queue traced pipeline against one input at
+ * a time.
  */
 #include <stdint.h>
 #include <string.h>
@@ -95,6 +97,53 @@ static double nop_us(struct tt_cq *cq)
 	return best;
 }
 
+/*
+ * N inputs through the two-queue traced pipeline, against the same inputs
+ * one by one (blocking write, enqueue, blocking read) on one queue: host
+ * time per input, with the outputs compared.
+ */
+static void pipeline(struct tt_device *dev, struct tt_program *prog, struct tt_buffer *in,
+		     struct tt_buffer *out)
+{
+	enum { N = 64 };
+	static float x[N][TT_TILE_HW], a[N][TT_TILE_HW], b[N][TT_TILE_HW];
+	struct tt_pipeline_config cfg = { .programs = &prog, .nprograms = 1, .input = in,
+					  .output = out };
+	struct tt_cq *cq = tt_device_cq(dev, 0);
+	struct tt_pipeline *pl;
+	const void *ins[N];
+	void *outs[N];
+	double t0, one, piped;
+	unsigned i, k;
+
+	for (i = 0; i < N; i++) {
+		for (k = 0; k < TT_TILE_HW; k++)
+			x[i][k] = (float)(i * 7 + k % 101);
+		ins[i] = x[i];
+		outs[i] = b[i];
+	}
+	t0 = now_s();
+	for (i = 0; i < N; i++) {
+		MUST(tt_cq_write_buffer(cq, in, x[i], true));
+		MUST(tt_cq_enqueue_program(cq, prog, true));
+		MUST(tt_cq_read_buffer(cq, out, a[i], true));
+	}
+	one = (now_s() - t0) / N * 1e6;
+	MUST(tt_pipeline_create(dev, &cfg, &pl));
+	t0 = now_s();
+	MUST(tt_pipeline_enqueue(pl, ins, N));
+	MUST(tt_pipeline_pop_all(pl, outs, N));
+	piped = (now_s() - t0) / N * 1e6;
+	tt_pipeline_destroy(pl);
+	if (memcmp(a, b, sizeof(a))) {
+		fprintf(stderr, "bench_dispatch: pipeline outputs differ\n");
+		exit(1);
+	}
+	printf("{\"bench\":\"pipeline\",\"program\":\"add1\",\"inputs\":%d,"
+	       "\"us_per_input\":%.1f,\"unit\":\"us\",\"one_by_one_us_per_input\":%.1f,"
+	       "\"speedup\":%.2f}\n", N, piped, one, one / piped);
+}
+
 int main(void)
 {
 	struct tt_buffer_config bc = { .type = TT_BUFFER_DRAM, .size = TT_TILE_HW * 4,
@@ -125,6 +174,8 @@ int main(void)
 	       "\"trace_replay_8_programs_us\":%.2f,\"nop_round_trip_us\":%.2f,\"unit\":\"us\","
 	       "\"enqueue_over_replay\":%.1f,\"enqueue_over_nop\":%.2f}\n",
 	       enq, rep1, rep8, nop, enq / rep1, enq / nop);
+
+	pipeline(dev, prog, in, out);
 
 	MUST(tt_release_trace(dev, t1));
 	MUST(tt_release_trace(dev, t8));
