@@ -67,6 +67,7 @@ struct sim_core {
 	uint32_t dst_tiles;		/* 16, or 8 in fp32 mode */
 	uint8_t math_fidelity;
 	float *dst;			/* 16 tiles of TT_TILE_HW values */
+	uint32_t dst_reduced;		/* tiles a reduce wrote since acquire (bit i) */
 	char fault[SIM_MSG_LEN];	/* first fault on this core in this launch */
 };
 

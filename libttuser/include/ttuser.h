@@ -131,6 +131,7 @@ size_t tt_tilized_size(uint32_t rows, uint32_t cols, enum tt_format fmt);
  * Row-major rows x cols matrix (src_fmt Float32 or Float16_b) into tiles
  * in dst_fmt: tiles row by row, each four 16x16 faces (TL, TR, BL, BR),
  * each face row-major. Rows and columns past the matrix are zero.
+ * Bfp8_b tiles share an exponent per face row (layout: uapi/tt_bfp8.h).
  */
 int tt_tilize(const void *src, enum tt_format src_fmt, uint32_t rows, uint32_t cols,
 	      void *dst, enum tt_format dst_fmt);
