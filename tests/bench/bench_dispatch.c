@@ -5,9 +5,9 @@
  * captured once, and captured 8 times), next to a blocking nop round trip,
  * all in the same run. The program is examples/add1 (three kernels, one
  * core). Times are the mean per call of the best of several batches; the
- * device's work is waited for between batches and not counted. Then the
- * same program through the two-queue traced pipeline against one input at
- * a time.
+ * device's work is waited for between batches and not counted. Then a
+ * model of two such programs through the two-queue traced pipeline
+ * against one input at a time.
  */
 #include <stdint.h>
 #include <string.h>
@@ -18,9 +18,10 @@
 #define ROUNDS	7
 #define ADD1	TESTS_DIR "/../examples/add1/"
 
-static struct tt_program *add1(struct tt_device *dev, struct tt_buffer *in, struct tt_buffer *out)
+static struct tt_program *add1(struct tt_device *dev, struct tt_buffer *in, struct tt_buffer *out,
+			       struct tt_core core)
 {
-	struct tt_core_range r = TT_CORES(0, 0, 0, 0);
+	struct tt_core_range r = { core, core };
 	struct tt_cb_config cb = { .index = 0, .format = TT_FORMAT_FLOAT32,
 				   .page_size = TT_TILE_HW * 4, .num_pages = 1 };
 	struct tt_program *prog;
@@ -34,14 +35,14 @@ static struct tt_program *add1(struct tt_device *dev, struct tt_buffer *in, stru
 	MUST(k = tt_kernel_create(prog, ADD1 "reader.c", r,
 				  &(struct tt_kernel_config){ .role = TT_ROLE_READER }));
 	a = tt_buffer_address(in);
-	MUST(tt_runtime_args_set(prog, k, TT_CORE(0, 0), &a, 1));
+	MUST(tt_runtime_args_set(prog, k, core, &a, 1));
 	MUST(tt_kernel_create(prog, ADD1 "compute.c", r,
 			      &(struct tt_kernel_config){ .role = TT_ROLE_COMPUTE,
 							  .fp32_dest_acc = true }));
 	MUST(k = tt_kernel_create(prog, ADD1 "writer.c", r,
 				  &(struct tt_kernel_config){ .role = TT_ROLE_WRITER }));
 	a = tt_buffer_address(out);
-	MUST(tt_runtime_args_set(prog, k, TT_CORE(0, 0), &a, 1));
+	MUST(tt_runtime_args_set(prog, k, core, &a, 1));
 	return prog;
 }
 
@@ -102,13 +103,16 @@ static double nop_us(struct tt_cq *cq)
  * one by one (blocking write, enqueue, blocking read) on one queue: host
  * time per input, with the outputs compared.
  */
-static void pipeline(struct tt_device *dev, struct tt_program *prog, struct tt_buffer *in,
-		     struct tt_buffer *out)
+static void pipeline(struct tt_device *dev, struct tt_buffer *in, struct tt_buffer *out)
 {
 	enum { N = 64 };
 	static float x[N][TT_TILE_HW], a[N][TT_TILE_HW], b[N][TT_TILE_HW];
-	struct tt_pipeline_config cfg = { .programs = &prog, .nprograms = 1, .input = in,
-					  .output = out };
+	struct tt_buffer_config bc = { .type = TT_BUFFER_DRAM, .size = TT_TILE_HW * 4,
+				       .page_size = TT_TILE_HW * 4 };
+	struct tt_program *model[2];
+	struct tt_pipeline_config cfg = { .programs = model, .nprograms = 2,
+					  .ninput_programs = 1, .input = in, .output = out };
+	struct tt_buffer *mid;
 	struct tt_cq *cq = tt_device_cq(dev, 0);
 	struct tt_pipeline *pl;
 	const void *ins[N];
@@ -122,10 +126,15 @@ static void pipeline(struct tt_device *dev, struct tt_program *prog, struct tt_b
 		ins[i] = x[i];
 		outs[i] = b[i];
 	}
+	/* The model: in + 1 -> mid on core (0,0), mid + 1 -> out on core (1,0). */
+	MUST(tt_buffer_create(dev, &bc, &mid));
+	model[0] = add1(dev, in, mid, TT_CORE(0, 0));
+	model[1] = add1(dev, mid, out, TT_CORE(1, 0));
 	t0 = now_s();
 	for (i = 0; i < N; i++) {
 		MUST(tt_cq_write_buffer(cq, in, x[i], true));
-		MUST(tt_cq_enqueue_program(cq, prog, true));
+		MUST(tt_cq_enqueue_program(cq, model[0], true));
+		MUST(tt_cq_enqueue_program(cq, model[1], true));
 		MUST(tt_cq_read_buffer(cq, out, a[i], true));
 	}
 	one = (now_s() - t0) / N * 1e6;
@@ -135,11 +144,14 @@ static void pipeline(struct tt_device *dev, struct tt_program *prog, struct tt_b
 	MUST(tt_pipeline_pop_all(pl, outs, N));
 	piped = (now_s() - t0) / N * 1e6;
 	tt_pipeline_destroy(pl);
+	tt_program_destroy(model[0]);
+	tt_program_destroy(model[1]);
+	tt_buffer_destroy(mid);
 	if (memcmp(a, b, sizeof(a))) {
 		fprintf(stderr, "bench_dispatch: pipeline outputs differ\n");
 		exit(1);
 	}
-	printf("{\"bench\":\"pipeline\",\"program\":\"add1\",\"inputs\":%d,"
+	printf("{\"bench\":\"pipeline\",\"model\":\"add1 twice, 2 cores\",\"inputs\":%d,"
 	       "\"us_per_input\":%.1f,\"unit\":\"us\",\"one_by_one_us_per_input\":%.1f,"
 	       "\"speedup\":%.2f}\n", N, piped, one, one / piped);
 }
@@ -159,7 +171,7 @@ int main(void)
 	cq = tt_device_cq(dev, 0);
 	MUST(tt_buffer_create(dev, &bc, &in));
 	MUST(tt_buffer_create(dev, &bc, &out));
-	prog = add1(dev, in, out);
+	prog = add1(dev, in, out, TT_CORE(0, 0));
 	MUST(tt_cq_enqueue_program(cq, prog, true));	/* kernels compiled and cached */
 	t1 = capture(cq, prog, 1);
 	t8 = capture(cq, prog, 8);
@@ -175,7 +187,7 @@ int main(void)
 	       "\"enqueue_over_replay\":%.1f,\"enqueue_over_nop\":%.2f}\n",
 	       enq, rep1, rep8, nop, enq / rep1, enq / nop);
 
-	pipeline(dev, prog, in, out);
+	pipeline(dev, in, out);
 
 	MUST(tt_release_trace(dev, t1));
 	MUST(tt_release_trace(dev, t8));
