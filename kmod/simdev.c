@@ -158,8 +158,9 @@ static int simdev_post_reset(struct tt_device *tt)
 
 /*
  * Memory a file gave the device is going away (close, kill, reset). If a
- * queue's rings are in it, the device must stop first: a device reset
- * waits until no command runs and forgets the queues.
+ * queue's rings are in it (enabled or not: the device keeps its read
+ * pointers), the device must stop and forget the queue first: a device
+ * reset waits until no command runs and clears the queue registers.
  */
 static void simdev_dma_release(struct tt_device *tt, dma_addr_t dma, size_t size)
 {
@@ -170,8 +171,6 @@ static void simdev_dma_release(struct tt_device *tt, dma_addr_t dma, size_t size
 		u64 issue = sim_rd64(tt, SIM_QREG(q, issue_base));
 		u64 comp = sim_rd64(tt, SIM_QREG(q, comp_base));
 
-		if (!sim_rd(tt, SIM_QREG(q, enable)))
-			continue;
 		if ((issue >= dma && issue < dma + size) || (comp >= dma && comp < dma + size))
 			used = true;
 	}

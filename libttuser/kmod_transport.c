@@ -281,6 +281,7 @@ static int bind_eventfds(struct kmod_priv *p, const char *path)
 
 int tt_kmod_transport_open(struct tt_device *dev, const char *spec)
 {
+	struct tenstorrent_get_device_info info;
 	struct kmod_priv *p;
 	const char *path = spec;
 	char by_index[64];
@@ -317,6 +318,12 @@ int tt_kmod_transport_open(struct tt_device *dev, const char *spec)
 			       path, strerror(errno));
 		goto fail;
 	}
+	memset(&info, 0, sizeof(info));
+	info.in.output_size_bytes = sizeof(info.out);
+	if (ioctl(p->fd, TENSTORRENT_IOCTL_GET_DEVICE_INFO, &info)) {
+		ret = tt_error(-errno, "%s: GET_DEVICE_INFO: %s", path, strerror(errno));
+		goto fail;
+	}
 	if (p->caps.arch != TENSTORRENT_ARCH_MODEL) {
 		ret = tt_error(-ENODEV, "%s: a %s device; this library drives the model device only",
 			       path, p->caps.arch == TENSTORRENT_ARCH_WORMHOLE ? "Wormhole" :
@@ -339,6 +346,7 @@ int tt_kmod_transport_open(struct tt_device *dev, const char *spec)
 	dev->ops = &kmod_ops;
 	dev->priv = p;
 	dev->regs = p->regs_map;
+	dev->dma_max = (size_t)1 << info.out.max_dma_buf_size_log2;
 	return 0;
 
 fail:
