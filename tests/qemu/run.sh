@@ -128,6 +128,21 @@ while read -r prog opts; do
 	echo "/harness/t/$(basename "$w")" >> "$rfs/harness/tests"
 	i=$((i + 1))
 done < "$list"
+# The guest compiles kernels the cache lacks with the host's clang: /usr
+# comes read-only over 9p (virtio), whose modules load from the initramfs.
+mods=/lib/modules/$KVER
+[ -f "$mods/modules.dep" ] || die "no $mods/modules.dep (linux-image-amd64)"
+for m in virtio_pci 9pnet_virtio 9p; do
+	line=$(grep "/$m.ko:" "$mods/modules.dep") || die "no module $m in $mods"
+	deps=$(echo "${line#*:}" | tr ' ' '\n' | sed '/^$/d' | tac)
+	for d in $deps "${line%%:*}"; do
+		grep -qx "$d" "$rfs/harness/modules" 2>/dev/null || echo "$d" >> "$rfs/harness/modules"
+	done
+done
+while read -r m; do
+	mkdir -p "$rfs/harness/mod"
+	cp "$mods/$m" "$rfs/harness/mod/"
+done < "$rfs/harness/modules"
 (cd "$rfs" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd"
 
 # ---- the model devices --------------------------------------------------
@@ -155,7 +170,8 @@ done
 # ---- boot -----------------------------------------------------------------
 qemu_base="qemu-system-x86_64 -machine pc -cpu max -smp 2 -m ${RAM_MIB}M -nographic -no-reboot
 	-object memory-backend-file,id=ram,size=${RAM_MIB}M,mem-path=$ram,share=on
-	-machine memory-backend=ram -kernel $kernel -initrd $work/initrd"
+	-machine memory-backend=ram -kernel $kernel -initrd $work/initrd
+	-virtfs local,path=/usr,mount_tag=hostusr,security_model=none,readonly=on"
 append="console=ttyS0 panic=-1 loglevel=4 oops=panic"
 
 accel=${QEMU_ACCEL:-}
@@ -186,7 +202,8 @@ end=$(date +%s)
 
 # ---- report ----------------------------------------------------------------
 log=$work/console.log
-sed -n '/^@@DMESG-BEGIN/,$!p' "$log" | grep -v '^@@' | tr -d '\r' || true
+tr -d '\r' < "$log" | sed -n '/^@@DEVICES/,/^@@DMESG-BEGIN/p' | grep -v '^@@' || true
+grep -a '^@@DEVICES' "$log" | tr -d '\r' | sed 's/^@@DEVICES/qemu-check: model devices in the guest:/' || true
 summary=$(sed -n 's/^@@SUMMARY //p' "$log" | tr -d '\r')
 sed -n '/^@@DMESG-BEGIN/,/^@@DMESG-END/p' "$log" | tr -d '\r' > "$work/dmesg"
 bad=$(grep -E 'BUG|WARNING|Oops|lockdep|circular locking|general protection|Call Trace' \
