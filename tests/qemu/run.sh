@@ -202,8 +202,8 @@ end=$(date +%s)
 
 # ---- report ----------------------------------------------------------------
 log=$work/console.log
-tr -d '\r' < "$log" | sed -n '/^@@DEVICES/,/^@@DMESG-BEGIN/p' | grep -v '^@@' || true
-grep -a '^@@DEVICES' "$log" | tr -d '\r' | sed 's/^@@DEVICES/qemu-check: model devices in the guest:/' || true
+tr -d '\r' < "$log" | sed -n '/@@DEVICES/,/^@@DMESG-BEGIN/p' | grep -v '^@@' || true
+grep -ao '@@DEVICES.*' "$log" | tr -d '\r' | sed 's/^@@DEVICES/qemu-check: model devices in the guest:/' || true
 summary=$(sed -n 's/^@@SUMMARY //p' "$log" | tr -d '\r')
 sed -n '/^@@DMESG-BEGIN/,/^@@DMESG-END/p' "$log" | tr -d '\r' > "$work/dmesg"
 bad=$(grep -E 'BUG|WARNING|Oops|lockdep|circular locking|general protection|Call Trace' \
@@ -232,7 +232,9 @@ elif [ -n "$bad" ]; then
 else
 	echo "qemu-check: dmesg scan: clean ($(grep -c . "$work/dmesg") lines, no BUG/WARNING/Oops/lockdep)"
 fi
-for f in "$work"/ttsim*.log; do
-	grep -v 'listening on\|exiting' "$f" | sed 's/^/host: /' || true
-done
+if [ $status -ne 0 ]; then
+	for f in "$work"/ttsim*.log; do
+		sed 's/^/host: /' "$f"
+	done
+fi
 exit $status
