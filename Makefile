@@ -307,7 +307,8 @@ tools: $(BUILD)/bin/coco_eval
 tests: $(BUILD)/tests/test_parity
 ifeq ($(HAVE_TORCHVISION),yes)
 check-plain: $(PARITY_DIR)/reference.safetensors
-TOOL_TESTS += $(BUILD)/tests/test_parity tests/parity/test_convert.py tests/parity/test_shapes.py
+TOOL_TESTS += $(BUILD)/tests/test_parity tests/parity/test_convert.py tests/parity/test_shapes.py \
+	tests/parity/test_train_shapes.py
 endif
 
 # The small shapes detector: tools/ttdetect/train_shapes.py (deterministic,
