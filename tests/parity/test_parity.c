@@ -18,6 +18,7 @@
 
 #include "../../libttuser/internal.h"
 #include "../../model/detection.h"
+#include "../../model/network.h"
 #include "../../model/weights.h"
 
 #ifndef PARITY_DIR
@@ -466,6 +467,189 @@ static void test_weights(void **state)
 	free(row);
 }
 
+/* ---- the whole network on the host (small network only: plain C is slow) ---- */
+
+static struct network *load_network(void)
+{
+	struct network *n;
+
+	if (network_load(net, &n))
+		fail_msg("%s", tt_last_error());
+	return n;
+}
+
+static void expect_map(const char *name, const struct fmap *m, double min_pcc)
+{
+	const struct weights_tensor *t = tensor(name);
+	double r;
+
+	assert_int_equal(t->ndim, 3);
+	assert_true(m->c == t->shape[0] && m->h == t->shape[1] && m->w == t->shape[2]);
+	r = pcc(m->data, t->data, t->numel);
+	print_message("%s [%d, %d, %d]: PCC %.7f, max |diff| %.3g\n", name, m->c, m->h, m->w, r,
+		      max_abs_diff(m->data, t->data, t->numel));
+	assert_true(r >= min_pcc);
+}
+
+static void test_network_backbone(void **state)
+{
+	const struct weights_tensor *x = tensor("transformed");
+	struct fmap image = { (int)x->shape[0], (int)x->shape[1], (int)x->shape[2], (float *)x->data };
+	struct fmap body[4], fpn[NETWORK_MAX_LEVELS];
+	struct network *n = load_network();
+	int levels = network_fpn_levels(n);
+	char name[16];
+
+	(void)state;
+	assert_int_equal(levels, nlevels);
+	assert_int_equal(network_backbone(n, &image, body, fpn), 0);
+	for (int i = 0; i < levels - 1; i++) {
+		snprintf(name, sizeof(name), "c%d", i + 2);
+		expect_map(name, &body[i], 0.9999);
+		fmap_free(&body[i]);
+	}
+	for (int i = 0; i < levels; i++) {
+		snprintf(name, sizeof(name), "p%d", i + 2);
+		expect_map(name, &fpn[i], 0.9999);
+		fmap_free(&fpn[i]);
+	}
+	network_free(n);
+}
+
+static void test_network_rpn_head(void **state)
+{
+	struct fmap fpn[NETWORK_MAX_LEVELS], obj[NETWORK_MAX_LEVELS], del[NETWORK_MAX_LEVELS];
+	struct network *n = load_network();
+	char name[32];
+
+	(void)state;
+	for (int l = 0; l < nlevels; l++) {
+		const struct weights_tensor *t;
+
+		snprintf(name, sizeof(name), "p%d", l + 2);
+		t = tensor(name);
+		fpn[l] = (struct fmap){ (int)t->shape[0], (int)t->shape[1], (int)t->shape[2], (float *)t->data };
+	}
+	assert_int_equal(network_rpn_head(n, fpn, obj, del), 0);
+	for (int l = 0; l < nlevels; l++) {
+		snprintf(name, sizeof(name), "rpn_objectness.%d", l);
+		expect_map(name, &obj[l], 0.9999);
+		snprintf(name, sizeof(name), "rpn_deltas.%d", l);
+		expect_map(name, &del[l], 0.9999);
+		fmap_free(&obj[l]);
+		fmap_free(&del[l]);
+	}
+	network_free(n);
+}
+
+static void test_network_box_head(void **state)
+{
+	const struct weights_tensor *bf = tensor("box_features"), *cl = tensor("class_logits");
+	struct network *n = load_network();
+	size_t rois = (size_t)bf->shape[0], rep = (size_t)network_representation(n);
+	size_t k = (size_t)network_classes(n);
+	float *fc6 = malloc(rois * rep * sizeof(float)), *fc7 = malloc(rois * rep * sizeof(float));
+	float *logits = malloc(rois * k * sizeof(float)), *reg = malloc(rois * k * 4 * sizeof(float));
+
+	(void)state;
+	assert_int_equal(k, (size_t)cl->shape[1]);
+	assert_int_equal(network_box_head(n, bf->data, rois, fc6, fc7, logits, reg), 0);
+	assert_true(pcc(fc6, data("fc6"), rois * rep) >= 0.9999);
+	assert_true(pcc(fc7, data("fc7"), rois * rep) >= 0.9999);
+	assert_true(pcc(logits, cl->data, rois * k) >= 0.9999);
+	assert_true(pcc(reg, data("box_regression"), rois * k * 4) >= 0.9999);
+	print_message("box head: logits max |diff| %.3g, regression max |diff| %.3g\n",
+		      max_abs_diff(logits, cl->data, rois * k),
+		      max_abs_diff(reg, data("box_regression"), rois * k * 4));
+	free(fc6);
+	free(fc7);
+	free(logits);
+	free(reg);
+	network_free(n);
+}
+
+/* Image to detections with nothing from torchvision but the weights. */
+static void test_host_pipeline(void **state)
+{
+	const struct weights_tensor *in = tensor("input");
+	struct transform_config tc = transform_default;
+	struct network *n = load_network();
+	struct fmap image, fpn[NETWORK_MAX_LEVELS], obj[NETWORK_MAX_LEVELS], del[NETWORK_MAX_LEVELS];
+	struct feature_map maps[4];
+	int rh, rw, ph, pw, fh[NETWORK_MAX_LEVELS], fw[NETWORK_MAX_LEVELS];
+	size_t counts[NETWORK_MAX_LEVELS], total = 0, at = 0;
+	int k = network_classes(n), rep = network_representation(n);
+
+	(void)state;
+	tc.min_size = tc.max_size = meta_int("image_size");
+	transform_sizes(&tc, (int)in->shape[1], (int)in->shape[2], &rh, &rw, &ph, &pw);
+	assert_int_equal(fmap_alloc(&image, 3, ph, pw), 0);
+	assert_int_equal(transform_image(&tc, in->data, (int)in->shape[1], (int)in->shape[2], image.data), 0);
+	assert_int_equal(network_backbone(n, &image, NULL, fpn), 0);
+	assert_int_equal(network_rpn_head(n, fpn, obj, del), 0);
+
+	/* Flatten the head's output as torchvision: (level, y, x, anchor). */
+	for (int l = 0; l < nlevels; l++) {
+		fh[l] = fpn[l].h;
+		fw[l] = fpn[l].w;
+		counts[l] = (size_t)obj[l].c * (size_t)fh[l] * (size_t)fw[l];
+		total += counts[l];
+	}
+	float *logit = malloc(total * sizeof(float)), *delta = malloc(total * 4 * sizeof(float));
+	float *anc = malloc(total * 4 * sizeof(float)), *dec = malloc(total * 4 * sizeof(float));
+
+	for (int l = 0; l < nlevels; l++) {
+		int A = obj[l].c, H = fh[l], W = fw[l];
+
+		for (int y = 0; y < H; y++)
+			for (int x = 0; x < W; x++)
+				for (int a = 0; a < A; a++, at++) {
+					logit[at] = obj[l].data[(a * H + y) * W + x];
+					for (int j = 0; j < 4; j++)
+						delta[at * 4 + j] = del[l].data[((a * 4 + j) * H + y) * W + x];
+				}
+	}
+	assert_int_equal(anchors_generate(&anchors, ph, pw, fh, fw, anc), 0);
+	box_decode(&box_coder_rpn, anc, total, delta, 1, dec);
+	float *props = malloc((size_t)rpn.post_nms_top_n * 4 * sizeof(float));
+	float *pscores = malloc((size_t)rpn.post_nms_top_n * sizeof(float));
+	long np = rpn_filter_proposals(&rpn, dec, logit, counts, nlevels, rh, rw, props, pscores);
+
+	assert_true(np > 0);
+	for (int l = 0; l < roi_levels; l++)
+		maps[l] = (struct feature_map){ fpn[l].data, fpn[l].c, fpn[l].h, fpn[l].w };
+	size_t per = (size_t)fpn[0].c * 49;
+	float *pooled = malloc((size_t)np * per * sizeof(float));
+	float *logits = malloc((size_t)np * (size_t)k * sizeof(float));
+	float *reg = malloc((size_t)np * (size_t)k * 4 * sizeof(float));
+	struct detection *det = malloc(100 * sizeof(*det));
+
+	assert_int_equal(multiscale_roi_align(maps, roi_levels, rh, rw, props, (size_t)np, 7, 2, pooled, NULL), 0);
+	assert_int_equal(network_box_head(n, pooled, (size_t)np, NULL, NULL, logits, reg), 0);
+	long nd = postprocess_detections(&postprocess_default, logits, reg, props, (size_t)np, k, rh, rw, det);
+
+	detections_rescale(det, (size_t)(nd > 0 ? nd : 0), rh, rw, (int)in->shape[1], (int)in->shape[2]);
+	(void)rep;
+	check_detections(det, nd);
+	free(logit);
+	free(delta);
+	free(anc);
+	free(dec);
+	free(props);
+	free(pscores);
+	free(pooled);
+	free(logits);
+	free(reg);
+	free(det);
+	for (int l = 0; l < nlevels; l++) {
+		fmap_free(&fpn[l]);
+		fmap_free(&obj[l]);
+		fmap_free(&del[l]);
+	}
+	fmap_free(&image);
+	network_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -480,11 +664,19 @@ int main(void)
 		cmocka_unit_test(test_weights),
 	};
 
+	const struct CMUnitTest network_tests[] = {
+		cmocka_unit_test(test_network_backbone),
+		cmocka_unit_test(test_network_rpn_head),
+		cmocka_unit_test(test_network_box_head),
+		cmocka_unit_test(test_host_pipeline),
+	};
 	int failed;
 
 	cur = &r50;
 	failed = cmocka_run_group_tests_name("fasterrcnn_resnet50_fpn 320", tests, setup, teardown);
 	cur = &shapes_net;
 	failed |= cmocka_run_group_tests_name("shapes network 128", tests, setup, teardown);
+	failed |= cmocka_run_group_tests_name("shapes network 128, whole network on the host",
+					      network_tests, setup, teardown);
 	return failed;
 }
