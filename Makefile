@@ -273,7 +273,7 @@ MODEL_OBJ   := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard model/*.c))
 IMAGE_SRC   := tools/ttdetect/image.c tools/ttdetect/annotate.c
 IMAGE_LIBS  := -ljpeg -lpng
 MODEL_UNIT  := $(filter $(UNIT_TESTS),$(addprefix $(BUILD)/tests/,test_json test_weights test_coco_eval test_image \
-	test_host_ops test_onnx_ops test_shapes_model))
+	test_host_ops test_onnx_ops test_shapes_model test_layers))
 PARITY_DIR  := $(BUILD)/parity
 HAVE_TORCHVISION := $(shell /usr/bin/python3 -c 'import importlib.util as u, sys; \
 	sys.exit(u.find_spec("torchvision") is None)' >/dev/null 2>&1 && echo yes)
