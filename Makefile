@@ -303,7 +303,14 @@ $(PARITY_DIR)/reference.safetensors: tests/parity/make_reference.py tools/ttdete
 	@mkdir -p $(@D)
 	$(call say,GEN,$@)/usr/bin/python3 tests/parity/make_reference.py $(PARITY_DIR)
 
-tools: $(BUILD)/bin/coco_eval
+$(BUILD)/bin/ttdetect: tools/ttdetect/ttdetect.c $(IMAGE_SRC) tools/ttdetect/image.h $(MODEL_LIB) \
+		$(BUILD)/lib/libttuser.a
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) \
+		-DDEFAULT_WEIGHTS='"$(abspath model/data/shapes_frcnn.safetensors)"' $< $(IMAGE_SRC) \
+		$(MODEL_LIB) $(BUILD)/lib/libttuser.a $(LDFLAGS) $(IMAGE_LIBS) $(LDLIBS) -o $@
+
+tools: $(BUILD)/bin/coco_eval $(BUILD)/bin/ttdetect
 tests: $(BUILD)/tests/test_parity
 ifeq ($(HAVE_TORCHVISION),yes)
 check-plain: $(PARITY_DIR)/reference.safetensors
@@ -317,3 +324,12 @@ train-shapes: $(BUILD)/bin/coco_eval
 	nice -n 19 /usr/bin/python3 tools/ttdetect/train_shapes.py --out $(BUILD)/shapes \
 		--evaluator $(BUILD)/bin/coco_eval
 .PHONY: train-shapes
+
+# ttdetect with the committed shapes detector on a committed test image
+# (every step on the host for now; the report says where each ran).
+demo-ttdetect: $(BUILD)/bin/ttdetect
+	@mkdir -p $(BUILD)/demo
+	$(BUILD)/bin/ttdetect --report -o $(BUILD)/demo/shapes.png model/data/shapes/shape_00000.png
+	@echo "annotated image: $(BUILD)/demo/shapes.png"
+demo: demo-ttdetect
+.PHONY: demo-ttdetect

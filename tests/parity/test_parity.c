@@ -18,6 +18,7 @@
 
 #include "../../libttuser/internal.h"
 #include "../../model/detection.h"
+#include "../../model/detector.h"
 #include "../../model/network.h"
 #include "../../model/weights.h"
 
@@ -572,81 +573,28 @@ static void test_network_box_head(void **state)
 static void test_host_pipeline(void **state)
 {
 	const struct weights_tensor *in = tensor("input");
-	struct transform_config tc = transform_default;
 	struct network *n = load_network();
-	struct fmap image, fpn[NETWORK_MAX_LEVELS], obj[NETWORK_MAX_LEVELS], del[NETWORK_MAX_LEVELS];
-	struct feature_map maps[4];
-	int rh, rw, ph, pw, fh[NETWORK_MAX_LEVELS], fw[NETWORK_MAX_LEVELS];
-	size_t counts[NETWORK_MAX_LEVELS], total = 0, at = 0;
-	int k = network_classes(n), rep = network_representation(n);
+	struct detector_config c;
+	struct detector_report r;
+	struct detection det[100];
+	long nd;
 
 	(void)state;
-	tc.min_size = tc.max_size = meta_int("image_size");
-	transform_sizes(&tc, (int)in->shape[1], (int)in->shape[2], &rh, &rw, &ph, &pw);
-	assert_int_equal(fmap_alloc(&image, 3, ph, pw), 0);
-	assert_int_equal(transform_image(&tc, in->data, (int)in->shape[1], (int)in->shape[2], image.data), 0);
-	assert_int_equal(network_backbone(n, &image, NULL, fpn), 0);
-	assert_int_equal(network_rpn_head(n, fpn, obj, del), 0);
-
-	/* Flatten the head's output as torchvision: (level, y, x, anchor). */
-	for (int l = 0; l < nlevels; l++) {
-		fh[l] = fpn[l].h;
-		fw[l] = fpn[l].w;
-		counts[l] = (size_t)obj[l].c * (size_t)fh[l] * (size_t)fw[l];
-		total += counts[l];
-	}
-	float *logit = malloc(total * sizeof(float)), *delta = malloc(total * 4 * sizeof(float));
-	float *anc = malloc(total * 4 * sizeof(float)), *dec = malloc(total * 4 * sizeof(float));
-
-	for (int l = 0; l < nlevels; l++) {
-		int A = obj[l].c, H = fh[l], W = fw[l];
-
-		for (int y = 0; y < H; y++)
-			for (int x = 0; x < W; x++)
-				for (int a = 0; a < A; a++, at++) {
-					logit[at] = obj[l].data[(a * H + y) * W + x];
-					for (int j = 0; j < 4; j++)
-						delta[at * 4 + j] = del[l].data[((a * 4 + j) * H + y) * W + x];
-				}
-	}
-	assert_int_equal(anchors_generate(&anchors, ph, pw, fh, fw, anc), 0);
-	box_decode(&box_coder_rpn, anc, total, delta, 1, dec);
-	float *props = malloc((size_t)rpn.post_nms_top_n * 4 * sizeof(float));
-	float *pscores = malloc((size_t)rpn.post_nms_top_n * sizeof(float));
-	long np = rpn_filter_proposals(&rpn, dec, logit, counts, nlevels, rh, rw, props, pscores);
-
-	assert_true(np > 0);
-	for (int l = 0; l < roi_levels; l++)
-		maps[l] = (struct feature_map){ fpn[l].data, fpn[l].c, fpn[l].h, fpn[l].w };
-	size_t per = (size_t)fpn[0].c * 49;
-	float *pooled = malloc((size_t)np * per * sizeof(float));
-	float *logits = malloc((size_t)np * (size_t)k * sizeof(float));
-	float *reg = malloc((size_t)np * (size_t)k * 4 * sizeof(float));
-	struct detection *det = malloc(100 * sizeof(*det));
-
-	assert_int_equal(multiscale_roi_align(maps, roi_levels, rh, rw, props, (size_t)np, 7, 2, pooled, NULL), 0);
-	assert_int_equal(network_box_head(n, pooled, (size_t)np, NULL, NULL, logits, reg), 0);
-	long nd = postprocess_detections(&postprocess_default, logits, reg, props, (size_t)np, k, rh, rw, det);
-
-	detections_rescale(det, (size_t)(nd > 0 ? nd : 0), rh, rw, (int)in->shape[1], (int)in->shape[2]);
-	(void)rep;
+	assert_int_equal(detector_config_from_weights(net, n, &c), 0);
+	/* The weights' metadata gives what the reference used. */
+	assert_memory_equal(&c.anchors, &anchors, sizeof(anchors));
+	assert_int_equal(c.rpn.pre_nms_top_n, rpn.pre_nms_top_n);
+	assert_int_equal(c.rpn.post_nms_top_n, rpn.post_nms_top_n);
+	assert_int_equal(c.roi_levels, roi_levels);
+	assert_int_equal(c.transform.min_size, meta_int("image_size"));
+	nd = detector_run(n, &c, in->data, (int)in->shape[1], (int)in->shape[2], det, &r);
 	check_detections(det, nd);
-	free(logit);
-	free(delta);
-	free(anc);
-	free(dec);
-	free(props);
-	free(pscores);
-	free(pooled);
-	free(logits);
-	free(reg);
-	free(det);
-	for (int l = 0; l < nlevels; l++) {
-		fmap_free(&fpn[l]);
-		fmap_free(&obj[l]);
-		fmap_free(&del[l]);
+	assert_true(r.count >= 8);
+	for (int i = 0; i < r.count; i++) {
+		assert_string_equal(r.steps[i].where, "host");
+		assert_true(r.steps[i].host_ms >= 0);
 	}
-	fmap_free(&image);
+	assert_string_equal(r.steps[0].op, "transform");
 	network_free(n);
 }
 
