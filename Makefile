@@ -320,9 +320,9 @@ endif
 
 # The small shapes detector: tools/ttdetect/train_shapes.py (deterministic,
 # niced; about half an hour on 2 cores). Its result is committed in model/data/.
-train-shapes: $(BUILD)/bin/coco_eval
+train-shapes: $(BUILD)/bin/coco_eval $(BUILD)/bin/ttdetect
 	nice -n 19 /usr/bin/python3 tools/ttdetect/train_shapes.py --out $(BUILD)/shapes \
-		--evaluator $(BUILD)/bin/coco_eval
+		--evaluator $(BUILD)/bin/coco_eval --ttdetect $(BUILD)/bin/ttdetect
 .PHONY: train-shapes
 
 # ttdetect with the committed shapes detector on a committed test image
