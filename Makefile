@@ -333,3 +333,8 @@ demo-ttdetect: $(BUILD)/bin/ttdetect
 	@echo "annotated image: $(BUILD)/demo/shapes.png"
 demo: demo-ttdetect
 .PHONY: demo-ttdetect
+
+# The parity test plus the whole R50-FPN network on the host (about a minute).
+parity-r50: $(BUILD)/tests/test_parity $(PARITY_DIR)/reference.safetensors
+	nice $(BUILD)/tests/test_parity --r50-network
+.PHONY: parity-r50

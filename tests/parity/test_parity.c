@@ -468,7 +468,7 @@ static void test_weights(void **state)
 	free(row);
 }
 
-/* ---- the whole network on the host (small network only: plain C is slow) ---- */
+/* ---- the whole network on the host (in make check for the small network only) ---- */
 
 static struct network *load_network(void)
 {
@@ -598,7 +598,11 @@ static void test_host_pipeline(void **state)
 	network_free(n);
 }
 
-int main(void)
+/*
+ * With --r50-network the whole R50 network runs on the host as well (about a
+ * minute: `make parity-r50`, not part of make check).
+ */
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_transform),
@@ -626,5 +630,10 @@ int main(void)
 	failed |= cmocka_run_group_tests_name("shapes network 128", tests, setup, teardown);
 	failed |= cmocka_run_group_tests_name("shapes network 128, whole network on the host",
 					      network_tests, setup, teardown);
+	if (argc > 1 && !strcmp(argv[1], "--r50-network")) {
+		cur = &r50;
+		failed |= cmocka_run_group_tests_name("fasterrcnn_resnet50_fpn 320, whole network on the host",
+						      network_tests, setup, teardown);
+	}
 	return failed;
 }
