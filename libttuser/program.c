@@ -35,6 +35,11 @@ struct cb {
 	uint32_t addr;
 };
 
+struct sem {
+	struct tt_core_range range;
+	uint32_t id, value;
+};
+
 struct tt_program {
 	struct tt_device *dev;
 	atomic_int refs;
@@ -42,9 +47,14 @@ struct tt_program {
 	unsigned nk;
 	struct cb *cbs;
 	unsigned ncbs;
+	struct sem *sems;
+	unsigned nsems;
+	char name[64];			/* the op, in profiles */
 	pthread_mutex_t stats_lock;
 	struct tt_program_stats stats;
 	bool has_stats;
+	struct tt_dma core_stats;	/* the device writes ttsim_core_stats[] here */
+	uint32_t ncore_stats;
 };
 
 int tt_program_create(struct tt_device *dev, struct tt_program **out)
@@ -57,6 +67,7 @@ int tt_program_create(struct tt_device *dev, struct tt_program **out)
 	if (!p)
 		return tt_error(-ENOMEM, "out of memory");
 	p->dev = dev;
+	snprintf(p->name, sizeof(p->name), "program");
 	atomic_init(&p->refs, 1);
 	pthread_mutex_init(&p->stats_lock, NULL);
 	*out = p;
@@ -75,6 +86,9 @@ static void program_free(struct tt_program *p)
 	}
 	free(p->k);
 	free(p->cbs);
+	free(p->sems);
+	if (p->core_stats.va)
+		p->dev->ops->dma_free(p->dev, &p->core_stats);
 	pthread_mutex_destroy(&p->stats_lock);
 	free(p);
 }
@@ -272,6 +286,23 @@ int tt_common_runtime_args_set(struct tt_program *p, int kernel, const uint32_t 
 	return 0;
 }
 
+/*
+ * A page holds whole values of the format: whole tiles for Bfp8_b (its
+ * exponents are shared per tile), whole 4- or 2-byte values otherwise.
+ */
+static int check_cb_page(const struct tt_cb_config *cfg, size_t tile)
+{
+	uint32_t unit = cfg->format == TT_FORMAT_BFP8_B ? (uint32_t)tile :
+			cfg->format == TT_FORMAT_FLOAT16_B ? 2 : 4;
+
+	if (cfg->page_size % unit)
+		return tt_error(-EINVAL, "cb %u: a page of %u bytes is not a whole number of %s "
+				"(%u bytes; a tile is %zu)", cfg->index, cfg->page_size,
+				cfg->format == TT_FORMAT_BFP8_B ? "Bfp8_b tiles" : "values", unit,
+				tile);
+	return 0;
+}
+
 int tt_cb_create(struct tt_program *p, struct tt_core_range cores, const struct tt_cb_config *cfg)
 {
 	uint64_t addr = TT_L1_FREE, end;
@@ -293,6 +324,9 @@ int tt_cb_create(struct tt_program *p, struct tt_core_range cores, const struct 
 	if (!cfg->page_size || !cfg->num_pages)
 		return tt_error(-EINVAL, "cb %u: page size and page count must be positive",
 				cfg->index);
+	ret = check_cb_page(cfg, tsize);
+	if (ret)
+		return ret;
 	for (i = 0; i < p->ncbs; i++) {
 		if (!overlap(p->cbs[i].range, cores))
 			continue;
@@ -335,6 +369,103 @@ uint32_t tt_program_cb_end(const struct tt_program *p)
 	return end;
 }
 
+int tt_semaphore_create(struct tt_program *p, struct tt_core_range cores, uint32_t value)
+{
+	uint32_t used = 0, id;
+	struct sem *sems;
+	unsigned i;
+	int ret;
+
+	if (!p)
+		return tt_error(-EINVAL, "tt_semaphore_create: NULL argument");
+	ret = check_range(p, cores, "tt_semaphore_create");
+	if (ret)
+		return ret;
+	for (i = 0; i < p->nsems; i++)
+		if (overlap(p->sems[i].range, cores))
+			used |= 1u << p->sems[i].id;
+	for (id = 0; id < TT_MAX_SEMS && (used >> id & 1); id++)
+		;
+	if (id == TT_MAX_SEMS)
+		return tt_error(-ENOSPC, "tt_semaphore_create: cores (%u,%u)-(%u,%u) have no free "
+				"semaphore (at most %u per core)", cores.start.x, cores.start.y,
+				cores.end.x, cores.end.y, TT_MAX_SEMS);
+	sems = realloc(p->sems, (p->nsems + 1) * sizeof(*sems));
+	if (!sems)
+		return tt_error(-ENOMEM, "out of memory");
+	p->sems = sems;
+	sems[p->nsems++] = (struct sem){ .range = cores, .id = id, .value = value };
+	return (int)id;
+}
+
+int tt_program_set_name(struct tt_program *p, const char *name)
+{
+	if (!p || !name)
+		return tt_error(-EINVAL, "tt_program_set_name: NULL argument");
+	if (!*name || strlen(name) >= sizeof(p->name) || strpbrk(name, ",\"\n\r"))
+		return tt_error(-EINVAL, "program name '%s': 1 to %zu characters, no comma, quote "
+				"or newline", name, sizeof(p->name) - 1);
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	return 0;
+}
+
+int tt_program_core_stats(struct tt_program *p, struct tt_core core, struct tt_core_stats *out)
+{
+	const struct tt_device_info *info;
+	struct ttsim_core_stats st;
+	uint32_t i;
+	int ret = 0;
+
+	if (!p || !out)
+		return tt_error(-EINVAL, "tt_program_core_stats: NULL argument");
+	info = &p->dev->info;
+	if (core.x >= info->grid_x || core.y >= info->grid_y)
+		return tt_error(-EINVAL, "tt_program_core_stats: core (%u,%u) is outside the %ux%u "
+				"grid", core.x, core.y, info->grid_x, info->grid_y);
+	i = core.y * info->grid_x + core.x;
+	pthread_mutex_lock(&p->stats_lock);
+	if (!p->has_stats || i >= p->ncore_stats) {
+		ret = tt_error(-ENODATA, "the program has not completed a run yet");
+	} else {
+		memcpy(&st, (const struct ttsim_core_stats *)p->core_stats.va + i, sizeof(st));
+		*out = (struct tt_core_stats){
+			.device_cycles = st.cycles,
+			.device_us = (double)st.cycles / TTSIM_CLOCK_MHZ,
+			.instructions = st.instructions,
+			.noc_bytes = st.noc_bytes,
+			.dram_bytes = st.dram_bytes,
+		};
+		memcpy(out->hart_cycles, st.hart_cycles, sizeof(out->hart_cycles));
+	}
+	pthread_mutex_unlock(&p->stats_lock);
+	return ret;
+}
+
+int tt_program_profile_csv(struct tt_program *p, const char *path)
+{
+	struct tt_program_stats st;
+	FILE *f;
+	long at;
+	int ret;
+
+	if (!p || !path)
+		return tt_error(-EINVAL, "tt_program_profile_csv: NULL argument");
+	ret = tt_program_stats(p, &st);
+	if (ret)
+		return ret;
+	f = fopen(path, "a");
+	if (!f)
+		return tt_error(-errno, "profile %s: %s", path, strerror(errno));
+	fseek(f, 0, SEEK_END);
+	at = ftell(f);
+	if (at == 0)
+		fprintf(f, "op,cores,device_us,host_us\n");
+	fprintf(f, "%s,%u,%.3f,%.3f\n", p->name, st.cores, st.device_us, st.host_us);
+	if (fclose(f))
+		return tt_error(-EIO, "profile %s: write error", path);
+	return 0;
+}
+
 int tt_program_stats(struct tt_program *p, struct tt_program_stats *stats)
 {
 	int ret = 0;
@@ -352,8 +483,15 @@ int tt_program_stats(struct tt_program *p, struct tt_program_stats *stats)
 
 void tt_program_set_stats(struct tt_program *p, const struct tt_program_stats *stats)
 {
+	const struct ttsim_core_stats *cs = p->core_stats.va;
+	uint32_t i;
+
 	pthread_mutex_lock(&p->stats_lock);
 	p->stats = *stats;
+	p->stats.device_us = (double)stats->device_cycles / TTSIM_CLOCK_MHZ;
+	p->stats.cores = 0;
+	for (i = 0; i < p->ncore_stats; i++)
+		p->stats.cores += cs[i].cycles != 0 || cs[i].instructions != 0;
 	p->has_stats = true;
 	pthread_mutex_unlock(&p->stats_lock);
 }
@@ -376,6 +514,17 @@ int tt_program_image(struct tt_program *p, uint8_t **out, size_t *out_size)
 
 	if (!p->nk)
 		return tt_error(-EINVAL, "the program has no kernels");
+	if (!p->core_stats.va) {
+		uint32_t n = p->dev->info.grid_x * p->dev->info.grid_y;
+		int ret = p->dev->ops->dma_alloc(p->dev, n * sizeof(struct ttsim_core_stats),
+						 &p->core_stats);
+
+		if (ret)
+			return tt_error(ret, "no host memory for the program's per-core figures");
+		p->ncore_stats = n;
+	}
+	h.stats_addr = p->core_stats.iova;
+	h.stats_size = p->ncore_stats * (uint32_t)sizeof(struct ttsim_core_stats);
 	for (i = 0; i < p->nk; i++)
 		nargs += p->k[i].nrt;
 	h.nkernels = p->nk;
@@ -385,7 +534,8 @@ int tt_program_image(struct tt_program *p, uint8_t **out, size_t *out_size)
 	h.cbs_off = h.kernels_off + p->nk * sizeof(*kt);
 	h.args_off = h.cbs_off + p->ncbs * sizeof(*ct);
 	h.sems_off = h.args_off + nargs * sizeof(*at);
-	size = h.sems_off;
+	h.nsems = p->nsems;
+	size = h.sems_off + p->nsems * sizeof(struct ttsim_prog_sem);
 	for (i = 0; i < p->nk; i++) {
 		size += align4(p->k[i].elf_size) + p->k[i].ncommon * 4;
 		for (j = 0; j < p->k[i].nrt; j++)
@@ -399,7 +549,16 @@ int tt_program_image(struct tt_program *p, uint8_t **out, size_t *out_size)
 	kt = (void *)(img + h.kernels_off);
 	ct = (void *)(img + h.cbs_off);
 	at = (void *)(img + h.args_off);
-	pos = h.sems_off;
+	pos = h.sems_off + p->nsems * sizeof(struct ttsim_prog_sem);
+	for (i = 0; i < p->nsems; i++) {
+		struct ttsim_prog_sem *st = (struct ttsim_prog_sem *)(void *)(img + h.sems_off) + i;
+		const struct sem *sm = &p->sems[i];
+
+		st->range = (struct ttsim_core_range){ (uint8_t)sm->range.start.x,
+			(uint8_t)sm->range.start.y, (uint8_t)sm->range.end.x, (uint8_t)sm->range.end.y };
+		st->id = sm->id;
+		st->value = sm->value;
+	}
 	for (i = 0; i < p->nk; i++) {
 		const struct kernel *k = &p->k[i];
 

@@ -146,8 +146,10 @@ static int check_program(struct sim_device *d, struct prog *p, struct ttsim_comp
 		return bad(c, "bad header (magic 0x%08x, size %u of %u)",
 			   p->size >= sizeof(*h) ? h->magic : 0,
 			   p->size >= sizeof(*h) ? h->size : 0, p->size);
-	if (h->reserved[0] || h->reserved[1])
+	if (h->reserved)
 		return bad(c, "reserved header fields are not zero");
+	if (h->stats_size && !sim_dma_ptr(d, h->stats_addr, h->stats_size, why, sizeof(why)))
+		return bad(c, "per-core figures: %s", why);
 	if (h->nkernels > 256 || !table_ok(p, h->kernels_off, h->nkernels, sizeof(*p->kernels)) ||
 	    !table_ok(p, h->cbs_off, h->ncbs, sizeof(*p->cbs)) ||
 	    !table_ok(p, h->args_off, h->nargs, sizeof(*p->args)) ||
@@ -249,6 +251,8 @@ static void load_kernel(struct sim_core *c, const struct prog *p, uint32_t k)
 	ht->rv.instret = 0;
 	ht->state = HART_RUNNING;
 	ht->clock = 0;
+	ht->noc_free = ht->read_done = ht->write_done = 0;
+	ht->noc_bytes = ht->dram_bytes = 0;
 	ht->wait[0] = '\0';
 	ht->line_len = 0;
 	if (pk->role == TT_ROLE_COMPUTE) {
@@ -280,7 +284,11 @@ static void setup_cores(struct sim_device *d, const struct prog *p)
 			c->hart[r].state = HART_IDLE;
 		memcpy(c->l1 + TT_L1_INFO, &info, sizeof(info));
 		memset(c->l1 + TT_L1_ARGS, 0, TT_NUM_ROLES * TT_L1_ARGS_STRIDE);
+		/* Semaphores the program does not set start at 0. */
+		memset(c->l1 + TT_L1_SEMS, 0, 16 * TT_MAX_SEMS);
+		memset(c->sem_clock, 0, sizeof(c->sem_clock));
 	}
+	memset(d->dram_bank_bytes, 0, sizeof(d->dram_bank_bytes));
 	for (i = 0; i < h->nkernels; i++) {
 		const struct ttsim_core_range *r = &p->kernels[i].range;
 
@@ -406,6 +414,21 @@ static void stop_watchdog(struct sim_device *d, unsigned t)
 		}
 }
 
+/* A hart got somewhere: idle threads run their harts again. */
+static void announce_progress(struct sim_device *d)
+{
+	struct sim_run *run = &d->run;
+
+	pthread_mutex_lock(&d->run_lock);
+	atomic_fetch_add(&run->epoch, 1);
+	if (run->idle) {
+		run->idle = 0;
+		run->idle_gen++;
+		pthread_cond_broadcast(&d->run_cond);
+	}
+	pthread_mutex_unlock(&d->run_lock);
+}
+
 static void run_share(struct sim_device *d, unsigned t)
 {
 	struct sim_run *run = &d->run;
@@ -429,35 +452,36 @@ static void run_share(struct sim_device *d, unsigned t)
 		}
 		if (atomic_load(&run->stop) || atomic_load(&d->abort))
 			return;
+		if (progress)
+			announce_progress(d);
 		if (!left)
 			return;
 		if (run->deadline_ns && sim_now_ns() > run->deadline_ns) {
 			stop_watchdog(d, t);
 			return;
 		}
-		if (progress) {
-			atomic_fetch_add(&run->epoch, 1);
-			pthread_mutex_lock(&d->run_lock);
-			if (run->idle)
-				pthread_cond_broadcast(&d->run_cond);
-			pthread_mutex_unlock(&d->run_lock);
+		if (progress)
 			continue;
-		}
-		/* Nothing moved here: wait for progress elsewhere, or find a hang. */
+		/*
+		 * Nothing moved here: wait for progress elsewhere, or find a hang.
+		 * Threads counted idle all ran a whole round since the last
+		 * progress anywhere (announce_progress empties the count).
+		 */
 		pthread_mutex_lock(&d->run_lock);
-		run->idle++;
 		if (atomic_load(&run->epoch) == seen) {
-			if (run->idle == run->active) {
+			struct timespec ts;
+			uint64_t gen;
+
+			if (run->idle + 1 == run->active) {
 				char msg[SIM_MSG_LEN];
 
-				run->idle--;
 				pthread_mutex_unlock(&d->run_lock);
 				describe_hang(d, msg, sizeof(msg));
 				stop_run(d, msg);
 				return;
 			}
-			struct timespec ts;
-
+			run->idle++;
+			gen = run->idle_gen;
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_nsec += 50 * 1000 * 1000;
 			if (ts.tv_nsec >= 1000000000) {
@@ -465,8 +489,9 @@ static void run_share(struct sim_device *d, unsigned t)
 				ts.tv_nsec -= 1000000000;
 			}
 			pthread_cond_timedwait(&d->run_cond, &d->run_lock, &ts);
+			if (run->idle_gen == gen)
+				run->idle--;
 		}
-		run->idle--;
 		pthread_mutex_unlock(&d->run_lock);
 	}
 }
@@ -540,12 +565,88 @@ void sim_workers_stop(struct sim_device *d)
 	d->nworkers = 0;
 }
 
+/* ---- device time ---------------------------------------------------- */
+/* When hart ht is done: its clock, or later if its last transfers land later. */
+static uint64_t hart_end(const struct sim_hart *ht)
+{
+	uint64_t t = ht->clock;
+
+	if (ht->read_done > t)
+		t = ht->read_done;
+	if (ht->write_done > t)
+		t = ht->write_done;
+	return t;
+}
+
+/*
+ * The launch's figures: a core's time is its last hart's end; the
+ * launch's, the last core's, but no less than the busiest DRAM bank needs.
+ */
+static void account(struct sim_device *d, struct ttsim_completion *c)
+{
+	unsigned i, r;
+
+	for (i = 0; i < d->ncores; i++) {
+		struct sim_core *core = &d->cores[i];
+
+		if (!core->active)
+			continue;
+		for (r = 0; r < TT_NUM_ROLES; r++) {
+			struct sim_hart *ht = &core->hart[r];
+
+			if (ht->state == HART_IDLE)
+				continue;
+			c->instructions += ht->rv.instret;
+			if (hart_end(ht) > c->cycles)
+				c->cycles = hart_end(ht);
+		}
+	}
+	if (sim_dram_bound_cycles(d) > c->cycles)
+		c->cycles = sim_dram_bound_cycles(d);
+}
+
+/* Per-core figures into host memory at the program's stats_addr. */
+static void write_core_stats(struct sim_device *d, const struct ttsim_prog_hdr *h)
+{
+	struct ttsim_core_stats *out;
+	char why[SIM_MSG_LEN];
+	unsigned i, r, n;
+
+	if (!h->stats_size)
+		return;
+	n = h->stats_size / sizeof(*out);
+	if (n > d->ncores)
+		n = d->ncores;
+	out = (struct ttsim_core_stats *)sim_dma_ptr(d, h->stats_addr, (uint64_t)n * sizeof(*out),
+						      why, sizeof(why));
+	if (!out)
+		return;
+	for (i = 0; i < n; i++) {
+		struct sim_core *core = &d->cores[i];
+		struct ttsim_core_stats st = { 0 };
+
+		for (r = 0; core->active && r < TT_NUM_ROLES; r++) {
+			const struct sim_hart *ht = &core->hart[r];
+
+			if (ht->state == HART_IDLE)
+				continue;
+			st.hart_cycles[r] = hart_end(ht);
+			if (st.hart_cycles[r] > st.cycles)
+				st.cycles = st.hart_cycles[r];
+			st.instructions += ht->rv.instret;
+			st.noc_bytes += ht->noc_bytes;
+			st.dram_bytes += ht->dram_bytes;
+		}
+		memcpy(&out[i], &st, sizeof(st));
+	}
+}
+
 /* Run the loaded cores to the end on the worker threads. */
 static int run_cores(struct sim_device *d, struct ttsim_completion *c)
 {
 	struct sim_run *run = &d->run;
 	struct sim_core **cores;
-	unsigned i, n = 0, r;
+	unsigned i, n = 0;
 
 	cores = malloc(d->ncores * sizeof(*cores));
 	if (!cores) {
@@ -575,16 +676,7 @@ static int run_cores(struct sim_device *d, struct ttsim_completion *c)
 	}
 	pthread_mutex_unlock(&d->run_lock);
 
-	for (i = 0; i < n; i++)
-		for (r = 0; r < TT_NUM_ROLES; r++) {
-			struct sim_hart *ht = &cores[i]->hart[r];
-
-			if (ht->state == HART_IDLE)
-				continue;
-			c->instructions += ht->rv.instret;
-			if (ht->clock > c->cycles)
-				c->cycles = ht->clock;
-		}
+	account(d, c);
 	free(cores);
 	if (atomic_load(&d->abort)) {
 		snprintf(c->msg, sizeof(c->msg), "program stopped by a device reset");
@@ -628,6 +720,7 @@ int sim_launch(struct sim_device *d, uint64_t prog_addr, uint32_t prog_size,
 	if (!ret) {
 		setup_cores(d, p);
 		ret = run_cores(d, c);
+		write_core_stats(d, p->hdr);
 	}
 	pthread_mutex_unlock(&d->exec_lock);
 	free((void *)p->img);

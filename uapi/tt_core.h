@@ -72,6 +72,8 @@ struct tt_core_info {
 #define TT_NOC_X_END(n)		((uint32_t)((n) >> 48) & 0x3f)
 #define TT_NOC_Y_END(n)		((uint32_t)((n) >> 54) & 0x3f)
 #define TT_NOC_LOCAL(n)		((n) & ((1ull << TT_NOC_ADDR_BITS) - 1))
+#define TT_NOC_MCAST_ADDR(x0, y0, x1, y1, a) \
+	(TT_NOC_MCAST | ((uint64_t)(y1) << 54) | ((uint64_t)(x1) << 48) | TT_NOC_ADDR(x0, y0, a))
 
 /* ---- data formats (codes as tt-metal's tt::DataFormat) ------------- */
 enum tt_format {
@@ -117,6 +119,9 @@ enum tt_call {
 	TT_CALL_NOC_SEM_INC = 20,	/* dst lo, dst hi, increment */
 	TT_CALL_SEM_WAIT = 21,		/* L1 address, value: waits for == */
 	TT_CALL_SEM_WAIT_MIN = 22,	/* L1 address, value: waits for >= */
+	/* data movement: multicast and flushes */
+	TT_CALL_NOC_WRITE_MCAST = 23,	/* src L1, dst lo, dst hi, bytes, num_dests, flags */
+	TT_CALL_NOC_WRITES_FLUSHED = 24,	/* waits until issued writes have left */
 
 	TT_CALL_DPRINT = 32,		/* fmt L1 address, args L1 address, nargs */
 
@@ -130,6 +135,9 @@ enum tt_call {
 	TT_CALL_TILE_PACK = 71,		/* dst, cb, tile in the reserved pages */
 	TT_CALL_TILE_INIT = 72,		/* cb0, cb1, out cb, acc_to_dest: checks the CBs */
 };
+
+/* Flags of TT_CALL_NOC_WRITE_MCAST. */
+#define TT_MCAST_LOOPBACK	0x1u	/* the sender, if inside the rectangle, is written too */
 
 enum tt_binary_op {
 	TT_BINARY_ADD = 0,

@@ -187,7 +187,26 @@ struct ttsim_prog_hdr {
 	__u32 ncbs, cbs_off;		/* struct ttsim_prog_cb[] */
 	__u32 nargs, args_off;		/* struct ttsim_prog_args[] */
 	__u32 nsems, sems_off;		/* struct ttsim_prog_sem[] */
-	__u32 reserved[2];
+	__u32 stats_size;		/* bytes at stats_addr; 0: no per-core figures */
+	__u32 reserved;
+	__u64 stats_addr;		/* host DMA address for struct ttsim_core_stats[] */
+};
+
+/*
+ * Device time: the model's clock, and what a launch reports per core. When
+ * a launch ends the device writes one record per core (row-major, cores
+ * without a kernel zero) to the program's stats_addr, as many as fit in
+ * stats_size, before it posts the completion.
+ */
+#define TTSIM_CLOCK_MHZ		1000u
+
+struct ttsim_core_stats {
+	__u64 cycles;			/* when the core's last kernel ended */
+	__u64 hart_cycles[3];		/* per role: reader, writer, compute */
+	__u64 instructions;
+	__u64 noc_bytes;		/* bytes its kernels moved over the NoC */
+	__u64 dram_bytes;		/* of those, to or from DRAM */
+	__u64 reserved;
 };
 
 struct ttsim_prog_kernel {

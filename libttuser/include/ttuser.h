@@ -184,6 +184,8 @@ struct tt_program_stats {
 	uint64_t device_cycles;		/* modelled, at the device clock */
 	uint64_t instructions;		/* RISC-V instructions retired */
 	double host_us;			/* wall time from enqueue to completion */
+	double device_us;		/* device_cycles at the model's 1 GHz clock */
+	uint32_t cores;			/* cores that ran a kernel */
 };
 
 int tt_program_create(struct tt_device *dev, struct tt_program **prog);
@@ -211,6 +213,36 @@ int tt_cb_create(struct tt_program *prog, struct tt_core_range cores,
 
 /* Figures of the program's last completed run. */
 int tt_program_stats(struct tt_program *prog, struct tt_program_stats *stats);
+
+/* ---- data movement and device time ---------------------------------- */
+/*
+ * A semaphore on every core of the range, starting at value; returns its
+ * id (>= 0) for get_semaphore(id) in kernels: the lowest id free on all
+ * those cores. Semaphores a program does not create start at 0.
+ */
+int tt_semaphore_create(struct tt_program *prog, struct tt_core_range cores, uint32_t value);
+
+/* Device time of one core in the program's last completed run. */
+struct tt_core_stats {
+	uint64_t device_cycles;		/* when its last kernel ended (0: no kernel) */
+	double device_us;
+	uint64_t hart_cycles[TT_NUM_ROLES];	/* per role */
+	uint64_t instructions;
+	uint64_t noc_bytes;		/* moved over the NoC by its kernels */
+	uint64_t dram_bytes;		/* of those, to or from DRAM */
+};
+
+int tt_program_core_stats(struct tt_program *prog, struct tt_core core,
+			  struct tt_core_stats *stats);
+
+/* The op name the program's profile rows carry (default "program"). */
+int tt_program_set_name(struct tt_program *prog, const char *name);
+
+/*
+ * Append the program's last completed run to the CSV file at path as
+ * "op,cores,device_us,host_us" (the header line first if the file is empty).
+ */
+int tt_program_profile_csv(struct tt_program *prog, const char *path);
 
 /* ---- command queues ------------------------------------------------- */
 /* Queue id of dev (0 or 1); NULL if there is no such queue. */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Data movement: NoC addresses, reads and writes between this core's L1
- * and any NoC endpoint (worker L1, DRAM banks), interleaved buffers and
- * semaphores.
+ * and any NoC endpoint (worker L1, DRAM banks), multicast to a rectangle
+ * of cores, interleaved and sharded buffers, and semaphores.
  *
  * Reads and writes are asynchronous: L1 written by noc_async_read is
  * valid after noc_async_read_barrier(), and L1 handed to noc_async_write
@@ -142,15 +142,54 @@ static inline void noc_async_write_barrier(void)
 	tt_call0(TT_CALL_NOC_WRITE_BARRIER);
 }
 
+/* Writes have left this core (their source L1 may be reused); not yet landed. */
 static inline void noc_async_writes_flushed(void)
 {
-	tt_call0(TT_CALL_NOC_WRITE_BARRIER);
+	tt_call0(TT_CALL_NOC_WRITES_FLUSHED);
 }
 
 static inline void noc_async_full_barrier(void)
 {
 	tt_call0(TT_CALL_NOC_READ_BARRIER);
 	tt_call0(TT_CALL_NOC_WRITE_BARRIER);
+}
+
+/* ---- multicast ------------------------------------------------------ */
+/* L1 address addr on every worker of the rectangle (x_start, y_start)..(x_end, y_end). */
+static inline uint64_t get_noc_multicast_addr(uint32_t x_start, uint32_t y_start, uint32_t x_end,
+					      uint32_t y_end, uint32_t addr)
+{
+	return TT_NOC_MCAST_ADDR(x_start, y_start, x_end, y_end, addr);
+}
+
+/*
+ * Write size bytes from this core's L1 to the same address on every core
+ * of a multicast rectangle. num_dests is the number of cores written: the
+ * rectangle's cores without the sender; the _loopback_src variants write
+ * the sender too (when it lies inside) and count it. A wrong num_dests is
+ * reported as a fault. linked is accepted and ignored.
+ */
+static inline void tt_noc_mcast(uint32_t src_l1_addr, uint64_t dst, uint32_t size,
+				uint32_t num_dests, uint32_t flags)
+{
+	tt_call6(TT_CALL_NOC_WRITE_MCAST, src_l1_addr, (uint32_t)dst, (uint32_t)(dst >> 32), size,
+		 num_dests, flags);
+}
+
+static inline void noc_async_write_multicast(uint32_t src_l1_addr, uint64_t dst_noc_addr_multicast,
+					     uint32_t size, uint32_t num_dests, bool linked)
+{
+	(void)linked;
+	tt_noc_mcast(src_l1_addr, dst_noc_addr_multicast, size, num_dests, 0);
+}
+
+static inline void noc_async_write_multicast_loopback_src(uint32_t src_l1_addr,
+							  uint64_t dst_noc_addr_multicast,
+							  uint32_t size, uint32_t num_dests,
+							  bool linked)
+{
+	(void)linked;
+	tt_noc_mcast(src_l1_addr, dst_noc_addr_multicast, size, num_dests, TT_MCAST_LOOPBACK);
 }
 
 /* Whole pages of an interleaved buffer. */
@@ -217,6 +256,22 @@ static inline void noc_semaphore_inc(uint64_t noc_addr, uint32_t incr)
 static inline void noc_semaphore_set_remote(uint32_t src_l1_addr, uint64_t dst_noc_addr)
 {
 	noc_async_write(src_l1_addr, dst_noc_addr, 4);
+}
+
+/* Copy the word at src_l1_addr to a semaphore on every core of a multicast rectangle. */
+static inline void noc_semaphore_set_multicast(uint32_t src_l1_addr, uint64_t dst_mcast_addr,
+					       uint32_t num_dests, bool linked)
+{
+	(void)linked;
+	tt_noc_mcast(src_l1_addr, dst_mcast_addr, 4, num_dests, 0);
+}
+
+static inline void noc_semaphore_set_multicast_loopback_src(uint32_t src_l1_addr,
+							    uint64_t dst_mcast_addr,
+							    uint32_t num_dests, bool linked)
+{
+	(void)linked;
+	tt_noc_mcast(src_l1_addr, dst_mcast_addr, 4, num_dests, TT_MCAST_LOOPBACK);
 }
 
 #endif
