@@ -81,6 +81,8 @@ struct tt_buffer {
 	uint32_t page_size;
 	uint32_t num_pages;
 	uint32_t address;
+	struct tt_shard_spec shard;	/* TT_BUFFER_L1_SHARDED */
+	uint32_t shard_slots;		/* pages each core holds */
 };
 
 /* ---- programs ------------------------------------------------------- */

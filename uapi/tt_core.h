@@ -90,6 +90,55 @@ enum tt_format {
 #define TT_FACE_ROWS	16u
 #define TT_FACE_HW	256u
 
+/* ---- sharded L1 buffers ---------------------------------------------- */
+/*
+ * A sharded buffer is a matrix of rows x cols pages, cut into shards of
+ * shard_rows x shard_cols pages, each shard in the L1 of one core of the
+ * range (x0, y0)..(x1, y1), at the same address on every core; inside a
+ * shard, pages are row-major, TT_PAGE_ALIGN apart.
+ *   height: shards are whole rows of pages, shard k on the k-th core
+ *   width:  shards are whole columns of pages, likewise
+ *   block:  shard (i, j) on core (x0 + j, y0 + i)
+ * The k-th core counts row-major from (x0, y0), or column-major with
+ * col_major (block: shard (i, j) on core (x0 + i, y0 + j)).
+ * The host library gives kernels this description as TT_SHARD_SPEC_WORDS
+ * runtime args (tt_buffer_shard_spec).
+ */
+enum tt_shard_layout {
+	TT_SHARD_HEIGHT = 0,
+	TT_SHARD_WIDTH = 1,
+	TT_SHARD_BLOCK = 2,
+};
+
+struct tt_shard_spec {
+	uint32_t base, page_size;
+	uint32_t layout, col_major;
+	uint32_t x0, y0, x1, y1;
+	uint32_t cols, shard_rows, shard_cols;
+};
+
+#define TT_SHARD_SPEC_WORDS	11u
+
+/* The core and L1 address of page `page` (row-major over the whole matrix). */
+static inline uint64_t tt_shard_page_noc_addr(const struct tt_shard_spec *s, uint32_t page)
+{
+	uint32_t r = page / s->cols, c = page % s->cols;
+	uint32_t i = r / s->shard_rows, j = c / s->shard_cols;
+	uint32_t slot = (r % s->shard_rows) * s->shard_cols + c % s->shard_cols;
+	uint32_t w = s->x1 - s->x0 + 1, h = s->y1 - s->y0 + 1, k, x, y;
+	uint32_t stride = (s->page_size + TT_PAGE_ALIGN - 1) & ~(TT_PAGE_ALIGN - 1);
+
+	if (s->layout == TT_SHARD_BLOCK) {
+		x = s->col_major ? i : j;
+		y = s->col_major ? j : i;
+	} else {
+		k = s->layout == TT_SHARD_HEIGHT ? i : j;
+		x = s->col_major ? k / h : k % w;
+		y = s->col_major ? k % h : k / w;
+	}
+	return TT_NOC_ADDR(s->x0 + x, s->y0 + y, s->base + slot * stride);
+}
+
 /* ---- MMIO window ---------------------------------------------------- */
 #define TT_MMIO_BASE		0xFFB00000u
 #define TT_MMIO_SIZE		0x1000u

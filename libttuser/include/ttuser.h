@@ -101,12 +101,16 @@ void tt_device_set_log(struct tt_device *dev, tt_log_fn fn, void *ctx);
 enum tt_buffer_type {
 	TT_BUFFER_DRAM = 0,	/* interleaved over DRAM banks */
 	TT_BUFFER_L1 = 1,	/* interleaved over worker cores */
+	TT_BUFFER_L1_SHARDED = 2,	/* shards on worker cores: see shard */
 };
+
+struct tt_shard_config;	/* below, with core ranges */
 
 struct tt_buffer_config {
 	enum tt_buffer_type type;
 	uint64_t size;		/* bytes, a multiple of page_size */
 	uint32_t page_size;	/* unit of interleaving: page i in bank i % nbanks */
+	const struct tt_shard_config *shard;	/* TT_BUFFER_L1_SHARDED only */
 };
 
 int tt_buffer_create(struct tt_device *dev, const struct tt_buffer_config *cfg,
@@ -115,6 +119,9 @@ void tt_buffer_destroy(struct tt_buffer *buf);
 uint32_t tt_buffer_address(const struct tt_buffer *buf);	/* same in every bank */
 uint64_t tt_buffer_size(const struct tt_buffer *buf);
 uint32_t tt_buffer_page_size(const struct tt_buffer *buf);
+
+/* Where a sharded buffer's pages are, for kernels (tt_shard_page_noc_addr). */
+int tt_buffer_shard_spec(const struct tt_buffer *buf, struct tt_shard_spec *spec);
 
 /* ---- tiles and formats ---------------------------------------------- */
 /* Bytes of one 32x32 tile in fmt; 0 for a format tiles do not use. */
@@ -150,6 +157,21 @@ struct tt_core_range {
 #define TT_CORE(cx, cy)		((struct tt_core){ .x = (cx), .y = (cy) })
 #define TT_CORES(x0, y0, x1, y1) \
 	((struct tt_core_range){ .start = { (x0), (y0) }, .end = { (x1), (y1) } })
+
+/*
+ * A sharded L1 buffer: a matrix of rows x cols pages (page id r * cols + c)
+ * cut into shards of shard_rows x shard_cols pages, one per core of cores
+ * (layouts and orientation as in ttuser/tt_core.h). Height sharding takes
+ * shard_cols == cols, width sharding shard_rows == rows. Shards at the
+ * bottom or right edge may be partial.
+ */
+struct tt_shard_config {
+	enum tt_shard_layout layout;
+	struct tt_core_range cores;
+	bool col_major;
+	uint32_t rows, cols;
+	uint32_t shard_rows, shard_cols;
+};
 
 enum tt_math_fidelity {
 	TT_LOFI = 0,
@@ -256,6 +278,13 @@ int tt_cq_write_buffer(struct tt_cq *cq, struct tt_buffer *buf, const void *src,
 int tt_cq_read_buffer(struct tt_cq *cq, struct tt_buffer *buf, void *dst, bool blocking);
 int tt_cq_enqueue_program(struct tt_cq *cq, struct tt_program *prog, bool blocking);
 int tt_cq_nop(struct tt_cq *cq, bool blocking);
+
+/*
+ * Whole-buffer transfers of any buffer, sharded ones included: host data
+ * is the pages in page-id order. A sharded read always blocks.
+ */
+int tt_cq_write_sharded(struct tt_cq *cq, struct tt_buffer *buf, const void *src, bool blocking);
+int tt_cq_read_sharded(struct tt_cq *cq, struct tt_buffer *buf, void *dst);
 
 /* Wait for everything enqueued; returns the first error among it. */
 int tt_cq_finish(struct tt_cq *cq);

@@ -41,6 +41,31 @@ struct tt_interleaved_addr_gen {
 typedef struct tt_interleaved_addr_gen InterleavedAddrGen;
 typedef struct tt_interleaved_addr_gen InterleavedAddrGenFast;
 
+/*
+ * A sharded L1 buffer (see ttuser/tt_core.h): the host passes its
+ * tt_buffer_shard_spec() as TT_SHARD_SPEC_WORDS runtime args, read with
+ *
+ *	const ShardedAddrGen out = get_shard_spec_arg(3);	(args 3..13)
+ *	noc_async_write_page(i, &out, l1_addr);
+ */
+typedef struct tt_shard_spec ShardedAddrGen;
+
+static inline ShardedAddrGen get_shard_spec_arg(uint32_t first)
+{
+	ShardedAddrGen g;
+
+	memcpy(&g, (const void *)(uintptr_t)get_arg_addr(first), sizeof(g));
+	return g;
+}
+
+static inline ShardedAddrGen get_common_shard_spec_arg(uint32_t first)
+{
+	ShardedAddrGen g;
+
+	memcpy(&g, (const void *)(uintptr_t)get_common_arg_addr(first), sizeof(g));
+	return g;
+}
+
 /* ---- NoC addresses -------------------------------------------------- */
 static inline uint64_t tt_noc_addr_xy(uint32_t x, uint32_t y, uint32_t addr)
 {
@@ -98,20 +123,37 @@ static inline uint64_t tt_page_noc_addr_noc(uint32_t id, const InterleavedAddrGe
 	return tt_page_noc_addr(id, gen, offset);
 }
 
+static inline uint64_t tt_shard_noc_addr_page(uint32_t id, const ShardedAddrGen *gen)
+{
+	return tt_shard_page_noc_addr(gen, id);
+}
+
+static inline uint64_t tt_shard_noc_addr_offset(uint32_t id, const ShardedAddrGen *gen,
+						uint32_t offset)
+{
+	return tt_shard_page_noc_addr(gen, id) + offset;
+}
+
 /*
  * get_noc_addr(local_addr)			this core's L1
- * get_noc_addr(id, &gen)			page id of an interleaved buffer
+ * get_noc_addr(id, &gen)			page id of an interleaved or sharded buffer
  * get_noc_addr(id, &gen, offset)		... plus a byte offset
  * get_noc_addr(x, y, addr)			L1 of worker (x, y)
  * A fourth argument, tt-metal's NoC index, is accepted and ignored.
  */
 #define get_noc_addr(...) TT_CAT(TT_GET_NOC_ADDR_, TT_NARG(__VA_ARGS__))(__VA_ARGS__)
 #define TT_GET_NOC_ADDR_1(addr)		tt_noc_addr_local(addr)
-#define TT_GET_NOC_ADDR_2(id, gen)	tt_noc_addr_page((id), (gen))
+#define TT_GET_NOC_ADDR_2(id, gen)					\
+	_Generic((gen),							\
+		 const ShardedAddrGen *: tt_shard_noc_addr_page,		\
+		 ShardedAddrGen *: tt_shard_noc_addr_page,		\
+		 default: tt_noc_addr_page)((id), (gen))
 #define TT_GET_NOC_ADDR_3(a, b, c)					\
 	_Generic((b),							\
 		 const InterleavedAddrGen *: tt_page_noc_addr,		\
 		 InterleavedAddrGen *: tt_page_noc_addr,		\
+		 const ShardedAddrGen *: tt_shard_noc_addr_offset,	\
+		 ShardedAddrGen *: tt_shard_noc_addr_offset,		\
 		 default: tt_noc_addr_xy)((a), (b), (c))
 #define TT_GET_NOC_ADDR_4(a, b, c, d)					\
 	_Generic((b),							\
@@ -193,28 +235,53 @@ static inline void noc_async_write_multicast_loopback_src(uint32_t src_l1_addr,
 }
 
 /* Whole pages of an interleaved buffer. */
-static inline void noc_async_read_page(uint32_t id, const InterleavedAddrGen *gen,
-				       uint32_t dst_l1_addr)
+static inline void tt_interleaved_read_page(uint32_t id, const InterleavedAddrGen *gen,
+					    uint32_t dst_l1_addr)
 {
 	noc_async_read(tt_page_noc_addr(id, gen, 0), dst_l1_addr, gen->page_size);
 }
 
-static inline void noc_async_write_page(uint32_t id, const InterleavedAddrGen *gen,
-					uint32_t src_l1_addr)
+static inline void tt_interleaved_write_page(uint32_t id, const InterleavedAddrGen *gen,
+					     uint32_t src_l1_addr)
 {
 	noc_async_write(src_l1_addr, tt_page_noc_addr(id, gen, 0), gen->page_size);
 }
 
+/* Whole pages of a sharded buffer. */
+static inline void tt_sharded_read_page(uint32_t id, const ShardedAddrGen *gen,
+					uint32_t dst_l1_addr)
+{
+	noc_async_read(tt_shard_page_noc_addr(gen, id), dst_l1_addr, gen->page_size);
+}
+
+static inline void tt_sharded_write_page(uint32_t id, const ShardedAddrGen *gen,
+					 uint32_t src_l1_addr)
+{
+	noc_async_write(src_l1_addr, tt_shard_page_noc_addr(gen, id), gen->page_size);
+}
+
+/* noc_async_read_page(id, &gen, l1) / noc_async_write_page(id, &gen, l1), either generator. */
+#define noc_async_read_page(id, gen, l1)					\
+	_Generic((gen),								\
+		 const ShardedAddrGen *: tt_sharded_read_page,			\
+		 ShardedAddrGen *: tt_sharded_read_page,			\
+		 default: tt_interleaved_read_page)((id), (gen), (l1))
+#define noc_async_write_page(id, gen, l1)					\
+	_Generic((gen),								\
+		 const ShardedAddrGen *: tt_sharded_write_page,			\
+		 ShardedAddrGen *: tt_sharded_write_page,			\
+		 default: tt_interleaved_write_page)((id), (gen), (l1))
+
 static inline void noc_async_read_tile(uint32_t id, const InterleavedAddrGenFast *gen,
 				       uint32_t dst_l1_addr)
 {
-	noc_async_read_page(id, gen, dst_l1_addr);
+	tt_interleaved_read_page(id, gen, dst_l1_addr);
 }
 
 static inline void noc_async_write_tile(uint32_t id, const InterleavedAddrGenFast *gen,
 					uint32_t src_l1_addr)
 {
-	noc_async_write_page(id, gen, src_l1_addr);
+	tt_interleaved_write_page(id, gen, src_l1_addr);
 }
 
 /* ---- semaphores ----------------------------------------------------- */
