@@ -71,6 +71,7 @@ struct sim_core {
 	uint32_t dst_tiles;		/* 16, or 8 in fp32 mode */
 	uint8_t math_fidelity;
 	float *dst;			/* 16 tiles of TT_TILE_HW values */
+	uint32_t dst_reduced;		/* tiles a reduce wrote since acquire (bit i) */
 	char fault[SIM_MSG_LEN];	/* first fault on this core in this launch */
 	/* device time of the last NoC write into each semaphore (atomic max) */
 	uint64_t sem_clock[TT_MAX_SEMS];
@@ -111,7 +112,7 @@ struct sim_queue {
 	struct sim_device *dev;
 	unsigned index;
 	pthread_t thread;
-	uint32_t last_event;
+	uint32_t last_event;		/* recorded; read by the other queue (atomics) */
 };
 
 struct sim_device {
@@ -152,6 +153,9 @@ struct sim_device {
 
 	/* bytes each DRAM bank moved in the running launch (atomic adds) */
 	uint64_t dram_bank_bytes[SIM_DRAM_STAT_BANKS];
+	/* queues: a queue waiting for another queue's event */
+	pthread_mutex_t event_lock;
+	pthread_cond_t event_cond;	/* some queue recorded an event */
 };
 
 /* device.c */
@@ -196,6 +200,9 @@ size_t sim_tile_size(uint32_t format);
 /* launch.c */
 int sim_launch(struct sim_device *d, uint64_t prog_addr, uint32_t prog_size,
 	       struct ttsim_completion *c);
+/* The same, for an image the device already holds (a trace). */
+int sim_launch_image(struct sim_device *d, const uint8_t *img, uint32_t prog_size,
+		     struct ttsim_completion *c);
 int sim_workers_start(struct sim_device *d);
 void sim_workers_stop(struct sim_device *d);
 void sim_code_cache_clear(struct sim_device *d);

@@ -693,14 +693,21 @@ static int run_cores(struct sim_device *d, struct ttsim_completion *c)
 int sim_launch(struct sim_device *d, uint64_t prog_addr, uint32_t prog_size,
 	       struct ttsim_completion *c)
 {
-	struct prog *p;
 	const uint8_t *src;
 	char why[SIM_MSG_LEN];
-	int ret;
 
 	src = sim_dma_ptr(d, prog_addr, prog_size, why, sizeof(why));
 	if (!src)
 		return bad(c, "%s", why);
+	return sim_launch_image(d, src, prog_size, c);
+}
+
+int sim_launch_image(struct sim_device *d, const uint8_t *src, uint32_t prog_size,
+		     struct ttsim_completion *c)
+{
+	struct prog *p;
+	int ret;
+
 	p = calloc(1, sizeof(*p));
 	if (p)
 		p->img = malloc(prog_size ? prog_size : 1);
