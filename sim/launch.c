@@ -135,7 +135,8 @@ static bool in_range(const struct ttsim_core_range *r, uint32_t x, uint32_t y)
 	return x >= r->x0 && x <= r->x1 && y >= r->y0 && y <= r->y1;
 }
 
-static int check_program(struct sim_device *d, struct prog *p, struct ttsim_completion *c)
+static int check_program(struct sim_device *d, struct prog *p, bool stats,
+			 struct ttsim_completion *c)
 {
 	const struct ttsim_prog_hdr *h = p->hdr;
 	uint64_t since = d->code_clock;
@@ -148,7 +149,7 @@ static int check_program(struct sim_device *d, struct prog *p, struct ttsim_comp
 			   p->size >= sizeof(*h) ? h->size : 0, p->size);
 	if (h->reserved)
 		return bad(c, "reserved header fields are not zero");
-	if (h->stats_size && !sim_dma_ptr(d, h->stats_addr, h->stats_size, why, sizeof(why)))
+	if (stats && h->stats_size && !sim_dma_ptr(d, h->stats_addr, h->stats_size, why, sizeof(why)))
 		return bad(c, "per-core figures: %s", why);
 	if (h->nkernels > 256 || !table_ok(p, h->kernels_off, h->nkernels, sizeof(*p->kernels)) ||
 	    !table_ok(p, h->cbs_off, h->ncbs, sizeof(*p->cbs)) ||
@@ -690,20 +691,8 @@ static int run_cores(struct sim_device *d, struct ttsim_completion *c)
 	return 0;
 }
 
-int sim_launch(struct sim_device *d, uint64_t prog_addr, uint32_t prog_size,
-	       struct ttsim_completion *c)
-{
-	const uint8_t *src;
-	char why[SIM_MSG_LEN];
-
-	src = sim_dma_ptr(d, prog_addr, prog_size, why, sizeof(why));
-	if (!src)
-		return bad(c, "%s", why);
-	return sim_launch_image(d, src, prog_size, c);
-}
-
-int sim_launch_image(struct sim_device *d, const uint8_t *src, uint32_t prog_size,
-		     struct ttsim_completion *c)
+static int launch(struct sim_device *d, const uint8_t *src, uint32_t prog_size, bool stats,
+		  struct ttsim_completion *c)
 {
 	struct prog *p;
 	int ret;
@@ -723,14 +712,34 @@ int sim_launch_image(struct sim_device *d, const uint8_t *src, uint32_t prog_siz
 	p->hdr = (const void *)p->img;
 
 	pthread_mutex_lock(&d->exec_lock);
-	ret = check_program(d, p, c);
+	ret = check_program(d, p, stats, c);
 	if (!ret) {
 		setup_cores(d, p);
 		ret = run_cores(d, c);
-		write_core_stats(d, p->hdr);
+		if (stats)
+			write_core_stats(d, p->hdr);
 	}
 	pthread_mutex_unlock(&d->exec_lock);
 	free((void *)p->img);
 	free(p);
 	return ret;
+}
+
+int sim_launch(struct sim_device *d, uint64_t prog_addr, uint32_t prog_size,
+	       struct ttsim_completion *c)
+{
+	const uint8_t *src;
+	char why[SIM_MSG_LEN];
+
+	src = sim_dma_ptr(d, prog_addr, prog_size, why, sizeof(why));
+	if (!src)
+		return bad(c, "%s", why);
+	return launch(d, src, prog_size, true, c);
+}
+
+/* From a trace: no per-core figures, the program that asked may be gone. */
+int sim_launch_image(struct sim_device *d, const uint8_t *src, uint32_t prog_size,
+		     struct ttsim_completion *c)
+{
+	return launch(d, src, prog_size, false, c);
 }

@@ -253,7 +253,8 @@ struct ttsim_prog_hdr {
  * Device time: the model's clock, and what a launch reports per core. When
  * a launch ends the device writes one record per core (row-major, cores
  * without a kernel zero) to the program's stats_addr, as many as fit in
- * stats_size, before it posts the completion.
+ * stats_size, before it posts the completion. A program replayed from a
+ * trace writes none (the program that captured it may be gone).
  */
 #define TTSIM_CLOCK_MHZ		1000u
 
