@@ -44,6 +44,7 @@ UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/
 INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
 EXAMPLES    := $(BUILD)/examples/add1
 EXAMPLES    += $(BUILD)/examples/eltwise_add
+EXAMPLES    += $(BUILD)/examples/matmul
 BENCHES     := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
 
 TOOLS       := $(BUILD)/bin/ttctl $(BUILD)/bin/ttsim-ivshmem
@@ -120,6 +121,14 @@ $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/lib/libttuser.a
 	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -DTESTS_DIR='"$(abspath tests)"' $< $(BUILD)/lib/libttuser.a \
 		$(LDFLAGS) $(LDLIBS) -o $@
 
+# matmul: the GEMM example and its benchmark share gemm.h; OpenBLAS gives the
+# float64 reference and the sgemm to compare with.
+$(BUILD)/examples/matmul $(BUILD)/bench/bench_matmul: examples/matmul/gemm.h
+$(BUILD)/examples/matmul $(BUILD)/bench/bench_matmul: LDLIBS += -lopenblas
+$(BUILD)/bench/bench_matmul: CFLAGS += -DEXAMPLES_DIR='"$(abspath examples)"'
+# make check runs it at 512 (2048 takes minutes under ASan); make demo at 2048.
+check-plain: TEST_ENV += MATMUL_SIZE=512
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 # ---- tests ----------------------------------------------------------
@@ -141,6 +150,7 @@ bench: benches
 demo: examples
 	$(TEST_ENV) $(BUILD)/examples/add1
 	$(TEST_ENV) $(BUILD)/examples/eltwise_add
+	$(TEST_ENV) $(BUILD)/examples/matmul
 
 # ---- install --------------------------------------------------------
 install: lib tools
@@ -159,6 +169,7 @@ install: lib tools
 # ---- dependencies (Debian 12) ---------------------------------------
 # One line per component, so that each says what it needs.
 DEPS := build-essential pkg-config clang lld libcmocka-dev libudev-dev
+DEPS += libopenblas-dev
 
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
