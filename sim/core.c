@@ -69,6 +69,34 @@ static int cb_advance(struct sim_cb *cb, uint32_t *ptr, uint32_t n)
 	return 0;
 }
 
+/*
+ * Device time per page, so that a CB's timing follows its pages in FIFO
+ * order whatever order the harts ran in on the host: a reserve waits for
+ * the pops of the pages it reuses, a wait for the pushes of its pages.
+ */
+static uint32_t cb_page(const struct sim_cb *cb, uint32_t ptr)
+{
+	return (ptr - cb->addr) / cb->page_size;
+}
+
+static void cb_stamp(struct sim_cb *cb, uint64_t *clock, uint32_t ptr, uint32_t n, uint64_t t)
+{
+	uint32_t i, p = cb_page(cb, ptr);
+
+	for (i = 0; i < n; i++)
+		clock[(p + i) % cb->num_pages] = t;
+}
+
+static void cb_sync(struct sim_hart *ht, const struct sim_cb *cb, const uint64_t *clock,
+		    uint32_t ptr, uint32_t n)
+{
+	uint32_t i, p = cb_page(cb, ptr);
+
+	for (i = 0; i < n; i++)
+		if (clock[(p + i) % cb->num_pages] > ht->clock)
+			ht->clock = clock[(p + i) % cb->num_pages];
+}
+
 static enum rv_mmio cb_call(struct sim_hart *ht, uint32_t call)
 {
 	struct sim_core *c = ht->core;
@@ -119,8 +147,7 @@ static enum rv_mmio cb_call(struct sim_hart *ht, uint32_t call)
 		if (cb->num_pages - filled < n)
 			return block(ht, "cb_reserve_back(cb %u, %u pages): %u of %u pages free",
 				     idx, n, cb->num_pages - filled, cb->num_pages);
-		if (cb->pop_clock > ht->clock)
-			ht->clock = cb->pop_clock;
+		cb_sync(ht, cb, cb->pop_clock, cb->wr_ptr, n);
 		if (n > cb->reserved)
 			cb->reserved = n;
 		return RV_MMIO_OK;
@@ -130,14 +157,15 @@ static enum rv_mmio cb_call(struct sim_hart *ht, uint32_t call)
 				       "%u pages (%u reserved)", idx, n, n, cb->reserved);
 			return RV_MMIO_FAULT;
 		}
+		tmp = cb->wr_ptr;
 		if (cb_advance(cb, &cb->wr_ptr, n)) {
 			sim_core_fault(ht, "cb_push_back(cb %u, %u pages) crosses the end of the CB",
 				       idx, n);
 			return RV_MMIO_FAULT;
 		}
+		cb_stamp(cb, cb->push_clock, tmp, n, ht->clock);
 		cb->reserved -= n;
 		cb->received += n;
-		cb->push_clock = ht->clock;
 		return RV_MMIO_OK;
 	case TT_CALL_CB_WAIT_FRONT:
 		tmp = cb->rd_ptr;
@@ -150,8 +178,7 @@ static enum rv_mmio cb_call(struct sim_hart *ht, uint32_t call)
 		if (filled < n)
 			return block(ht, "cb_wait_front(cb %u, %u pages): %u of %u pages filled",
 				     idx, n, filled, cb->num_pages);
-		if (cb->push_clock > ht->clock)
-			ht->clock = cb->push_clock;
+		cb_sync(ht, cb, cb->push_clock, cb->rd_ptr, n);
 		if (n > cb->waited)
 			cb->waited = n;
 		return RV_MMIO_OK;
@@ -161,14 +188,15 @@ static enum rv_mmio cb_call(struct sim_hart *ht, uint32_t call)
 				       "pages (%u waited for)", idx, n, n, cb->waited);
 			return RV_MMIO_FAULT;
 		}
+		tmp = cb->rd_ptr;
 		if (cb_advance(cb, &cb->rd_ptr, n)) {
 			sim_core_fault(ht, "cb_pop_front(cb %u, %u pages) crosses the end of the CB",
 				       idx, n);
 			return RV_MMIO_FAULT;
 		}
+		cb_stamp(cb, cb->pop_clock, tmp, n, ht->clock);
 		cb->waited -= n;
 		cb->acked += n;
-		cb->pop_clock = ht->clock;
 		return RV_MMIO_OK;
 	}
 	return RV_MMIO_FAULT;

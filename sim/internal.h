@@ -23,7 +23,8 @@ struct sim_cb {
 	uint32_t wr_ptr, rd_ptr;	/* L1 addresses */
 	uint32_t reserved;		/* pages the producer reserved, not pushed */
 	uint32_t waited;		/* pages the consumer waited for, not popped */
-	uint64_t push_clock, pop_clock;	/* device time of the last push / pop */
+	/* device time each page was last pushed / popped (num_pages each) */
+	uint64_t *push_clock, *pop_clock;
 };
 
 enum sim_hart_state {

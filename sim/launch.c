@@ -264,11 +264,24 @@ static void load_kernel(struct sim_core *c, const struct prog *p, uint32_t k)
 	c->active = true;
 }
 
-static void setup_cores(struct sim_device *d, const struct prog *p)
+/* The CBs' per-page clocks of the last launch. */
+static void free_cb_clocks(struct sim_device *d)
+{
+	unsigned i, j;
+
+	for (i = 0; i < d->ncores; i++)
+		for (j = 0; j < TT_MAX_CBS; j++) {
+			free(d->cores[i].cb[j].push_clock);
+			d->cores[i].cb[j].push_clock = d->cores[i].cb[j].pop_clock = NULL;
+		}
+}
+
+static int setup_cores(struct sim_device *d, const struct prog *p)
 {
 	const struct ttsim_prog_hdr *h = p->hdr;
 	uint32_t i, x, y;
 
+	free_cb_clocks(d);
 	for (i = 0; i < d->ncores; i++) {
 		struct sim_core *c = &d->cores[i];
 		struct tt_core_info info = {
@@ -318,6 +331,10 @@ static void setup_cores(struct sim_device *d, const struct prog *p)
 				cb->num_pages = b->num_pages;
 				cb->size = b->page_size * b->num_pages;
 				cb->wr_ptr = cb->rd_ptr = b->addr;
+				cb->push_clock = calloc(2 * (size_t)b->num_pages, sizeof(uint64_t));
+				if (!cb->push_clock)
+					return -ENOMEM;
+				cb->pop_clock = cb->push_clock + b->num_pages;
 			}
 	}
 	for (i = 0; i < h->nsems; i++) {
@@ -328,6 +345,7 @@ static void setup_cores(struct sim_device *d, const struct prog *p)
 				memcpy(d->cores[y * d->cfg.grid_x + x].l1 + TT_L1_SEMS + 16 * s->id,
 				       &s->value, 4);
 	}
+	return 0;
 }
 
 /* ---- running the harts --------------------------------------------- */
@@ -714,10 +732,15 @@ static int launch(struct sim_device *d, const uint8_t *src, uint32_t prog_size, 
 	pthread_mutex_lock(&d->exec_lock);
 	ret = check_program(d, p, stats, c);
 	if (!ret) {
-		setup_cores(d, p);
-		ret = run_cores(d, c);
-		if (stats)
-			write_core_stats(d, p->hdr);
+		ret = setup_cores(d, p);
+		if (ret) {
+			snprintf(c->msg, sizeof(c->msg), "out of memory setting up the CBs");
+		} else {
+			ret = run_cores(d, c);
+			if (stats)
+				write_core_stats(d, p->hdr);
+		}
+		free_cb_clocks(d);
 	}
 	pthread_mutex_unlock(&d->exec_lock);
 	free((void *)p->img);

@@ -14,6 +14,7 @@
 #ifndef EXAMPLES_MATMUL_GEMM_H
 #define EXAMPLES_MATMUL_GEMM_H
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
