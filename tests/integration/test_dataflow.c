@@ -401,6 +401,66 @@ static void test_profile_csv(void **state)
 	tt_program_destroy(prog);
 }
 
+/* Mistakes in a program are refused when it is built, and what was accepted still runs. */
+static void test_bad_program_input(void **state)
+{
+	struct tt_kernel_config kc = { .role = TT_ROLE_READER };
+	struct tt_cb_config cb = { .index = 3, .format = TT_FORMAT_FLOAT32, .page_size = 4096,
+				   .num_pages = 2 };
+	uint32_t many[TT_MAX_ARGS + 1] = { 0 };
+	struct tt_program *prog;
+	int k;
+
+	(void)state;
+	CHECK(tt_program_create(dev, &prog));
+	k = tt_kernel_create_from_string(prog, "void kernel_main(void) {}", TT_CORES(0, 0, 4, 3),
+					 &kc);
+	CHECK(k);
+	/* core ranges */
+	CHECK_FAILS(tt_cb_create(prog, TT_CORES(0, 0, 0, 4), &cb), -EINVAL, "inside the 5x4 grid");
+	CHECK_FAILS(tt_cb_create(prog, TT_CORES(3, 0, 2, 0), &cb), -EINVAL, "not a range");
+	CHECK_FAILS(tt_semaphore_create(prog, TT_CORES(5, 0, 5, 0), 1), -EINVAL, "5x4 grid");
+	CHECK_FAILS(tt_runtime_args_set(prog, k, TT_CORE(5, 3), many, 1), -EINVAL,
+		    "does not run on core (5,3)");
+	/* runtime args */
+	CHECK_FAILS(tt_runtime_args_set(prog, k, TT_CORE(4, 3), many, TT_MAX_ARGS + 1), -E2BIG,
+		    "257 args, at most 256");
+	CHECK_FAILS(tt_common_runtime_args_set(prog, k, many, TT_MAX_ARGS + 1), -E2BIG,
+		    "at most 256");
+	CHECK_FAILS(tt_runtime_args_set(prog, k, TT_CORE(0, 0), NULL, 2), -EINVAL, "NULL");
+	/* CB formats and page sizes */
+	cb.format = TT_FORMAT_FLOAT16_B;
+	cb.page_size = 2047;
+	CHECK_FAILS(tt_cb_create(prog, TT_CORES(0, 0, 0, 0), &cb), -EINVAL,
+		    "2047 bytes is not a whole number of values");
+	cb.format = TT_FORMAT_FLOAT32;
+	cb.page_size = 2050;
+	CHECK_FAILS(tt_cb_create(prog, TT_CORES(0, 0, 0, 0), &cb), -EINVAL, "(4 bytes");
+	cb.format = TT_FORMAT_BFP8_B;
+	cb.page_size = 1024;
+	CHECK_FAILS(tt_cb_create(prog, TT_CORES(0, 0, 0, 0), &cb), -EINVAL,
+		    "not a whole number of Bfp8_b tiles (1088 bytes");
+	cb.page_size = 2 * 1088;
+	CHECK(tt_cb_create(prog, TT_CORES(0, 0, 0, 0), &cb));
+	cb.format = 3;
+	cb.index = 4;
+	CHECK_FAILS(tt_cb_create(prog, TT_CORES(0, 0, 0, 0), &cb), -EINVAL, "unknown data format 3");
+	/* CBs that overflow L1, alone or after the others on the same cores */
+	cb.format = TT_FORMAT_FLOAT32;
+	cb.page_size = 1u << 20;
+	cb.num_pages = 1u << 13;
+	CHECK_FAILS(tt_cb_create(prog, TT_CORES(0, 0, 0, 0), &cb), -ENOMEM, "do not fit in L1");
+	cb.page_size = 1u << 19;
+	cb.num_pages = 2;
+	CHECK(tt_cb_create(prog, TT_CORES(0, 0, 1, 0), &cb));
+	cb.index = 5;
+	CHECK_FAILS(tt_cb_create(prog, TT_CORES(1, 0, 1, 0), &cb), -ENOMEM, "L1 ends at");
+	/* the same size elsewhere fits */
+	CHECK(tt_cb_create(prog, TT_CORES(2, 0, 2, 0), &cb));
+	CHECK(tt_cq_enqueue_program(tt_device_cq(dev, 0), prog, true));
+	tt_program_destroy(prog);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -410,6 +470,7 @@ int main(void)
 		cmocka_unit_test(test_multicast_errors),
 		cmocka_unit_test(test_device_time),
 		cmocka_unit_test(test_profile_csv),
+		cmocka_unit_test(test_bad_program_input),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
