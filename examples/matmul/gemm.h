@@ -9,7 +9,9 @@
  * and multicasts it along the row, core (x, 0) reads B's block for column
  * x and multicasts it down the column (reader.c, writer.c); compute.c
  * accumulates in DST (fp32) and keeps partial sums in a Float32 CB between
- * K-blocks. A, B and C are tilized Float16_b in interleaved DRAM buffers.
+ * K-blocks. A, B and C are tilized Float16_b, A and B in interleaved DRAM
+ * buffers, C there too or block-sharded in L1, each core's tiles in its
+ * own L1 (out_sharded).
  */
 #ifndef EXAMPLES_MATMUL_GEMM_H
 #define EXAMPLES_MATMUL_GEMM_H
@@ -30,6 +32,7 @@ struct gemm {
 	uint32_t gx, gy;		/* cores: 0 picks the most that divide the tiles */
 	uint32_t kb_w;			/* K-block width in tiles: 0 picks one */
 	enum tt_math_fidelity fidelity;
+	bool out_sharded;		/* C block-sharded in L1: core (x, y) holds its tiles */
 	/* chosen by gemm_plan */
 	uint32_t mt, nt, kt, pc_m, pc_n, num_kb, sub_h, sub_w;
 };
@@ -117,6 +120,11 @@ static inline int gemm_build(struct tt_device *dev, const struct gemm *g, const 
 	struct tt_kernel_config cc = { .role = TT_ROLE_COMPUTE, .compile_args = ct,
 				       .ncompile_args = 6, .math_fidelity = g->fidelity,
 				       .fp32_dest_acc = true };
+	struct tt_shard_config shard = {
+		.layout = TT_SHARD_BLOCK, .cores = all, .rows = g->mt, .cols = g->nt,
+		.shard_rows = g->pc_m, .shard_cols = g->pc_n,
+	};
+	struct tt_shard_spec spec = { 0 };
 	int sem[4], r, w, c, i, ret;
 	char path[4096];
 
@@ -128,8 +136,14 @@ static inline int gemm_build(struct tt_device *dev, const struct gemm *g, const 
 	if ((ret = tt_buffer_create(dev, &bc, &run->b)) < 0)
 		return gemm_fail(ret, "buffer B", err, errlen);
 	bc.size = (uint64_t)g->mt * g->nt * GEMM_TILE_BF16;
+	if (g->out_sharded) {
+		bc.type = TT_BUFFER_L1_SHARDED;
+		bc.shard = &shard;
+	}
 	if ((ret = tt_buffer_create(dev, &bc, &run->c)) < 0)
 		return gemm_fail(ret, "buffer C", err, errlen);
+	if (g->out_sharded)
+		tt_buffer_shard_spec(run->c, &spec);
 	if ((ret = tt_program_create(dev, &run->prog)) < 0)
 		return gemm_fail(ret, "program", err, errlen);
 	tt_program_set_name(run->prog, "matmul");
@@ -161,12 +175,15 @@ static inline int gemm_build(struct tt_device *dev, const struct gemm *g, const 
 	{
 		uint32_t ra[8] = { tt_buffer_address(run->a), g->kt, g->pc_m, g->kb_w, g->num_kb,
 				   g->gx, (uint32_t)sem[0], (uint32_t)sem[1] };
-		uint32_t wa[12] = { tt_buffer_address(run->b), tt_buffer_address(run->c), g->nt,
-				    g->pc_m, g->pc_n, g->kb_w, g->num_kb, g->gy, g->sub_h,
-				    g->sub_w, (uint32_t)sem[2], (uint32_t)sem[3] };
+		uint32_t wa[13 + TT_SHARD_SPEC_WORDS] = {
+			tt_buffer_address(run->b), tt_buffer_address(run->c), g->nt, g->pc_m,
+			g->pc_n, g->kb_w, g->num_kb, g->gy, g->sub_h, g->sub_w, (uint32_t)sem[2],
+			(uint32_t)sem[3], g->out_sharded,
+		};
 
+		memcpy(&wa[13], &spec, sizeof(spec));
 		if ((ret = tt_common_runtime_args_set(run->prog, r, ra, 8)) < 0 ||
-		    (ret = tt_common_runtime_args_set(run->prog, w, wa, 12)) < 0)
+		    (ret = tt_common_runtime_args_set(run->prog, w, wa, 13 + TT_SHARD_SPEC_WORDS)) < 0)
 			return gemm_fail(ret, "runtime args", err, errlen);
 	}
 	return 0;

@@ -5,11 +5,12 @@
  * the Pearson correlation is at least 0.9999.
  *
  *	matmul [-m M] [-n N] [-k K] [-s SIZE] [-g XxY] [-b KBLOCK]
- *	       [-f lofi|hifi2|hifi3|hifi4] [-p profile.csv] [device]
+ *	       [-f lofi|hifi2|hifi3|hifi4] [-o dram|sharded] [-p profile.csv] [device]
  *
  * M, N, K: multiples of 32 (default 2048 each; -s sets all three).
  * -g: the core grid (default: the most cores that divide the tiles).
  * -b: K-block width in tiles. -f: math fidelity (default hifi4).
+ * -o: C interleaved in DRAM (default) or block-sharded in the cores' L1.
  * -p: append the run's profile row (op, cores, device us, host us).
  * $MATMUL_SIZE, when set, replaces the default 2048 (make check uses it).
  */
@@ -90,7 +91,7 @@ int main(int argc, char **argv)
 
 	if (getenv("MATMUL_SIZE"))
 		g.m = g.n = g.k = number(getenv("MATMUL_SIZE"), "$MATMUL_SIZE");
-	while ((opt = getopt(argc, argv, "m:n:k:s:g:b:f:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:n:k:s:g:b:f:o:p:")) != -1) {
 		switch (opt) {
 		case 'm': g.m = number(optarg, "-m"); break;
 		case 'n': g.n = number(optarg, "-n"); break;
@@ -98,6 +99,11 @@ int main(int argc, char **argv)
 		case 's': g.m = g.n = g.k = number(optarg, "-s"); break;
 		case 'b': g.kb_w = number(optarg, "-b"); break;
 		case 'p': profile = optarg; break;
+		case 'o':
+			if (strcmp(optarg, "dram") && strcmp(optarg, "sharded"))
+				die("-o", "dram or sharded");
+			g.out_sharded = !strcmp(optarg, "sharded");
+			break;
 		case 'g':
 			if (sscanf(optarg, "%ux%u", &g.gx, &g.gy) != 2 || !g.gx || !g.gy)
 				die("-g", "expected XxY");
@@ -116,7 +122,7 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "usage: matmul [-m M] [-n N] [-k K] [-s SIZE] [-g XxY] "
-				"[-b KBLOCK] [-f FIDELITY] [-p CSV] [device]\n");
+				"[-b KBLOCK] [-f FIDELITY] [-o dram|sharded] [-p CSV] [device]\n");
 			return 2;
 		}
 	}
@@ -151,7 +157,7 @@ int main(int argc, char **argv)
 	t1 = now_s();
 	if (tt_cq_enqueue_program(tt_device_cq(dev, 0), run.prog, true) < 0)
 		die("run", tt_last_error());
-	if (tt_cq_read_buffer(tt_device_cq(dev, 0), run.c, tiles, true) < 0 ||
+	if (tt_cq_read_sharded(tt_device_cq(dev, 0), run.c, tiles) < 0 ||
 	    tt_untilize(tiles, TT_FORMAT_FLOAT16_B, g.m, g.n, c, TT_FORMAT_FLOAT32) < 0)
 		die("output", tt_last_error());
 	if (tt_program_stats(run.prog, &st) < 0)
@@ -164,8 +170,9 @@ int main(int argc, char **argv)
 	pcc = gemm_pcc(c, rc, (size_t)g.m * g.n);
 
 	printf("matmul: %ux%u x %ux%u bf16 on %ux%u cores (%ux%u tiles each, K-blocks of %u, "
-	       "subblocks %ux%u), fidelity %d\n", g.m, g.k, g.k, g.n, g.gx, g.gy, g.pc_m, g.pc_n,
-	       g.kb_w, g.sub_h, g.sub_w, (int)g.fidelity);
+	       "subblocks %ux%u), fidelity %d, output %s\n", g.m, g.k, g.k, g.n, g.gx, g.gy,
+	       g.pc_m, g.pc_n, g.kb_w, g.sub_h, g.sub_w, (int)g.fidelity,
+	       g.out_sharded ? "block-sharded in L1" : "interleaved in DRAM");
 	printf("matmul: device %.1f us (%.2f TFLOP/s modelled), host %.1f ms for the program "
 	       "(%.2f GFLOP/s), inputs %.1f ms\n", st.device_us,
 	       2.0 * g.m * g.n * g.k / (st.device_us * 1e6), st.host_us / 1e3,

@@ -6,11 +6,12 @@
  * Core (x, 0) reads each K-block of B's columns for column x from DRAM and
  * multicasts it down to cores (x, 1)..(x, gy - 1), with the same
  * handshake as the reader's in0 blocks. Then the compute kernel's output
- * subblocks go to the interleaved output buffer, tile by tile.
+ * subblocks go to the output buffer tile by tile: interleaved in DRAM, or
+ * block-sharded so that each core's tiles land in its own L1.
  *
  * Common args: B address, C address, Nt, per-core M and N tiles, K-block
  * width, K-blocks, gy, subblock height and width, ready semaphore id,
- * valid semaphore id.
+ * valid semaphore id, C sharded (0/1), then C's shard spec.
  */
 #include <ttuser/kernel/dataflow.h>
 
@@ -80,6 +81,8 @@ void kernel_main(void)
 		.bank_base_address = c_addr, .page_size = out_tile,
 		.data_format = TT_FORMAT_FLOAT16_B, .is_dram = true,
 	};
+	bool sharded = get_common_arg_val(12);
+	const ShardedAddrGen c_shards = get_common_shard_spec_arg(13);
 
 	if (y == 0)
 		send_in1(num_kb, kb_w, pc_n, nt, gy, &b, ready, valid);
@@ -93,9 +96,15 @@ void kernel_main(void)
 			cb_wait_front(c_16, sub_h * sub_w);
 			l1 = get_read_ptr(c_16);
 			for (i = 0; i < sub_h; i++)
-				for (j = 0; j < sub_w; j++, l1 += out_tile)
-					noc_async_write_tile((y * pc_m + sh * sub_h + i) * nt +
-							     x * pc_n + sw * sub_w + j, &c, l1);
+				for (j = 0; j < sub_w; j++, l1 += out_tile) {
+					uint32_t id = (y * pc_m + sh * sub_h + i) * nt + x * pc_n +
+						      sw * sub_w + j;
+
+					if (sharded)
+						noc_async_write_page(id, &c_shards, l1);
+					else
+						noc_async_write_tile(id, &c, l1);
+				}
 			noc_async_write_barrier();
 			cb_pop_front(c_16, sub_h * sub_w);
 		}
