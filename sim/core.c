@@ -14,6 +14,13 @@
 
 #include "internal.h"
 
+/*
+ * Costs in device cycles (1 GHz). The calls' own cost; what they move or
+ * compute is charged by noc.c (transfers) and tile.c (tile-engine ops),
+ * and a call that waits moves the hart's clock to when it could go on:
+ * a CB page's push or pop, a semaphore's last NoC write, a transfer's
+ * landing (barriers).
+ */
 #define CALL_CYCLES	4	/* any call into the core */
 
 const char *sim_role_name(enum tt_role role)

@@ -22,6 +22,15 @@
 
 #define QUANTUM		20000	/* instructions per hart per turn */
 
+/*
+ * Device time (1 GHz clock), this file's part: a hart's clock advances one
+ * cycle per RISC-V instruction it retires. Calls into the core, transfers
+ * and tile-engine ops add their own costs (core.c, noc.c, tile.c). A core
+ * is done when its last hart is and its transfers have landed; a program
+ * when its last core is, but no sooner than its busiest DRAM bank allows.
+ */
+#define HART_CYCLES_PER_INSTRUCTION	1
+
 /* ---- decoded kernel code, cached by content ------------------------ */
 static uint64_t fnv1a(const uint8_t *p, size_t n)
 {
@@ -370,7 +379,7 @@ static bool run_hart(struct sim_device *d, struct sim_hart *ht)
 	bool progress = ht->rv.instret != before;
 	char msg[SIM_MSG_LEN];
 
-	ht->clock += ht->rv.instret - before;
+	ht->clock += (ht->rv.instret - before) * HART_CYCLES_PER_INSTRUCTION;
 	switch (ex) {
 	case RV_EXIT_QUANTUM:
 		return true;
