@@ -100,12 +100,12 @@ int main(int argc, char **argv)
 	printf("{\"bench\":\"gemm\",\"m\":%u,\"n\":%u,\"k\":%u,\"dtype\":\"bf16\","
 	       "\"fidelity\":\"hifi4\",\"cores\":%u,\"threads\":%u,\"model_gflop_s\":%.3f,"
 	       "\"openblas_sgemm_gflop_s\":%.2f,\"ratio_model_to_openblas\":%.5f,"
-	       "\"pcc_vs_sgemm\":%.6f}\n", size, size, size, g.gx * g.gy, threads,
+	       "\"pcc_vs_sgemm\":%.6f,\"unit\":\"GFLOP/s\"}\n", size, size, size, g.gx * g.gy, threads,
 	       flop / (st.host_us * 1e3), flop / best / 1e9,
 	       (flop / (st.host_us * 1e3)) / (flop / best / 1e9), pcc);
 	printf("{\"bench\":\"gemm_device_time\",\"m\":%u,\"n\":%u,\"k\":%u,\"cores\":%u,"
 	       "\"device_us\":%.2f,\"device_tflop_s\":%.2f,\"clock_mhz\":1000,"
-	       "\"host_us\":%.0f}\n", size, size, size, g.gx * g.gy, st.device_us,
+	       "\"host_us\":%.0f,\"unit\":\"us\"}\n", size, size, size, g.gx * g.gy, st.device_us,
 	       flop / (st.device_us * 1e6), st.host_us);
 
 	gemm_free(&run);
