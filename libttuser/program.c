@@ -303,6 +303,41 @@ static int check_cb_page(const struct tt_cb_config *cfg, size_t tile)
 	return 0;
 }
 
+/* A CB in an L1 buffer: the buffer holds it on every core of the range. */
+static int check_cb_buffer(const struct tt_program *p, struct tt_core_range cores,
+			   const struct tt_cb_config *cfg)
+{
+	const struct tt_buffer *b = cfg->buffer;
+	uint64_t size = (uint64_t)cfg->page_size * cfg->num_pages, per_core;
+	uint32_t stride = (b->page_size + TT_PAGE_ALIGN - 1) & ~(TT_PAGE_ALIGN - 1);
+	uint32_t ncores = p->dev->info.grid_x * p->dev->info.grid_y;
+
+	if (b->dev != p->dev)
+		return tt_error(-EINVAL, "cb %u: its buffer belongs to another device", cfg->index);
+	if (b->type == TT_BUFFER_DRAM)
+		return tt_error(-EINVAL, "cb %u: a CB can live in an L1 buffer, not in DRAM",
+				cfg->index);
+	if (b->type == TT_BUFFER_L1_SHARDED) {
+		struct tt_core_range r = TT_CORES(b->shard.x0, b->shard.y0, b->shard.x1,
+						  b->shard.y1);
+
+		if (cores.start.x < r.start.x || cores.end.x > r.end.x ||
+		    cores.start.y < r.start.y || cores.end.y > r.end.y)
+			return tt_error(-EINVAL, "cb %u: cores (%u,%u)-(%u,%u) are not all among the "
+					"buffer's cores (%u,%u)-(%u,%u)", cfg->index, cores.start.x,
+					cores.start.y, cores.end.x, cores.end.y, r.start.x,
+					r.start.y, r.end.x, r.end.y);
+		per_core = (uint64_t)b->shard_slots * stride;
+	} else {
+		per_core = ((uint64_t)b->num_pages + ncores - 1) / ncores * stride;
+	}
+	if (size > per_core)
+		return tt_error(-EINVAL, "cb %u: %u pages of %u bytes do not fit in the buffer's "
+				"%llu bytes per core", cfg->index, cfg->num_pages, cfg->page_size,
+				(unsigned long long)per_core);
+	return 0;
+}
+
 int tt_cb_create(struct tt_program *p, struct tt_core_range cores, const struct tt_cb_config *cfg)
 {
 	uint64_t addr = TT_L1_FREE, end;
@@ -333,9 +368,20 @@ int tt_cb_create(struct tt_program *p, struct tt_core_range cores, const struct 
 		if (p->cbs[i].cfg.index == cfg->index)
 			return tt_error(-EEXIST, "cb %u already exists on a core of this range",
 					cfg->index);
+		if (p->cbs[i].cfg.buffer && p->cbs[i].cfg.buffer == cfg->buffer)
+			return tt_error(-EEXIST, "cb %u: cb %u already lives in that buffer on a core "
+					"of this range", cfg->index, p->cbs[i].cfg.index);
+		if (p->cbs[i].cfg.buffer)
+			continue;
 		end = p->cbs[i].addr + (uint64_t)p->cbs[i].cfg.page_size * p->cbs[i].cfg.num_pages;
 		if (end > addr)
 			addr = end;
+	}
+	if (cfg->buffer) {
+		ret = check_cb_buffer(p, cores, cfg);
+		if (ret)
+			return ret;
+		addr = cfg->buffer->address;
 	}
 	addr = (addr + TT_L1_ALIGN - 1) & ~(uint64_t)(TT_L1_ALIGN - 1);
 	end = addr + (uint64_t)cfg->page_size * cfg->num_pages;
@@ -363,6 +409,8 @@ uint32_t tt_program_cb_end(const struct tt_program *p)
 	for (i = 0; i < p->ncbs; i++) {
 		uint32_t e = p->cbs[i].addr + p->cbs[i].cfg.page_size * p->cbs[i].cfg.num_pages;
 
+		if (p->cbs[i].cfg.buffer)
+			continue;	/* inside an L1 buffer */
 		if (e > end)
 			end = e;
 	}

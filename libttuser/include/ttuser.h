@@ -201,6 +201,13 @@ struct tt_cb_config {
 	enum tt_format format;
 	uint32_t page_size;		/* bytes */
 	uint32_t num_pages;
+	/*
+	 * Optional: an L1 buffer (interleaved or sharded) the CB lives in, at
+	 * the buffer's address, instead of the library's CB area; what a
+	 * kernel pushes is then the buffer's data. The CB must fit in the
+	 * buffer's part of each core's L1, and the buffer outlive the runs.
+	 */
+	struct tt_buffer *buffer;
 };
 
 struct tt_program_stats {

@@ -302,6 +302,67 @@ static void test_bad_configs(void **state)
 	tt_buffer_destroy(b);
 }
 
+/*
+ * A CB that lives in a sharded buffer: what each core's kernel pushes is
+ * that core's shard. Core (x, y) fills its two pages with 100 * (y * 5 + x) + page.
+ */
+static const char fill_kernel[] =
+	"#include <ttuser/kernel/dataflow.h>\n"
+	"void kernel_main(void)\n"
+	"{\n"
+	"	uint32_t core = get_absolute_logical_y() * 5 + get_absolute_logical_x(), i, j;\n"
+	"	volatile uint32_t *w;\n"
+	"	cb_reserve_back(1, 2);\n"
+	"	w = (volatile uint32_t *)get_write_ptr(1);\n"
+	"	for (i = 0; i < 2; i++)\n"
+	"		for (j = 0; j < 16; j++)\n"
+	"			w[i * 16 + j] = 100 * core + i;\n"
+	"	cb_push_back(1, 2);\n"
+	"}\n";
+
+static void test_cb_in_buffer(void **state)
+{
+	struct tt_buffer *b = sharded(TT_SHARD_HEIGHT, TT_CORES(1, 1, 2, 2), false, 8, 1, 2, 1);
+	struct tt_buffer_config dc = { .type = TT_BUFFER_DRAM, .size = 4096, .page_size = 64 };
+	struct tt_kernel_config kc = { .role = TT_ROLE_READER };
+	struct tt_cb_config cb = { .index = 1, .format = TT_FORMAT_FLOAT32, .page_size = 64,
+				   .num_pages = 2, .buffer = b };
+	struct tt_cb_config plain = { .index = 2, .format = TT_FORMAT_FLOAT32, .page_size = 64,
+				      .num_pages = 4 };
+	struct tt_buffer *dram;
+	struct tt_program *prog;
+	uint32_t back[8 * PAGE / 4], i;
+	static const uint32_t cores[4] = { 6, 7, 11, 12 };	/* (1,1) (2,1) (1,2) (2,2) */
+
+	(void)state;
+	CHECK(tt_buffer_create(dev, &dc, &dram));
+	CHECK(tt_program_create(dev, &prog));
+	CHECK(tt_kernel_create_from_string(prog, fill_kernel, TT_CORES(1, 1, 2, 2), &kc));
+	/* a CB of 64-byte pages in 48-byte pages 64 bytes apart: 2 x 64 fits the 2 slots */
+	cb.num_pages = 3;
+	CHECK_FAILS(tt_cb_create(prog, TT_CORES(1, 1, 2, 2), &cb), -EINVAL,
+		    "3 pages of 64 bytes do not fit in the buffer's 128 bytes per core");
+	cb.num_pages = 2;
+	CHECK_FAILS(tt_cb_create(prog, TT_CORES(1, 1, 3, 2), &cb), -EINVAL,
+		    "not all among the buffer's cores (1,1)-(2,2)");
+	cb.buffer = dram;
+	CHECK_FAILS(tt_cb_create(prog, TT_CORES(1, 1, 2, 2), &cb), -EINVAL, "not in DRAM");
+	cb.buffer = b;
+	CHECK(tt_cb_create(prog, TT_CORES(1, 1, 2, 2), &cb));
+	cb.index = 3;
+	CHECK_FAILS(tt_cb_create(prog, TT_CORES(1, 1, 1, 1), &cb), -EEXIST,
+		    "already lives in that buffer");
+	CHECK(tt_cb_create(prog, TT_CORES(1, 1, 2, 2), &plain));
+	CHECK(tt_cq_enqueue_program(tt_device_cq(dev, 0), prog, true));
+	/* The shard holds 48-byte pages: page 2k + i is core k's CB page i, first 48 bytes. */
+	CHECK(tt_cq_read_sharded(tt_device_cq(dev, 0), b, back));
+	for (i = 0; i < 8; i++)
+		assert_int_equal(back[i * (PAGE / 4)], 100 * cores[i / 2] + i % 2);
+	tt_program_destroy(prog);
+	tt_buffer_destroy(b);
+	tt_buffer_destroy(dram);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_block),
 		cmocka_unit_test(test_kernel_access),
 		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_cb_in_buffer),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
