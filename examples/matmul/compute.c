@@ -8,7 +8,12 @@
  * products are added in DST, and the sums go back to the intermediate CB,
  * or, after the last K-block, to the output CB.
  *
- * Compile-time args: pc_m, pc_n, K-block width, K-blocks, sub_h, sub_w.
+ * With a sharded output, the output CB is C's shard in this core's L1:
+ * the last K-block reserves all of it, packs each tile at its row-major
+ * place and pushes it whole.
+ *
+ * Compile-time args: pc_m, pc_n, K-block width, K-blocks, sub_h, sub_w,
+ * output CB in C's shard (0/1).
  */
 #include <ttuser/kernel/compute.h>
 
@@ -19,6 +24,7 @@
 #define SUB_H	get_compile_time_arg_val(4)
 #define SUB_W	get_compile_time_arg_val(5)
 #define SUB	(SUB_H * SUB_W)
+#define IN_SHARD	get_compile_time_arg_val(6)
 
 void kernel_main(void)
 {
@@ -26,7 +32,8 @@ void kernel_main(void)
 
 	mm_init(c_0, c_1, c_16);
 	for (kb = 0; kb < NUM_KB; kb++) {
-		uint32_t out = kb == NUM_KB - 1 ? c_16 : c_24;
+		bool last = kb == NUM_KB - 1;
+		uint32_t out = last ? c_16 : c_24;
 
 		cb_wait_front(c_0, PC_M * KB_W);
 		cb_wait_front(c_1, KB_W * PC_N);
@@ -49,6 +56,18 @@ void kernel_main(void)
 								     k * PC_N + sw * SUB_W + w,
 								     h * SUB_W + w);
 				tile_regs_commit();
+				if (last && IN_SHARD) {
+					if (sh == 0 && sw == 0)
+						cb_reserve_back(out, PC_M * PC_N);
+					tile_regs_wait();
+					for (h = 0; h < SUB_H; h++)
+						for (w = 0; w < SUB_W; w++)
+							pack_tile(h * SUB_W + w, out,
+								  (sh * SUB_H + h) * PC_N +
+								  sw * SUB_W + w);
+					tile_regs_release();
+					continue;
+				}
 				cb_reserve_back(out, SUB);
 				tile_regs_wait();
 				for (i = 0; i < SUB; i++)
@@ -56,6 +75,8 @@ void kernel_main(void)
 				tile_regs_release();
 				cb_push_back(out, SUB);
 			}
+		if (last && IN_SHARD)
+			cb_push_back(out, PC_M * PC_N);
 		cb_pop_front(c_0, PC_M * KB_W);
 		cb_pop_front(c_1, KB_W * PC_N);
 	}

@@ -10,8 +10,8 @@
  * x and multicasts it down the column (reader.c, writer.c); compute.c
  * accumulates in DST (fp32) and keeps partial sums in a Float32 CB between
  * K-blocks. A, B and C are tilized Float16_b, A and B in interleaved DRAM
- * buffers, C there too or block-sharded in L1, each core's tiles in its
- * own L1 (out_sharded).
+ * buffers, C there too or block-sharded in L1 (out_sharded): then each
+ * core's output CB is its shard of C, filled in place.
  */
 #ifndef EXAMPLES_MATMUL_GEMM_H
 #define EXAMPLES_MATMUL_GEMM_H
@@ -115,16 +115,19 @@ static inline int gemm_build(struct tt_device *dev, const struct gemm *g, const 
 {
 	struct tt_buffer_config bc = { .type = TT_BUFFER_DRAM, .page_size = GEMM_TILE_BF16 };
 	struct tt_core_range all = TT_CORES(0, 0, g->gx - 1, g->gy - 1);
-	uint32_t ct[6] = { g->pc_m, g->pc_n, g->kb_w, g->num_kb, g->sub_h, g->sub_w };
+	uint32_t ct[7] = { g->pc_m, g->pc_n, g->kb_w, g->num_kb, g->sub_h, g->sub_w,
+			   g->out_sharded };
 	struct tt_kernel_config rc = { .role = TT_ROLE_READER }, wc = { .role = TT_ROLE_WRITER };
 	struct tt_kernel_config cc = { .role = TT_ROLE_COMPUTE, .compile_args = ct,
-				       .ncompile_args = 6, .math_fidelity = g->fidelity,
+				       .ncompile_args = 7, .math_fidelity = g->fidelity,
 				       .fp32_dest_acc = true };
 	struct tt_shard_config shard = {
 		.layout = TT_SHARD_BLOCK, .cores = all, .rows = g->mt, .cols = g->nt,
 		.shard_rows = g->pc_m, .shard_cols = g->pc_n,
 	};
-	struct tt_shard_spec spec = { 0 };
+	struct tt_cb_config out_cb = { .index = 16, .format = TT_FORMAT_FLOAT16_B,
+				       .page_size = GEMM_TILE_BF16,
+				       .num_pages = 2 * g->sub_h * g->sub_w };
 	int sem[4], r, w, c, i, ret;
 	char path[4096];
 
@@ -142,8 +145,11 @@ static inline int gemm_build(struct tt_device *dev, const struct gemm *g, const 
 	}
 	if ((ret = tt_buffer_create(dev, &bc, &run->c)) < 0)
 		return gemm_fail(ret, "buffer C", err, errlen);
-	if (g->out_sharded)
-		tt_buffer_shard_spec(run->c, &spec);
+	if (g->out_sharded) {
+		out_cb.buffer = run->c;
+		out_cb.num_pages = g->pc_m * g->pc_n;
+	}
+
 	if ((ret = tt_program_create(dev, &run->prog)) < 0)
 		return gemm_fail(ret, "program", err, errlen);
 	tt_program_set_name(run->prog, "matmul");
@@ -163,8 +169,7 @@ static inline int gemm_build(struct tt_device *dev, const struct gemm *g, const 
 			   2 * g->pc_m * g->kb_w)) < 0 ||
 	    (ret = gemm_cb(run->prog, all, 1, TT_FORMAT_FLOAT16_B, GEMM_TILE_BF16,
 			   2 * g->kb_w * g->pc_n)) < 0 ||
-	    (ret = gemm_cb(run->prog, all, 16, TT_FORMAT_FLOAT16_B, GEMM_TILE_BF16,
-			   2 * g->sub_h * g->sub_w)) < 0 ||
+	    (ret = tt_cb_create(run->prog, all, &out_cb)) < 0 ||
 	    (g->num_kb > 1 && (ret = gemm_cb(run->prog, all, 24, TT_FORMAT_FLOAT32, GEMM_TILE_FP32,
 					     g->pc_m * g->pc_n)) < 0))
 		return gemm_fail(ret, "circular buffers", err, errlen);
@@ -175,15 +180,14 @@ static inline int gemm_build(struct tt_device *dev, const struct gemm *g, const 
 	{
 		uint32_t ra[8] = { tt_buffer_address(run->a), g->kt, g->pc_m, g->kb_w, g->num_kb,
 				   g->gx, (uint32_t)sem[0], (uint32_t)sem[1] };
-		uint32_t wa[13 + TT_SHARD_SPEC_WORDS] = {
+		uint32_t wa[13] = {
 			tt_buffer_address(run->b), tt_buffer_address(run->c), g->nt, g->pc_m,
 			g->pc_n, g->kb_w, g->num_kb, g->gy, g->sub_h, g->sub_w, (uint32_t)sem[2],
 			(uint32_t)sem[3], g->out_sharded,
 		};
 
-		memcpy(&wa[13], &spec, sizeof(spec));
 		if ((ret = tt_common_runtime_args_set(run->prog, r, ra, 8)) < 0 ||
-		    (ret = tt_common_runtime_args_set(run->prog, w, wa, 13 + TT_SHARD_SPEC_WORDS)) < 0)
+		    (ret = tt_common_runtime_args_set(run->prog, w, wa, 13)) < 0)
 			return gemm_fail(ret, "runtime args", err, errlen);
 	}
 	return 0;

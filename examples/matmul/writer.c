@@ -6,12 +6,13 @@
  * Core (x, 0) reads each K-block of B's columns for column x from DRAM and
  * multicasts it down to cores (x, 1)..(x, gy - 1), with the same
  * handshake as the reader's in0 blocks. Then the compute kernel's output
- * subblocks go to the output buffer tile by tile: interleaved in DRAM, or
- * block-sharded so that each core's tiles land in its own L1.
+ * subblocks go to the interleaved output buffer in DRAM tile by tile. With
+ * a block-sharded output the output CB is this core's shard of C, which
+ * the compute kernel fills in place: there is nothing to move.
  *
  * Common args: B address, C address, Nt, per-core M and N tiles, K-block
  * width, K-blocks, gy, subblock height and width, ready semaphore id,
- * valid semaphore id, C sharded (0/1), then C's shard spec.
+ * valid semaphore id, C sharded (0/1).
  */
 #include <ttuser/kernel/dataflow.h>
 
@@ -82,13 +83,17 @@ void kernel_main(void)
 		.data_format = TT_FORMAT_FLOAT16_B, .is_dram = true,
 	};
 	bool sharded = get_common_arg_val(12);
-	const ShardedAddrGen c_shards = get_common_shard_spec_arg(13);
 
 	if (y == 0)
 		send_in1(num_kb, kb_w, pc_n, nt, gy, &b, ready, valid);
 	else
 		receive_in1(num_kb, kb_w * pc_n, x, ready, valid);
 
+	if (sharded) {
+		cb_wait_front(c_16, pc_m * pc_n);
+		cb_pop_front(c_16, pc_m * pc_n);
+		return;
+	}
 	for (sh = 0; sh < pc_m / sub_h; sh++)
 		for (sw = 0; sw < pc_n / sub_w; sw++) {
 			uint32_t l1;
@@ -96,15 +101,9 @@ void kernel_main(void)
 			cb_wait_front(c_16, sub_h * sub_w);
 			l1 = get_read_ptr(c_16);
 			for (i = 0; i < sub_h; i++)
-				for (j = 0; j < sub_w; j++, l1 += out_tile) {
-					uint32_t id = (y * pc_m + sh * sub_h + i) * nt + x * pc_n +
-						      sw * sub_w + j;
-
-					if (sharded)
-						noc_async_write_page(id, &c_shards, l1);
-					else
-						noc_async_write_tile(id, &c, l1);
-				}
+				for (j = 0; j < sub_w; j++, l1 += out_tile)
+					noc_async_write_tile((y * pc_m + sh * sub_h + i) * nt +
+							     x * pc_n + sw * sub_w + j, &c, l1);
 			noc_async_write_barrier();
 			cb_pop_front(c_16, sub_h * sub_w);
 		}
