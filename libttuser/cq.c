@@ -79,8 +79,11 @@ int tt_cq_create(struct tt_device *dev, unsigned id, struct tt_cq **out)
 	if (!ret)
 		ret = dev->ops->dma_alloc(dev, COMP_ENTRIES * sizeof(struct ttsim_completion),
 					  &cq->comp);
+	/* Some transports (the kernel module) give smaller contiguous DMA buffers. */
+	cq->staging_size = dev->dma_max && dev->dma_max < STAGING_SIZE ? dev->dma_max : STAGING_SIZE;
+	cq->chunk_max = cq->staging_size / 4 < CHUNK_MAX ? (uint32_t)(cq->staging_size / 4) : CHUNK_MAX;
 	if (!ret)
-		ret = dev->ops->dma_alloc(dev, STAGING_SIZE, &cq->staging);
+		ret = dev->ops->dma_alloc(dev, cq->staging_size, &cq->staging);
 	if (ret) {
 		dev->ops->dma_free(dev, &cq->issue);
 		dev->ops->dma_free(dev, &cq->comp);
@@ -115,7 +118,7 @@ static void complete(struct tt_cq *cq, const struct ttsim_completion *c)
 		c = NULL;	/* the device lost track: fail this command */
 	}
 	if (c && !c->status && p->copy_to)
-		memcpy(p->copy_to, (uint8_t *)cq->staging.va + p->copy_from % STAGING_SIZE,
+		memcpy(p->copy_to, (uint8_t *)cq->staging.va + p->copy_from % cq->staging_size,
 		       p->copy_len);
 	if (p->prog) {
 		if (c && !c->status) {
@@ -230,7 +233,7 @@ static bool fifo_room(struct tt_cq *cq, uint64_t unused)
 
 static bool staging_room(struct tt_cq *cq, uint64_t want)
 {
-	return STAGING_SIZE - (cq->staging_head - cq->staging_tail) >= want;
+	return cq->staging_size - (cq->staging_head - cq->staging_tail) >= want;
 }
 
 static bool issue_room(struct tt_cq *cq, uint64_t want)
@@ -245,11 +248,11 @@ static bool issue_room(struct tt_cq *cq, uint64_t want)
  */
 static int staging_get(struct tt_cq *cq, size_t len, uint64_t *off)
 {
-	uint64_t pos = cq->staging_head % STAGING_SIZE;
-	uint64_t skip = pos + len > STAGING_SIZE ? STAGING_SIZE - pos : 0;
+	uint64_t pos = cq->staging_head % cq->staging_size;
+	uint64_t skip = pos + len > cq->staging_size ? cq->staging_size - pos : 0;
 	int ret;
 
-	if (len > STAGING_SIZE / 2)
+	if (len > cq->staging_size / 2)
 		return tt_error(-E2BIG, "transfer of %zu bytes in one command", len);
 	ret = wait_until(cq, staging_room, skip + len);
 	if (ret)
@@ -344,7 +347,7 @@ static int transfer(struct tt_cq *cq, struct tt_buffer *buf, void *host, bool wr
 		return tt_error(-EINVAL, "tt_cq_%s_buffer: NULL argument", write ? "write" : "read");
 	if (buf->dev != cq->dev)
 		return tt_error(-EINVAL, "the buffer belongs to another device");
-	per_cmd = CHUNK_MAX / buf->page_size;
+	per_cmd = cq->chunk_max / buf->page_size;
 	if (!per_cmd)
 		per_cmd = 1;
 
@@ -369,9 +372,9 @@ static int transfer(struct tt_cq *cq, struct tt_buffer *buf, void *host, bool wr
 		ret = staging_get(cq, len, &off);
 		if (ret)
 			break;
-		cmd.host_addr = cq->staging.iova + off % STAGING_SIZE;
+		cmd.host_addr = cq->staging.iova + off % cq->staging_size;
 		if (write) {
-			memcpy((uint8_t *)cq->staging.va + off % STAGING_SIZE, at, len);
+			memcpy((uint8_t *)cq->staging.va + off % cq->staging_size, at, len);
 		} else {
 			p.copy_to = at;
 			p.copy_from = off;
@@ -442,8 +445,8 @@ int tt_cq_enqueue_program(struct tt_cq *cq, struct tt_program *prog, bool blocki
 	}
 	ret = staging_get(cq, size, &off);
 	if (!ret) {
-		memcpy((uint8_t *)cq->staging.va + off % STAGING_SIZE, img, size);
-		cmd.prog_addr = cq->staging.iova + off % STAGING_SIZE;
+		memcpy((uint8_t *)cq->staging.va + off % cq->staging_size, img, size);
+		cmd.prog_addr = cq->staging.iova + off % cq->staging_size;
 		cmd.prog_size = (uint32_t)size;
 		tt_program_get(prog);
 		p.prog = prog;

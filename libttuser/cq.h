@@ -37,6 +37,8 @@ struct tt_cq {
 	uint32_t issue_wptr;
 	uint32_t comp_rptr;
 	uint64_t staging_head, staging_tail;	/* free-running offsets */
+	uint64_t staging_size;		/* STAGING_SIZE, or less if the transport must */
+	uint32_t chunk_max;		/* bytes of data per command */
 	uint64_t next_seq, done_seq;
 
 	struct tt_cq_pending fifo[TT_CQ_COMP_ENTRIES];

@@ -58,6 +58,7 @@ struct tt_device {
 	const struct tt_transport_ops *ops;
 	void *priv;
 	struct ttsim_regs *regs;
+	size_t dma_max;			/* largest DMA buffer the transport gives; 0: no limit */
 	struct tt_device_info info;
 	struct tt_cq *cq[TTSIM_MAX_QUEUES];
 

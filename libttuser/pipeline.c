@@ -2,15 +2,18 @@
 /*
  * The two-queue traced pipeline, as TT-CNN's executor with trace, two
  * command queues and overlapped input: the model's programs are captured
- * once into a trace on queue 0. For each input,
+ * once on queue 0, the first ninput ones (those that read the input) into
+ * one trace, the rest into another. For each input,
  *
  *	queue 1: wait for op_event; write the input into the persistent
  *		 input buffer; record write_event
- *	queue 0: wait for write_event; replay the trace; record op_event;
- *		 read the persistent output buffer into a host slot
+ *	queue 0: wait for write_event; replay the input trace; record
+ *		 op_event; replay the rest; read the persistent output buffer
+ *		 into a host slot
  *
- * so queue 1 writes input i + 1 while queue 0 reads output i back, and the
- * host only enqueues: nothing waits until pop_all.
+ * so queue 1 writes input i + 1 while queue 0 still runs the rest of the
+ * model on input i and reads output i back, and the host only enqueues:
+ * nothing waits until pop_all.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +25,8 @@ struct tt_pipeline {
 	struct tt_device *dev;
 	struct tt_cq *ops, *io;		/* queue 0: trace and reads; queue 1: input writes */
 	struct tt_buffer *input, *output;
-	uint32_t trace;
-	bool have_trace;
+	uint32_t trace[2];		/* the programs that read the input; the rest */
+	unsigned ntraces;
 	struct tt_event *op_event, *write_event;
 	void **slots;			/* outputs in flight, in order */
 	unsigned nslots, cap;
@@ -37,8 +40,8 @@ void tt_pipeline_destroy(struct tt_pipeline *pl)
 		return;
 	tt_cq_finish(pl->io);
 	tt_cq_finish(pl->ops);
-	if (pl->have_trace)
-		tt_release_trace(pl->dev, pl->trace);
+	for (i = 0; i < pl->ntraces; i++)
+		tt_release_trace(pl->dev, pl->trace[i]);
 	tt_event_destroy(pl->op_event);
 	tt_event_destroy(pl->write_event);
 	for (i = 0; i < pl->nslots; i++)
@@ -47,7 +50,9 @@ void tt_pipeline_destroy(struct tt_pipeline *pl)
 	free(pl);
 }
 
-static int capture(struct tt_pipeline *pl, const struct tt_pipeline_config *cfg)
+/* Capture programs [from, to) into the next trace. */
+static int capture(struct tt_pipeline *pl, const struct tt_pipeline_config *cfg, unsigned from,
+		   unsigned to)
 {
 	unsigned i;
 	int id, ret = 0;
@@ -55,7 +60,7 @@ static int capture(struct tt_pipeline *pl, const struct tt_pipeline_config *cfg)
 	id = tt_cq_begin_trace_capture(pl->ops);
 	if (id < 0)
 		return id;
-	for (i = 0; i < cfg->nprograms && !ret; i++)
+	for (i = from; i < to && !ret; i++)
 		ret = tt_cq_enqueue_program(pl->ops, cfg->programs[i], false);
 	if (ret) {
 		int err = ret;
@@ -69,8 +74,7 @@ static int capture(struct tt_pipeline *pl, const struct tt_pipeline_config *cfg)
 	ret = tt_cq_end_trace_capture(pl->ops, (uint32_t)id);
 	if (ret)
 		return ret;
-	pl->trace = (uint32_t)id;
-	pl->have_trace = true;
+	pl->trace[pl->ntraces++] = (uint32_t)id;
 	return 0;
 }
 
@@ -78,7 +82,7 @@ int tt_pipeline_create(struct tt_device *dev, const struct tt_pipeline_config *c
 		       struct tt_pipeline **out)
 {
 	struct tt_pipeline *pl;
-	unsigned i;
+	unsigned i, ninput;
 	int ret;
 
 	if (!dev || !cfg || !out || !cfg->input || !cfg->output)
@@ -89,6 +93,10 @@ int tt_pipeline_create(struct tt_device *dev, const struct tt_pipeline_config *c
 	for (i = 0; i < cfg->nprograms; i++)
 		if (!cfg->programs[i])
 			return tt_error(-EINVAL, "pipeline: program %u is NULL", i);
+	if (cfg->ninput_programs > cfg->nprograms)
+		return tt_error(-EINVAL, "pipeline: %u programs read the input, of %u",
+				cfg->ninput_programs, cfg->nprograms);
+	ninput = cfg->ninput_programs ? cfg->ninput_programs : cfg->nprograms;
 	if (cfg->input->dev != dev || cfg->output->dev != dev)
 		return tt_error(-EINVAL, "pipeline: a buffer belongs to another device");
 	if (cfg->input == cfg->output)
@@ -109,7 +117,9 @@ int tt_pipeline_create(struct tt_device *dev, const struct tt_pipeline_config *c
 	if (!ret)
 		ret = tt_event_create(dev, &pl->write_event);
 	if (!ret)
-		ret = capture(pl, cfg);
+		ret = capture(pl, cfg, 0, ninput);
+	if (!ret && ninput < cfg->nprograms)
+		ret = capture(pl, cfg, ninput, cfg->nprograms);
 	/* The first input may be written at once. */
 	if (!ret)
 		ret = tt_cq_enqueue_record_event(pl->ops, pl->op_event);
@@ -133,9 +143,11 @@ static int run_one(struct tt_pipeline *pl, const void *input, void *slot)
 	if (!ret)
 		ret = tt_cq_enqueue_wait_for_event(pl->ops, pl->write_event);
 	if (!ret)
-		ret = tt_cq_replay_trace(pl->ops, pl->trace, false);
+		ret = tt_cq_replay_trace(pl->ops, pl->trace[0], false);
 	if (!ret)
 		ret = tt_cq_enqueue_record_event(pl->ops, pl->op_event);
+	if (!ret && pl->ntraces > 1)
+		ret = tt_cq_replay_trace(pl->ops, pl->trace[1], false);
 	if (!ret)
 		ret = tt_cq_read_buffer(pl->ops, pl->output, slot, false);
 	return ret;

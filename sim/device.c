@@ -326,9 +326,7 @@ int sim_create(const struct sim_config *cfg, const struct sim_host *host,
 	pthread_mutex_init(&d->state_lock, NULL);
 	pthread_cond_init(&d->state_cond, NULL);
 	pthread_mutex_init(&d->exec_lock, NULL);
-	pthread_mutex_init(&d->run_lock, NULL);
-	pthread_cond_init(&d->run_cond, NULL);
-	pthread_cond_init(&d->done_cond, NULL);
+	pthread_cond_init(&d->cores_cond, NULL);
 	pthread_mutex_init(&d->log_lock, NULL);
 	pthread_mutex_init(&d->event_lock, NULL);
 	pthread_cond_init(&d->event_cond, NULL);

@@ -63,7 +63,9 @@ struct sim_core {
 	struct sim_device *dev;
 	uint32_t x, y;
 	uint8_t *l1;
-	bool active;			/* has a kernel in the running launch */
+	bool held;			/* by a launch that runs (exec_lock) */
+	struct sim_run *run;		/* the launch that holds it */
+	bool active;			/* has a kernel in the launch that holds it */
 	struct sim_hart hart[TT_NUM_ROLES];
 	struct sim_cb cb[TT_MAX_CBS];
 	/* tile engine */
@@ -72,7 +74,7 @@ struct sim_core {
 	uint32_t dst_tiles;		/* 16, or 8 in fp32 mode */
 	uint8_t math_fidelity;
 	float *dst;			/* 16 tiles of TT_TILE_HW values */
-	uint32_t dst_reduced;		/* tiles a reduce wrote since acquire (bit i) */
+	uint32_t dst_dirty;		/* tiles math touched since they were zeroed */
 	char fault[SIM_MSG_LEN];	/* first fault on this core in this launch */
 	/* device time of the last NoC write into each semaphore (atomic max) */
 	uint64_t sem_clock[TT_MAX_SEMS];
@@ -88,12 +90,26 @@ struct sim_code_entry {
 	uint8_t *bytes;
 	struct rv_code code;
 	uint64_t last_use;
+	unsigned users;			/* kernels of launches being set up or running */
 };
 
 #define SIM_CODE_CACHE 64
 
-/* One launch as the harts' threads see it. */
+/*
+ * One launch as the harts' threads see it, and the pool of host threads
+ * that runs its harts. There is one per queue, so that programs of the two
+ * queues run at the same time (on different cores).
+ */
 struct sim_run {
+	struct sim_device *dev;
+	bool in_use;			/* a launch has it (exec_lock) */
+	pthread_mutex_t run_lock;
+	pthread_cond_t run_cond;	/* workers wait for a launch or progress */
+	pthread_cond_t done_cond;	/* the launcher waits for the workers */
+	unsigned nworkers;
+	pthread_t *workers;
+	bool workers_exit;
+
 	uint64_t generation;		/* bumped to start the workers */
 	unsigned nthreads;		/* workers taking part */
 	unsigned active;		/* workers still with harts to run */
@@ -107,6 +123,8 @@ struct sim_run {
 	struct sim_core **cores;	/* the active cores */
 	unsigned ncores;
 	char msg[SIM_MSG_LEN];		/* why it stopped */
+	/* bytes each DRAM bank moved in this launch (atomic adds) */
+	uint64_t dram_bank_bytes[SIM_DRAM_STAT_BANKS];
 };
 
 struct sim_queue {
@@ -136,24 +154,15 @@ struct sim_device {
 	bool resetting;
 	atomic_int abort;		/* reset asked running work to stop */
 
-	/* one launch at a time */
-	pthread_mutex_t exec_lock;
+	/* launches: each holds the cores it uses while it runs */
+	pthread_mutex_t exec_lock;	/* code cache, held cores, runs in use */
+	pthread_cond_t cores_cond;	/* cores were given back */
 	struct sim_code_entry code_cache[SIM_CODE_CACHE];
 	uint64_t code_clock;
-
-	/* the harts' worker threads */
-	pthread_mutex_t run_lock;
-	pthread_cond_t run_cond;	/* workers wait for a launch or progress */
-	pthread_cond_t done_cond;	/* the launcher waits for the workers */
-	struct sim_run run;
-	unsigned nworkers;
-	pthread_t *workers;
-	bool workers_exit;
+	struct sim_run run[TTSIM_MAX_QUEUES];
 
 	pthread_mutex_t log_lock;
 
-	/* bytes each DRAM bank moved in the running launch (atomic adds) */
-	uint64_t dram_bank_bytes[SIM_DRAM_STAT_BANKS];
 	/* queues: a queue waiting for another queue's event */
 	pthread_mutex_t event_lock;
 	pthread_cond_t event_cond;	/* some queue recorded an event */
@@ -180,7 +189,7 @@ uint64_t sim_noc_cycles(uint64_t len);
  */
 uint64_t sim_noc_transfer(struct sim_hart *ht, uint64_t noc_addr, uint64_t len);
 /* A launch's lower bound from DRAM bandwidth: the busiest bank's cycles. */
-uint64_t sim_dram_bound_cycles(struct sim_device *d);
+uint64_t sim_dram_bound_cycles(struct sim_run *run);
 /* Raise *clock to at least t (atomic, for clocks other threads read). */
 void sim_clock_raise(uint64_t *clock, uint64_t t);
 /* Where interleaved page `page` lives, or NULL with a reason. */

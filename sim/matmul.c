@@ -17,13 +17,14 @@
  * most 7 significant bits, so it is a bf16 value and every partial product
  * is exact.
  *
- * DST[i][j] += sum over k and phases of a_part[i][k] * b_part[k][j]. The
- * partial products of one output form a sequence s = k * phases + phase,
- * which is accumulated in fp32 pair by pair, the odd member of a pair
- * first: acc = acc + p[s+1], then acc = acc + p[s], each rounded to
- * nearest even with denormal results flushed to zero (the order and the
- * rounding of the AVX512_BF16 dot product instruction). Every path below
- * computes exactly this, so they agree bit for bit.
+ * DST[i][j] += sum over phases and k of a_part[i][k] * b_part[k][j]. As
+ * in the hardware, each phase is a pass over the whole inner dimension:
+ * the partial products of one output form the sequence s = phase * 32 + k,
+ * accumulated in fp32 pair by pair, the odd member of a pair first:
+ * acc = acc + p[s+1], then acc = acc + p[s], each exact product added with
+ * one rounding to nearest even and denormal results flushed to zero (the
+ * order and the rounding of the AVX512_BF16 dot product instruction).
+ * Every path below computes exactly this, so they agree bit for bit.
  */
 #include <float.h>
 #include <math.h>
@@ -53,34 +54,50 @@ unsigned sim_fidelity_phases(unsigned fidelity)
 	return fidelity < 2 ? 1 : fidelity > 4 ? 4 : fidelity;
 }
 
-static uint32_t bits(float f)
+/* A tile in storage order as a row-major 32x32 matrix, face row by face row. */
+static void to_rows(float m[N][N], const float *t)
 {
-	uint32_t u;
+	unsigned r, h;
 
-	memcpy(&u, &f, sizeof(u));
-	return u;
+	for (r = 0; r < N; r++)
+		for (h = 0; h < 2; h++)
+			memcpy(&m[r][16 * h], t + (r / 16) * 512 + h * 256 + (r % 16) * 16,
+			       16 * sizeof(float));
 }
 
-static float from_bits(uint32_t u)
+static void from_rows(float *t, float m[N][N])
 {
-	float f;
+	unsigned r, h;
 
-	memcpy(&f, &u, sizeof(f));
-	return f;
+	for (r = 0; r < N; r++)
+		for (h = 0; h < 2; h++)
+			memcpy(t + (r / 16) * 512 + h * 256 + (r % 16) * 16, &m[r][16 * h],
+			       16 * sizeof(float));
 }
 
-/* The top `keep` significant bits (hidden bit included) of a source value. */
-static float top_bits(float x, unsigned keep)
+/*
+ * hi: the top `keep` significant bits (hidden bit included) of each source
+ * value; lo: the rest, exact, with denormals flushed. Branch-free, on
+ * whole matrices, so that the compiler vectorises it.
+ */
+static void split_bits(float hi[N][N], float lo[N][N], float m[N][N], unsigned keep)
 {
-	return from_bits(bits(x) & ~((1u << (24 - keep)) - 1u));
-}
+	uint32_t mask = ~((1u << (24 - keep)) - 1u), u[N * N], l[N * N];
+	float hf[N * N], lf[N * N];
+	unsigned i;
 
-/* part 0: the top `keep` bits; part 1: the rest (exact), denormals flushed. */
-static float part(float x, unsigned keep, unsigned which)
-{
-	float hi = top_bits(x, keep);
-
-	return which ? sim_ftz(x - hi) : hi;
+	memcpy(u, m, sizeof(u));
+	for (i = 0; i < N * N; i++)
+		u[i] &= mask;
+	memcpy(hf, u, sizeof(u));
+	memcpy(lf, m, sizeof(lf));
+	for (i = 0; i < N * N; i++)
+		lf[i] -= hf[i];
+	memcpy(l, lf, sizeof(l));
+	for (i = 0; i < N * N; i++)
+		l[i] = (l[i] & 0x7f800000u) ? l[i] : (l[i] & 0x80000000u);
+	memcpy(hi, hf, sizeof(hf));
+	memcpy(lo, l, sizeof(l));
 }
 
 static void split(struct mm_parts *p, const float *a, const float *b, unsigned phases,
@@ -88,33 +105,46 @@ static void split(struct mm_parts *p, const float *a, const float *b, unsigned p
 {
 	/* Which part of a (SrcB, 7 bits) and of b (SrcA, 5 bits) each phase takes. */
 	static const unsigned a_part[4] = { 0, 0, 1, 1 }, b_part[4] = { 0, 1, 0, 1 };
+	float am[N][N], bm[N][N], ap[2][N][N], bp[2][N][N];
 	unsigned i, k, ph;
 
-	p->len = N * phases;
-	for (i = 0; i < N; i++)
-		for (k = 0; k < N; k++) {
-			float av = a[sim_tile_index(i, k)];
-			float bv = transpose_b ? b[sim_tile_index(i, k)] : b[sim_tile_index(k, i)];
+	to_rows(am, a);
+	to_rows(bm, b);
+	if (transpose_b)
+		for (i = 0; i < N; i++)
+			for (k = 0; k < i; k++) {
+				float t = bm[i][k];
 
-			for (ph = 0; ph < phases; ph++) {
-				p->a[i][k * phases + ph] = part(av, 7, a_part[ph]);
-				/* b[s][j] with j = i, s from k: row k of b is column k of b^T. */
-				p->b[k * phases + ph][i] = part(bv, 5, b_part[ph]);
+				bm[i][k] = bm[k][i];
+				bm[k][i] = t;
 			}
-		}
+	split_bits(ap[0], ap[1], am, 7);
+	split_bits(bp[0], bp[1], bm, 5);
+	p->len = N * phases;
+	for (ph = 0; ph < phases; ph++) {
+		for (i = 0; i < N; i++)
+			memcpy(&p->a[i][ph * N], ap[a_part[ph]][i], N * sizeof(float));
+		memcpy(&p->b[ph * N], bp[b_part[ph]], sizeof(bp[0]));
+	}
 }
 
+/* Pairs of bf16 parts in one word: element 2m in the low half, 2m+1 in the high. */
 static void pair_up(struct mm_parts *p)
 {
+	uint32_t row[SEQ_MAX], r0[N], r1[N];
 	unsigned i, m;
 
-	for (m = 0; m < p->len / 2; m++)
-		for (i = 0; i < N; i++) {
-			p->a_pair[i][m] = bits(p->a[i][2 * m]) >> 16 |
-					  (bits(p->a[i][2 * m + 1]) & 0xffff0000u);
-			p->b_pair[m][i] = bits(p->b[2 * m][i]) >> 16 |
-					  (bits(p->b[2 * m + 1][i]) & 0xffff0000u);
-		}
+	for (i = 0; i < N; i++) {
+		memcpy(row, p->a[i], p->len * sizeof(float));
+		for (m = 0; m < p->len / 2; m++)
+			p->a_pair[i][m] = row[2 * m] >> 16 | (row[2 * m + 1] & 0xffff0000u);
+	}
+	for (m = 0; m < p->len / 2; m++) {
+		memcpy(r0, p->b[2 * m], sizeof(r0));
+		memcpy(r1, p->b[2 * m + 1], sizeof(r1));
+		for (i = 0; i < N; i++)
+			p->b_pair[m][i] = r0[i] >> 16 | (r1[i] & 0xffff0000u);
+	}
 }
 
 /* ---- the paths: acc[i][j] holds DST's row-major values in and out ------ */
@@ -164,26 +194,40 @@ static void mm_avx2(float acc[N][N], const struct mm_parts *p)
 	_mm_setcsr(csr);
 }
 
+/* Four rows at a time: eight independent accumulator chains. */
 __attribute__((target("avx512f")))
 static void mm_avx512(float acc[N][N], const struct mm_parts *p)
 {
-	unsigned csr = _mm_getcsr(), i, m;
+	unsigned csr = _mm_getcsr(), i, m, r;
 
 	_mm_setcsr(csr | MXCSR_FTZ);
-	for (i = 0; i < N; i++) {
-		__m512 c0 = _mm512_loadu_ps(&acc[i][0]), c1 = _mm512_loadu_ps(&acc[i][16]);
+	for (i = 0; i < N; i += 4) {
+		__m512 c[4][2];
 
-		for (m = 0; m < p->len / 2; m++) {
-			__m512 a1 = _mm512_set1_ps(p->a[i][2 * m + 1]);
-			__m512 a0 = _mm512_set1_ps(p->a[i][2 * m]);
-
-			c0 = _mm512_fmadd_ps(a1, _mm512_loadu_ps(&p->b[2 * m + 1][0]), c0);
-			c1 = _mm512_fmadd_ps(a1, _mm512_loadu_ps(&p->b[2 * m + 1][16]), c1);
-			c0 = _mm512_fmadd_ps(a0, _mm512_loadu_ps(&p->b[2 * m][0]), c0);
-			c1 = _mm512_fmadd_ps(a0, _mm512_loadu_ps(&p->b[2 * m][16]), c1);
+		for (r = 0; r < 4; r++) {
+			c[r][0] = _mm512_loadu_ps(&acc[i + r][0]);
+			c[r][1] = _mm512_loadu_ps(&acc[i + r][16]);
 		}
-		_mm512_storeu_ps(&acc[i][0], c0);
-		_mm512_storeu_ps(&acc[i][16], c1);
+		for (m = 0; m < p->len / 2; m++) {
+			__m512 b10 = _mm512_loadu_ps(&p->b[2 * m + 1][0]);
+			__m512 b11 = _mm512_loadu_ps(&p->b[2 * m + 1][16]);
+			__m512 b00 = _mm512_loadu_ps(&p->b[2 * m][0]);
+			__m512 b01 = _mm512_loadu_ps(&p->b[2 * m][16]);
+
+			for (r = 0; r < 4; r++) {
+				__m512 a1 = _mm512_set1_ps(p->a[i + r][2 * m + 1]);
+				__m512 a0 = _mm512_set1_ps(p->a[i + r][2 * m]);
+
+				c[r][0] = _mm512_fmadd_ps(a1, b10, c[r][0]);
+				c[r][1] = _mm512_fmadd_ps(a1, b11, c[r][1]);
+				c[r][0] = _mm512_fmadd_ps(a0, b00, c[r][0]);
+				c[r][1] = _mm512_fmadd_ps(a0, b01, c[r][1]);
+			}
+		}
+		for (r = 0; r < 4; r++) {
+			_mm512_storeu_ps(&acc[i + r][0], c[r][0]);
+			_mm512_storeu_ps(&acc[i + r][16], c[r][1]);
+		}
 	}
 	_mm_setcsr(csr);
 }
@@ -192,21 +236,30 @@ static void mm_avx512(float acc[N][N], const struct mm_parts *p)
 __attribute__((target("avx512f,avx512bf16")))
 static void mm_avx512_bf16(float acc[N][N], const struct mm_parts *p)
 {
-	unsigned i, m;
+	unsigned i, m, r;
 
-	for (i = 0; i < N; i++) {
-		__m512 c0 = _mm512_loadu_ps(&acc[i][0]), c1 = _mm512_loadu_ps(&acc[i][16]);
+	for (i = 0; i < N; i += 4) {
+		__m512 c[4][2];
 
-		for (m = 0; m < p->len / 2; m++) {
-			__m512i a = _mm512_set1_epi32((int)p->a_pair[i][m]);
-			__m512i b0 = _mm512_loadu_si512(&p->b_pair[m][0]);
-			__m512i b1 = _mm512_loadu_si512(&p->b_pair[m][16]);
-
-			c0 = _mm512_dpbf16_ps(c0, (__m512bh)b0, (__m512bh)a);
-			c1 = _mm512_dpbf16_ps(c1, (__m512bh)b1, (__m512bh)a);
+		for (r = 0; r < 4; r++) {
+			c[r][0] = _mm512_loadu_ps(&acc[i + r][0]);
+			c[r][1] = _mm512_loadu_ps(&acc[i + r][16]);
 		}
-		_mm512_storeu_ps(&acc[i][0], c0);
-		_mm512_storeu_ps(&acc[i][16], c1);
+		for (m = 0; m < p->len / 2; m++) {
+			__m512bh b0 = (__m512bh)_mm512_loadu_si512(&p->b_pair[m][0]);
+			__m512bh b1 = (__m512bh)_mm512_loadu_si512(&p->b_pair[m][16]);
+
+			for (r = 0; r < 4; r++) {
+				__m512bh a = (__m512bh)_mm512_set1_epi32((int)p->a_pair[i + r][m]);
+
+				c[r][0] = _mm512_dpbf16_ps(c[r][0], b0, a);
+				c[r][1] = _mm512_dpbf16_ps(c[r][1], b1, a);
+			}
+		}
+		for (r = 0; r < 4; r++) {
+			_mm512_storeu_ps(&acc[i + r][0], c[r][0]);
+			_mm512_storeu_ps(&acc[i + r][16], c[r][1]);
+		}
 	}
 }
 #endif
@@ -219,9 +272,10 @@ void sim_matmul_tile(enum sim_simd path, float *dst, const float *a, const float
 	unsigned i, j;
 
 	split(&p, a, b, sim_fidelity_phases(fidelity), transpose_b);
+	to_rows(acc, dst);
 	for (i = 0; i < N; i++)
 		for (j = 0; j < N; j++)
-			acc[i][j] = sim_ftz(dst[sim_tile_index(i, j)]);
+			acc[i][j] = sim_ftz(acc[i][j]);
 	switch (path) {
 #ifdef HAVE_X86
 	case SIM_SIMD_AVX512_BF16:
@@ -239,7 +293,9 @@ void sim_matmul_tile(enum sim_simd path, float *dst, const float *a, const float
 		mm_portable(acc, &p);
 		break;
 	}
-	for (i = 0; i < N; i++)
-		for (j = 0; j < N; j++)
-			dst[sim_tile_index(i, j)] = dst_fp32 ? acc[i][j] : sim_bf16_round(acc[i][j]);
+	if (!dst_fp32)
+		for (i = 0; i < N; i++)
+			for (j = 0; j < N; j++)
+				acc[i][j] = sim_bf16_round(sim_ftz(acc[i][j]));
+	from_rows(dst, acc);
 }

@@ -48,7 +48,7 @@ void sim_clock_raise(uint64_t *clock, uint64_t t)
 
 uint64_t sim_noc_transfer(struct sim_hart *ht, uint64_t noc_addr, uint64_t len)
 {
-	struct sim_device *d = ht->core->dev;
+	struct sim_run *run = ht->core->run;
 	bool dram = !(noc_addr & TT_NOC_MCAST) && TT_NOC_Y(noc_addr) == TT_NOC_DRAM_Y;
 	uint32_t rate = dram ? DRAM_BYTES_PER_CYCLE : NOC_BYTES_PER_CYCLE;
 	uint64_t start = ht->clock > ht->noc_free ? ht->clock : ht->noc_free;
@@ -59,20 +59,20 @@ uint64_t sim_noc_transfer(struct sim_hart *ht, uint64_t noc_addr, uint64_t len)
 		uint32_t bank = TT_NOC_X(noc_addr);
 
 		ht->dram_bytes += len;
-		if (bank < SIM_DRAM_STAT_BANKS)
-			__atomic_add_fetch(&d->dram_bank_bytes[bank], len, __ATOMIC_RELAXED);
+		if (bank < SIM_DRAM_STAT_BANKS && run)
+			__atomic_add_fetch(&run->dram_bank_bytes[bank], len, __ATOMIC_RELAXED);
 		return ht->noc_free + NOC_LATENCY_CYCLES + DRAM_LATENCY_CYCLES;
 	}
 	return ht->noc_free + NOC_LATENCY_CYCLES;
 }
 
-uint64_t sim_dram_bound_cycles(struct sim_device *d)
+uint64_t sim_dram_bound_cycles(struct sim_run *run)
 {
 	uint64_t most = 0;
 	unsigned b;
 
 	for (b = 0; b < SIM_DRAM_STAT_BANKS; b++) {
-		uint64_t n = __atomic_load_n(&d->dram_bank_bytes[b], __ATOMIC_RELAXED);
+		uint64_t n = __atomic_load_n(&run->dram_bank_bytes[b], __ATOMIC_RELAXED);
 
 		if (n > most)
 			most = n;

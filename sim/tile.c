@@ -87,8 +87,13 @@ static enum rv_mmio dst_sync(struct sim_hart *ht, uint32_t call)
 		return RV_MMIO_FAULT;
 	}
 	if (to[i] == DST_MATH) {
-		memset(c->dst, 0, (size_t)c->dst_tiles * TT_TILE_HW * sizeof(float));
-		c->dst_reduced = 0;
+		unsigned t;
+
+		/* Only what math touched needs zeroing again. */
+		for (t = 0; t < 16; t++)
+			if (c->dst_dirty & 1u << t)
+				memset(c->dst + (size_t)t * TT_TILE_HW, 0, TT_TILE_HW * sizeof(float));
+		c->dst_dirty = 0;
 	}
 	c->dst_state = to[i];
 	ht->clock += TILE_SYNC_CYCLES;
@@ -150,18 +155,25 @@ static float *dst_tile(struct sim_hart *ht, const char *what, uint32_t i, enum s
 			       c->dst_tiles, c->dst_fp32 ? " in fp32 mode" : "");
 		return NULL;
 	}
+	if (need == DST_MATH)
+		c->dst_dirty |= 1u << i;
 	return c->dst + (size_t)i * TT_TILE_HW;
 }
 
 /* Round what math wrote to what DST can hold. */
 static void dst_store(struct sim_core *c, float *t)
 {
+	uint16_t h[TT_TILE_HW];
 	unsigned i;
 
 	if (c->dst_fp32)
 		return;
-	for (i = 0; i < TT_TILE_HW; i++)
-		t[i] = sim_bf16_round(sim_ftz(t[i]));
+	sim_bf16_tile(sim_simd_best(), t, h);
+	for (i = 0; i < TT_TILE_HW; i++) {
+		uint32_t u = (uint32_t)h[i] << 16;
+
+		memcpy(&t[i], &u, sizeof(u));
+	}
 }
 
 static uint32_t cb_format(struct sim_hart *ht, uint32_t idx)
@@ -264,6 +276,7 @@ static enum rv_mmio binary(struct sim_hart *ht, const uint32_t *a)
 	unsigned phases = sim_fidelity_phases(c->math_fidelity);
 	const uint8_t *p0, *p1;
 	const char *what;
+	bool untouched;
 
 	if (op > TT_BINARY_REDUCE) {
 		sim_core_fault(ht, "unknown binary tile op %u", op);
@@ -284,6 +297,8 @@ static enum rv_mmio binary(struct sim_hart *ht, const uint32_t *a)
 			       detail >> 8);
 		return RV_MMIO_FAULT;
 	}
+	/* A DST tile math has not touched since acquire holds no values yet. */
+	untouched = a[5] < 32 && !(c->dst_dirty & 1u << a[5]);
 	d = dst_tile(ht, what, a[5], DST_MATH);
 	p0 = d ? cb_pages(ht, what, a[1], a[3], 1, false) : NULL;
 	p1 = p0 ? cb_pages(ht, what, a[2], a[4], 1, false) : NULL;
@@ -297,9 +312,7 @@ static enum rv_mmio binary(struct sim_hart *ht, const uint32_t *a)
 		ht->clock += TILE_MATMUL_CYCLES * phases;
 		break;
 	case TT_BINARY_REDUCE:
-		sim_reduce_tile(d, x, y, detail & 0xff, detail >> 8, c->math_fidelity,
-				!(c->dst_reduced & 1u << a[5]));
-		c->dst_reduced |= 1u << a[5];
+		sim_reduce_tile(d, x, y, detail & 0xff, detail >> 8, c->math_fidelity, untouched);
 		ht->clock += TILE_REDUCE_CYCLES * phases;
 		break;
 	default:

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "tt_core.h"
 
@@ -31,16 +32,53 @@ bool sim_simd_available(enum sim_simd path);
 enum sim_simd sim_simd_best(void);
 
 /* ---- numbers as the tile engine holds them (tile_format.c) ----------- */
+static inline uint32_t sim_bits(float f)
+{
+	uint32_t u;
+
+	memcpy(&u, &f, sizeof(u));
+	return u;
+}
+
+static inline float sim_float(uint32_t u)
+{
+	float f;
+
+	memcpy(&f, &u, sizeof(f));
+	return f;
+}
+
 /* Nearest bf16 (ties to even) as a float; NaNs stay NaN. */
-float sim_bf16_round(float f);
+static inline float sim_bf16_round(float f)
+{
+	uint32_t u = sim_bits(f);
+
+	if ((u & 0x7fffffffu) > 0x7f800000u)
+		u = (u | 0x00400000u) & 0xffff0000u;
+	else
+		u = (u + 0x7fffu + ((u >> 16) & 1)) & 0xffff0000u;
+	return sim_float(u);
+}
+
 /* Denormals as zero of the same sign. */
-float sim_ftz(float f);
+static inline float sim_ftz(float f)
+{
+	uint32_t u = sim_bits(f);
+
+	return (u & 0x7f800000u) ? f : sim_float(u & 0x80000000u);
+}
+
 /*
  * A value as an FPU source register holds it: the top 10 mantissa bits
  * (19-bit sources), denormals as zero.
  */
-float sim_fpu_source(float f);
+static inline float sim_fpu_source(float f)
+{
+	return sim_ftz(sim_float(sim_bits(f) & 0xffffe000u));
+}
 
+/* A tile's values as bf16 bits: denormals flushed, then to nearest even. */
+void sim_bf16_tile(enum sim_simd path, const float *in, uint16_t *out);
 /* Tile bytes in a format into 1024 DST slots, and back. */
 void sim_unpack_tile(const uint8_t *src, uint32_t format, float *out);
 void sim_pack_tile(const float *in, uint32_t format, uint8_t *dst);
@@ -77,7 +115,7 @@ void sim_eltwise_tile(enum sim_simd path, float *dst, const float *a, const floa
 void sim_bcast_tile(float *out, const float *b, uint32_t bcast);
 /*
  * dst (+)= the reduction of a times the scaler, as tt_reduce_pool/dim say;
- * `first`: the first reduce into this DST tile since it was acquired.
+ * `first`: the DST tile holds no values yet (untouched since acquire).
  */
 void sim_reduce_tile(float *dst, const float *a, const float *scaler, uint32_t pool,
 		     uint32_t dim, unsigned fidelity, bool first);

@@ -300,4 +300,23 @@ struct ttsim_prog_sem {
 	__u32 value;
 };
 
+/* ---- device output behind ivshmem (ttsim-ivshmem) -------------------- */
+/*
+ * The device's output lines (DPRINT, warnings) in a ring in its memory
+ * BAR, right after the register page, for the host library to read:
+ * newline-terminated lines at wptr % size; wptr counts bytes, free
+ * running, and moves after the bytes are in place. A reader more than
+ * size behind has lost lines. (In-process, lines go to a callback.)
+ */
+#define TTSIM_LOG_OFFSET	0x1000u
+#define TTSIM_LOG_MAGIC		0x474f4c54u	/* "TLOG" */
+
+struct ttsim_log {
+	__u32 magic;
+	__u32 size;		/* bytes of data[], a power of two */
+	__u32 wptr;
+	__u32 reserved;
+	char data[];
+};
+
 #endif

@@ -352,11 +352,13 @@ int tt_release_trace(struct tt_device *dev, uint32_t trace_id);
 /*
  * The pipeline of TT-CNN (trace + two command queues, overlapped input):
  * the programs, which read `input` and leave their result in `output`
- * (persistent buffers, best in DRAM), are captured once into a trace on
+ * (persistent buffers, best in DRAM), are captured once into traces on
  * queue 0. Each input is then written on queue 1 into `input` while queue
- * 0 replays the trace and reads `output` back, ordered by events: queue 1
- * writes input i + 1 only after replay i has run, queue 0 replays only
- * after the write. Enqueueing does not wait; tt_pipeline_pop_all waits for
+ * 0 replays the traces and reads `output` back, ordered by events: queue 0
+ * runs the programs only after the write, and queue 1 writes input i + 1
+ * as soon as the first ninput_programs programs (those that read `input`;
+ * 0: all) have run on input i, while the rest run. Enqueueing does not
+ * wait; tt_pipeline_pop_all waits for
  * everything enqueued and copies the outputs out, in order (each
  * tt_buffer_size(output) bytes), and returns how many, or -ENOSPC (and
  * pops nothing) if max is too small. Inputs are tt_buffer_size(input)
@@ -368,6 +370,7 @@ struct tt_pipeline;
 struct tt_pipeline_config {
 	struct tt_program *const *programs;	/* run in this order for each input */
 	unsigned nprograms;
+	unsigned ninput_programs;		/* the first ones read input; 0: all */
 	struct tt_buffer *input;
 	struct tt_buffer *output;
 };

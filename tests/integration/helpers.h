@@ -65,11 +65,17 @@ static inline bool log_has(struct log_capture *c, const char *text)
 	return found;
 }
 
+/*
+ * The model with the given options, in-process; or, when TT_TEST_DEVICE is
+ * set, that device instead (the QEMU harness: /dev/tenstorrent/N, a model
+ * with the same options behind the kernel module).
+ */
 static inline struct tt_device *open_device(const char *spec)
 {
+	const char *over = getenv("TT_TEST_DEVICE");
 	struct tt_device *dev = NULL;
 
-	CHECK(tt_device_open(spec, &dev));
+	CHECK(tt_device_open(over && *over ? over : spec, &dev));
 	return dev;
 }
 

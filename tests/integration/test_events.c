@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Two queues and events: queue 1 writes while queue 0 runs a program,
- * a queue waits on the device for the other queue's event, the host asks
+ * programs of both queues run at the same time on different cores and
+ * wait for each other on shared ones, a queue waits on the device for the
+ * other queue's event, the host asks
  * about events and waits for them, non-blocking transfers complete with an
  * event; and every misuse.
  */
@@ -138,6 +140,133 @@ static void test_queues_run_concurrently(void **state)
 	tt_event_destroy(read);
 	tt_program_destroy(prog);
 	tt_buffer_destroy(flag);
+	tt_buffer_destroy(out);
+}
+
+/* Sets DRAM word buffer arg 0 to arg 1. */
+static const char set_kernel[] =
+	"#include <ttuser/kernel/dataflow.h>\n"
+	"void kernel_main(void)\n"
+	"{\n"
+	"	InterleavedAddrGen flag = { .bank_base_address = get_arg_val(0), .page_size = 4,\n"
+	"				   .is_dram = true };\n"
+	"	volatile uint32_t *w = (volatile uint32_t *)get_write_ptr(0);\n"
+	"\n"
+	"	cb_reserve_back(0, 1);\n"
+	"	w[0] = get_arg_val(1);\n"
+	"	noc_async_write_page(0, &flag, (uint32_t)w);\n"
+	"	noc_async_write_barrier();\n"
+	"}\n";
+
+/*
+ * Programs of the two queues on different cores run at the same time: the
+ * program on queue 0 ends only once the one on queue 1 set its flag.
+ */
+static void test_programs_run_concurrently(void **state)
+{
+	struct tt_buffer *flag = word_buffer(0), *out = word_buffer(0);
+	struct tt_program *waits = poll_program(flag, out), *sets;
+	struct tt_kernel_config cfg = { .role = TT_ROLE_WRITER };
+	struct tt_cb_config cb = { .index = 0, .format = TT_FORMAT_FLOAT32, .page_size = 32,
+				   .num_pages = 1 };
+	uint32_t args[2] = { tt_buffer_address(flag), 50 };
+	int k;
+
+	(void)state;
+	CHECK(tt_program_create(dev, &sets));
+	k = tt_kernel_create_from_string(sets, set_kernel, TT_CORES(0, 0, 0, 0), &cfg);
+	CHECK(k);
+	CHECK(tt_cb_create(sets, TT_CORES(0, 0, 0, 0), &cb));
+	CHECK(tt_runtime_args_set(sets, k, TT_CORE(0, 0), args, 2));
+	CHECK(tt_cq_enqueue_program(tt_device_cq(dev, 0), waits, false));
+	CHECK(tt_cq_enqueue_program(tt_device_cq(dev, 1), sets, true));
+	CHECK(tt_cq_finish(tt_device_cq(dev, 0)));
+	assert_int_equal(read_word(out), 100);
+	tt_program_destroy(waits);
+	tt_program_destroy(sets);
+	tt_buffer_destroy(flag);
+	tt_buffer_destroy(out);
+}
+
+/*
+ * Each core writes (id, x, y, id + what its CB page still holds after a
+ * while) to its page; the CB page and the args must stay its own while it
+ * runs.
+ */
+static const char share_kernel[] =
+	"#include <ttuser/kernel/dataflow.h>\n"
+	"void kernel_main(void)\n"
+	"{\n"
+	"	InterleavedAddrGen out = { .bank_base_address = get_arg_val(0), .page_size = 16,\n"
+	"				  .is_dram = true };\n"
+	"	volatile uint32_t *w = (volatile uint32_t *)get_write_ptr(0);\n"
+	"	volatile uint32_t i;\n"
+	"\n"
+	"	cb_reserve_back(0, 1);\n"
+	"	w[0] = get_arg_val(1);\n"
+	"	w[1] = get_absolute_logical_x();\n"
+	"	w[2] = get_absolute_logical_y();\n"
+	"	for (i = 0; i < 3000; i++)\n"
+	"		;\n"
+	"	w[3] = get_arg_val(1) + w[0];\n"
+	"	noc_async_write_page(get_arg_val(2), &out, (uint32_t)w);\n"
+	"	noc_async_write_barrier();\n"
+	"}\n";
+
+/*
+ * Programs of both queues on overlapping cores, many in flight: a launch
+ * holds its cores, so each program's cores keep their own args and CBs
+ * while it runs, and every result is right.
+ */
+static void test_programs_share_cores(void **state)
+{
+	enum { PER_QUEUE = 12, NPROG = 2 * PER_QUEUE, PAGES = NPROG * 2 };
+	struct tt_buffer_config bc = { .type = TT_BUFFER_DRAM, .size = PAGES * 16,
+				       .page_size = 16 };
+	/* queue 0 on (0,0)-(1,0), queue 1 on (1,0)-(1,1): they share core (1,0) */
+	static const struct tt_core_range ranges[2] = { { { 0, 0 }, { 1, 0 } },
+							{ { 1, 0 }, { 1, 1 } } };
+	struct tt_kernel_config cfg = { .role = TT_ROLE_WRITER };
+	struct tt_cb_config cb = { .index = 0, .format = TT_FORMAT_FLOAT32, .page_size = 32,
+				   .num_pages = 1 };
+	struct tt_program *prog[NPROG];
+	struct tt_buffer *out;
+	uint32_t words[PAGES][4];
+	unsigned i, c;
+
+	(void)state;
+	CHECK(tt_buffer_create(dev, &bc, &out));
+	for (i = 0; i < NPROG; i++) {
+		struct tt_core_range r = ranges[i % 2];
+		int k;
+
+		CHECK(tt_program_create(dev, &prog[i]));
+		k = tt_kernel_create_from_string(prog[i], share_kernel, r, &cfg);
+		CHECK(k);
+		CHECK(tt_cb_create(prog[i], r, &cb));
+		for (c = 0; c < 2; c++) {
+			struct tt_core core = i % 2 ? TT_CORE(1, c) : TT_CORE(c, 0);
+			uint32_t args[3] = { tt_buffer_address(out), 1000 * (i + 1) + c, 2 * i + c };
+
+			CHECK(tt_runtime_args_set(prog[i], k, core, args, 3));
+		}
+	}
+	for (i = 0; i < NPROG; i++)
+		CHECK(tt_cq_enqueue_program(tt_device_cq(dev, i % 2), prog[i], false));
+	CHECK(tt_cq_finish(tt_device_cq(dev, 0)));
+	CHECK(tt_cq_finish(tt_device_cq(dev, 1)));
+	CHECK(tt_cq_read_buffer(tt_device_cq(dev, 0), out, words, true));
+	for (i = 0; i < NPROG; i++)
+		for (c = 0; c < 2; c++) {
+			uint32_t *w = words[2 * i + c], id = 1000 * (i + 1) + c;
+
+			assert_int_equal(w[0], id);
+			assert_int_equal(w[1], i % 2 ? 1 : c);
+			assert_int_equal(w[2], i % 2 ? c : 0);
+			assert_int_equal(w[3], 2 * id);
+		}
+	for (i = 0; i < NPROG; i++)
+		tt_program_destroy(prog[i]);
 	tt_buffer_destroy(out);
 }
 
@@ -321,6 +450,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_queues_run_concurrently),
+		cmocka_unit_test(test_programs_run_concurrently),
+		cmocka_unit_test(test_programs_share_cores),
 		cmocka_unit_test(test_wait_orders_queues),
 		cmocka_unit_test(test_nonblocking_transfers_complete_with_event),
 		cmocka_unit_test(test_destroy_while_queued),

@@ -60,30 +60,30 @@ static void make_reference(uint32_t seed)
 	}
 }
 
-static struct tt_pipeline *make_pipeline(void)
+/* ninput: how many of the programs read the input (0: all). */
+static struct tt_pipeline *make_pipeline(unsigned ninput)
 {
 	struct tt_pipeline_config cfg = { .programs = model, .nprograms = 2, .input = in,
-					  .output = out };
+					  .output = out, .ninput_programs = ninput };
 	struct tt_pipeline *pl;
 
 	CHECK(tt_pipeline_create(dev, &cfg, &pl));
 	return pl;
 }
 
-static void test_pipeline_matches_one_by_one(void **state)
+static void matches_one_by_one(unsigned ninput)
 {
 	const void *ins[N];
 	void *outs[N];
 	struct tt_pipeline *pl;
 	unsigned i;
 
-	(void)state;
-	make_reference(2024);
+	make_reference(2024 + ninput);
 	for (i = 0; i < N; i++) {
 		ins[i] = inputs[i];
 		outs[i] = got[i];
 	}
-	pl = make_pipeline();
+	pl = make_pipeline(ninput);
 	memset(got, 0xff, sizeof(got));
 	CHECK(tt_pipeline_enqueue(pl, ins, N));
 	assert_int_equal(tt_pipeline_pop_all(pl, outs, N), N);
@@ -102,6 +102,20 @@ static void test_pipeline_matches_one_by_one(void **state)
 	tt_pipeline_destroy(pl);
 }
 
+/* One trace of both programs: the next input is written after both ran. */
+static void test_pipeline_matches_one_by_one(void **state)
+{
+	(void)state;
+	matches_one_by_one(0);
+}
+
+/* Only the first program reads the input: the next one is written while the second runs. */
+static void test_overlapped_input_matches_one_by_one(void **state)
+{
+	(void)state;
+	matches_one_by_one(1);
+}
+
 static void test_inputs_reusable_at_once(void **state)
 {
 	static float scratch[TT_TILE_HW];
@@ -112,7 +126,7 @@ static void test_inputs_reusable_at_once(void **state)
 
 	(void)state;
 	make_reference(7);
-	pl = make_pipeline();
+	pl = make_pipeline(1);
 	/* The same host input memory, rewritten after each enqueue. */
 	for (i = 0; i < N; i++) {
 		memcpy(scratch, inputs[i], TILE_BYTES);
@@ -147,9 +161,11 @@ static void test_bad_pipeline_use(void **state)
 	cfg.output = in;
 	CHECK_FAILS(tt_pipeline_create(dev, &cfg, &pl), -EINVAL, "different buffers");
 	cfg.output = out;
+	cfg.ninput_programs = 3;
+	CHECK_FAILS(tt_pipeline_create(dev, &cfg, &pl), -EINVAL, "3 programs read the input, of 2");
 	assert_null(pl);
 
-	pl = make_pipeline();
+	pl = make_pipeline(0);
 	CHECK_FAILS(tt_pipeline_enqueue(pl, ins, 2), -EINVAL, "input 1 is NULL");
 	CHECK_FAILS(tt_pipeline_enqueue(pl, NULL, 2), -EINVAL, "NULL");
 	CHECK(tt_pipeline_enqueue(pl, ins, 1));
@@ -168,6 +184,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pipeline_matches_one_by_one),
+		cmocka_unit_test(test_overlapped_input_matches_one_by_one),
 		cmocka_unit_test(test_inputs_reusable_at_once),
 		cmocka_unit_test(test_bad_pipeline_use),
 	};

@@ -292,6 +292,58 @@ static void test_bad_ids(void **state)
 	assert_int_not_equal(capture(0), id);
 }
 
+/* Both queues capture at the same time, each its own trace. */
+static void test_captures_on_both_queues(void **state)
+{
+	struct tt_cq *q0 = tt_device_cq(dev, 0), *q1 = tt_device_cq(dev, 1);
+	int a, b;
+
+	(void)state;
+	a = tt_cq_begin_trace_capture(q0);
+	CHECK(a);
+	b = tt_cq_begin_trace_capture(q1);
+	CHECK(b);
+	assert_int_not_equal(a, b);
+	CHECK(tt_cq_enqueue_program(q1, first, false));
+	CHECK(tt_cq_enqueue_program(q0, first, false));
+	CHECK(tt_cq_enqueue_program(q1, second, false));
+	CHECK(tt_cq_enqueue_program(q0, second, false));
+	CHECK_FAILS(tt_cq_end_trace_capture(q0, (uint32_t)b), -EINVAL,
+		    "is capturing trace");
+	CHECK(tt_cq_end_trace_capture(q1, (uint32_t)b));
+	CHECK(tt_cq_end_trace_capture(q0, (uint32_t)a));
+	assert_replay_matches((uint32_t)a, 1, 41);
+	assert_replay_matches((uint32_t)b, 0, 42);
+	CHECK(tt_release_trace(dev, (uint32_t)a));
+	CHECK(tt_release_trace(dev, (uint32_t)b));
+}
+
+/*
+ * A trace may take a quarter of DRAM: the enqueue that would make it
+ * bigger fails and adds nothing; the trace up to there is good.
+ */
+static void test_trace_too_big(void **state)
+{
+	struct tt_cq *cq = tt_device_cq(dev, 0);
+	unsigned n = 0;
+	int id, ret;
+
+	(void)state;
+	id = tt_cq_begin_trace_capture(cq);
+	CHECK(id);
+	while ((ret = tt_cq_enqueue_program(cq, first, false)) == 0 && n < 100000)
+		n++;
+	assert_int_equal(ret, -ENOMEM);
+	assert_non_null(strstr(tt_last_error(), "would grow to"));
+	assert_true(n > 100);
+	/* The capture goes on after the refusal. */
+	CHECK(tt_cq_nop(cq, false));
+	CHECK(tt_cq_end_trace_capture(cq, (uint32_t)id));
+	CHECK(tt_cq_replay_trace(cq, (uint32_t)id, true));
+	CHECK(tt_release_trace(dev, (uint32_t)id));
+	assert_replay_matches(capture(0), 0, 43);
+}
+
 /*
  * A reset during a capture ends it: ending it reports that and drops the
  * trace, and the queue runs programs again. A stored trace survives a reset.
@@ -332,6 +384,8 @@ int main(void)
 		cmocka_unit_test(test_fault_in_trace),
 		cmocka_unit_test(test_capture_refuses),
 		cmocka_unit_test(test_bad_ids),
+		cmocka_unit_test(test_captures_on_both_queues),
+		cmocka_unit_test(test_trace_too_big),
 		cmocka_unit_test(test_reset_during_capture),
 	};
 

@@ -54,6 +54,9 @@ static const char tile_writer[] =
 	"	cb_pop_front(16, n);\n"
 	"}\n";
 
+/* The figures of the last successful run_tiles. */
+static struct tt_program_stats tile_stats;
+
 /*
  * Run `compute` (with cfg's fidelity, DST mode and defines) on core (0,0):
  * in[i] into CB i, out from CB 16. Returns the enqueue's result; the
@@ -115,8 +118,10 @@ static inline int run_tiles(struct tt_device *dev, const char *compute,
 	CHECK(tt_runtime_args_set(prog, r, TT_CORE(0, 0), rargs, 1 + 3 * nin));
 	CHECK(tt_runtime_args_set(prog, w, TT_CORE(0, 0), wargs, 3));
 	ret = tt_cq_enqueue_program(cq, prog, true);
-	if (!ret)
+	if (!ret) {
 		CHECK(tt_cq_read_buffer(cq, obuf, out->data, true));
+		CHECK(tt_program_stats(prog, &tile_stats));
+	}
 	tt_program_destroy(prog);
 	for (i = 0; i < nin; i++)
 		tt_buffer_destroy(ibuf[i]);

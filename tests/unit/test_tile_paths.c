@@ -2,7 +2,8 @@
 /*
  * The tile engine's vector paths against each other: every path this CPU
  * has must give the same bits as the portable C one, for matmul at every
- * fidelity and both DST modes and for the element-wise ops, on random
+ * fidelity and both DST modes, for the element-wise ops and for the
+ * conversion to bf16 (DST in 16-bit mode, packing Float16_b), on random
  * data that includes tiny values (flushing), exact ties and zeros.
  */
 #include <math.h>
@@ -123,12 +124,57 @@ static void test_eltwise_paths_identical(void **state)
 	}
 }
 
+/* Any bit pattern at all: NaNs, infinities, denormals of both signs, ties. */
+static void test_bf16_paths_identical(void **state)
+{
+	static float in[TT_TILE_HW];
+	static uint16_t ref[TT_TILE_HW], got[TT_TILE_HW];
+	unsigned round, i, p;
+
+	(void)state;
+	for (round = 0; round < 400; round++) {
+		for (i = 0; i < TT_TILE_HW; i++) {
+			uint32_t u = rnd();
+
+			if (i % 5 == 1)
+				u = (u & 0xffff0000u) | 0x8000u;	/* exact ties */
+			else if (i % 5 == 2)
+				u &= 0x807fffffu;			/* denormals */
+			else if (i % 5 == 3)
+				u |= 0x7f800000u;			/* NaN, infinity */
+			in[i] = from_bits(u);
+		}
+		sim_bf16_tile(SIM_SIMD_PORTABLE, in, ref);
+		for (p = SIM_SIMD_PORTABLE + 1; p < SIM_SIMD_PATHS; p++) {
+			if (!sim_simd_available((enum sim_simd)p))
+				continue;
+			sim_bf16_tile((enum sim_simd)p, in, got);
+			for (i = 0; i < TT_TILE_HW; i++)
+				if (got[i] != ref[i])
+					fail_msg("%s path: %a -> %#x, portable %#x",
+						 sim_simd_name((enum sim_simd)p), in[i], got[i],
+						 ref[i]);
+		}
+	}
+	/* The portable rule itself: flush, then nearest even. */
+	in[0] = from_bits(0x807fffffu);
+	in[1] = from_bits(0x3f808000u);
+	in[2] = from_bits(0x3f818000u);
+	in[3] = from_bits(0x7fa00001u);
+	sim_bf16_tile(SIM_SIMD_PORTABLE, in, ref);
+	assert_int_equal(ref[0], 0x8000);
+	assert_int_equal(ref[1], 0x3f80);
+	assert_int_equal(ref[2], 0x3f82);
+	assert_int_equal(ref[3], 0x7fe0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_best_path_is_available),
 		cmocka_unit_test(test_matmul_paths_identical),
 		cmocka_unit_test(test_eltwise_paths_identical),
+		cmocka_unit_test(test_bf16_paths_identical),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,11 @@
  * fp32_dest_acc; tile_regs_acquire() hands math a zeroed DST, into which
  * matmul_tiles and reduce_tile accumulate.
  *
+ * This header has the DST handshake, copy_tile, add/sub/mul_tiles, the
+ * scalar ops and pack_tile; compute_fpu.h (included below) matmul,
+ * broadcast, reduce, transpose and tilize/untilize of blocks;
+ * compute_sfpu.h the unary SFPU ops (relu, exp, ..., typecast).
+ *
  *	cb_wait_front(in, 1);
  *	tile_regs_acquire();
  *	copy_tile(in, 0, 0);
