@@ -368,6 +368,49 @@ static void test_device_time(void **state)
 	tt_program_destroy(prog);
 }
 
+/* Programs of the two queues at once: each has its own cores' figures and DRAM bound. */
+static void test_device_time_two_queues(void **state)
+{
+	struct tt_cb_config cb = { .index = 0, .format = TT_FORMAT_FLOAT32, .page_size = 65536,
+				   .num_pages = 1 };
+	struct tt_core_range ra = TT_CORES(0, 0, 1, 3), rb = TT_CORES(2, 0, 3, 3);
+	struct tt_buffer *buf = dram_buffer(4 * 65536, 65536);
+	struct tt_program *pa, *pb;
+	struct tt_program_stats sa, sb;
+	struct tt_core_stats cs;
+	uint32_t args_a[3] = { tt_buffer_address(buf), 0, 48000 };
+	uint32_t args_b[3] = { tt_buffer_address(buf), 1, 48000 };
+	int k;
+
+	(void)state;
+	CHECK(tt_program_create(dev, &pa));
+	CHECK(tt_program_create(dev, &pb));
+	k = add_kernel(pa, read_kernel, TT_ROLE_READER, ra);
+	args_everywhere(pa, k, ra, args_a, 3);
+	CHECK(tt_cb_create(pa, ra, &cb));
+	k = add_kernel(pb, read_kernel, TT_ROLE_READER, rb);
+	args_everywhere(pb, k, rb, args_b, 3);
+	CHECK(tt_cb_create(pb, rb, &cb));
+	CHECK(tt_cq_enqueue_program(tt_device_cq(dev, 0), pa, false));
+	CHECK(tt_cq_enqueue_program(tt_device_cq(dev, 1), pb, false));
+	CHECK(tt_cq_finish(tt_device_cq(dev, 0)));
+	CHECK(tt_cq_finish(tt_device_cq(dev, 1)));
+	CHECK(tt_program_stats(pa, &sa));
+	CHECK(tt_program_stats(pb, &sb));
+	/* eight cores on one bank each: 8 x 48000 bytes at 24 bytes per cycle */
+	assert_int_equal(sa.device_cycles, 16000);
+	assert_int_equal(sb.device_cycles, 16000);
+	assert_int_equal(sa.cores, 8);
+	assert_int_equal(sb.cores, 8);
+	CHECK(tt_program_core_stats(pa, TT_CORE(2, 0), &cs));
+	assert_int_equal(cs.device_cycles, 0);
+	CHECK(tt_program_core_stats(pb, TT_CORE(2, 0), &cs));
+	assert_int_equal(cs.dram_bytes, 48000);
+	tt_program_destroy(pa);
+	tt_program_destroy(pb);
+	tt_buffer_destroy(buf);
+}
+
 static void test_profile_csv(void **state)
 {
 	char path[] = "/tmp/tt_profile_XXXXXX", text[512] = "";
@@ -469,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_semaphore_limits),
 		cmocka_unit_test(test_multicast_errors),
 		cmocka_unit_test(test_device_time),
+		cmocka_unit_test(test_device_time_two_queues),
 		cmocka_unit_test(test_profile_csv),
 		cmocka_unit_test(test_bad_program_input),
 	};
