@@ -54,7 +54,8 @@ struct tt_program {
 	struct tt_program_stats stats;
 	bool has_stats;
 	struct tt_dma core_stats;	/* the device writes ttsim_core_stats[] here */
-	uint32_t ncore_stats;
+	uint32_t ncore_stats;		/* 0: none (no DMA memory was left for them) */
+	bool core_stats_tried;
 };
 
 int tt_program_create(struct tt_device *dev, struct tt_program **out)
@@ -472,8 +473,11 @@ int tt_program_core_stats(struct tt_program *p, struct tt_core core, struct tt_c
 				"grid", core.x, core.y, info->grid_x, info->grid_y);
 	i = core.y * info->grid_x + core.x;
 	pthread_mutex_lock(&p->stats_lock);
-	if (!p->has_stats || i >= p->ncore_stats) {
+	if (!p->has_stats) {
 		ret = tt_error(-ENODATA, "the program has not completed a run yet");
+	} else if (i >= p->ncore_stats) {
+		ret = tt_error(-ENODATA, "no per-core figures: there was no host DMA memory left "
+			       "for them when the program was enqueued");
 	} else {
 		memcpy(&st, (const struct ttsim_core_stats *)p->core_stats.va + i, sizeof(st));
 		*out = (struct tt_core_stats){
@@ -531,15 +535,20 @@ int tt_program_stats(struct tt_program *p, struct tt_program_stats *stats)
 
 void tt_program_set_stats(struct tt_program *p, const struct tt_program_stats *stats)
 {
-	const struct ttsim_core_stats *cs = p->core_stats.va;
 	uint32_t i;
 
 	pthread_mutex_lock(&p->stats_lock);
 	p->stats = *stats;
 	p->stats.device_us = (double)stats->device_cycles / TTSIM_CLOCK_MHZ;
 	p->stats.cores = 0;
-	for (i = 0; i < p->ncore_stats; i++)
-		p->stats.cores += cs[i].cycles != 0 || cs[i].instructions != 0;
+	for (i = 0; i < p->dev->info.grid_x * p->dev->info.grid_y; i++) {
+		struct tt_core c = { i % p->dev->info.grid_x, i / p->dev->info.grid_x };
+		unsigned k;
+
+		for (k = 0; k < p->nk && !contains(p->k[k].range, c); k++)
+			;
+		p->stats.cores += k < p->nk;
+	}
 	p->has_stats = true;
 	pthread_mutex_unlock(&p->stats_lock);
 }
@@ -562,17 +571,25 @@ int tt_program_image(struct tt_program *p, uint8_t **out, size_t *out_size)
 
 	if (!p->nk)
 		return tt_error(-EINVAL, "the program has no kernels");
-	if (!p->core_stats.va) {
+	/*
+	 * Host DMA memory for the per-core figures; a transport's DMA buffers
+	 * are few (the module's: 256 per file), so without one the program
+	 * still runs, only without them.
+	 */
+	pthread_mutex_lock(&p->stats_lock);
+	if (!p->core_stats_tried) {
 		uint32_t n = p->dev->info.grid_x * p->dev->info.grid_y;
-		int ret = p->dev->ops->dma_alloc(p->dev, n * sizeof(struct ttsim_core_stats),
-						 &p->core_stats);
 
-		if (ret)
-			return tt_error(ret, "no host memory for the program's per-core figures");
-		p->ncore_stats = n;
+		p->core_stats_tried = true;
+		if (!p->dev->ops->dma_alloc(p->dev, n * sizeof(struct ttsim_core_stats),
+					    &p->core_stats))
+			p->ncore_stats = n;
+		else
+			memset(&p->core_stats, 0, sizeof(p->core_stats));
 	}
 	h.stats_addr = p->core_stats.iova;
 	h.stats_size = p->ncore_stats * (uint32_t)sizeof(struct ttsim_core_stats);
+	pthread_mutex_unlock(&p->stats_lock);
 	for (i = 0; i < p->nk; i++)
 		nargs += p->k[i].nrt;
 	h.nkernels = p->nk;
