@@ -177,6 +177,29 @@ int main(int argc, char **argv)
 	       "(%.2f GFLOP/s), inputs %.1f ms\n", st.device_us,
 	       2.0 * g.m * g.n * g.k / (st.device_us * 1e6), st.host_us / 1e3,
 	       2.0 * g.m * g.n * g.k / (st.host_us * 1e3), (t1 - t0) * 1e3);
+	{
+		struct tt_core_stats cs, lo = { .device_cycles = UINT64_MAX }, hi = { 0 };
+		struct tt_core lo_at = { 0, 0 }, hi_at = { 0, 0 };
+		uint32_t x, y;
+
+		for (y = 0; y < g.gy; y++)
+			for (x = 0; x < g.gx; x++) {
+				if (tt_program_core_stats(run.prog, TT_CORE(x, y), &cs) < 0)
+					die("per-core stats", tt_last_error());
+				if (cs.device_cycles < lo.device_cycles) {
+					lo = cs;
+					lo_at = TT_CORE(x, y);
+				}
+				if (cs.device_cycles > hi.device_cycles) {
+					hi = cs;
+					hi_at = TT_CORE(x, y);
+				}
+			}
+		printf("matmul: per core: first done (%u,%u) at %.1f us, last (%u,%u) at %.1f us; "
+		       "its compute kernel ends at %.1f us, it moved %.1f KiB over the NoC\n",
+		       lo_at.x, lo_at.y, lo.device_us, hi_at.x, hi_at.y, hi.device_us,
+		       hi.hart_cycles[TT_ROLE_COMPUTE] / 1000.0, hi.noc_bytes / 1024.0);
+	}
 	printf("matmul: PCC %.6f against float64 (needs %.4f): %s\n", pcc, PCC_MIN,
 	       pcc >= PCC_MIN ? "ok" : "FAILED");
 

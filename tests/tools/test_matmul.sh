@@ -31,6 +31,7 @@ has() {
 expect 0 -m 384 -n 640 -k 256 -g 5x3 -b 4 -o sharded sim:grid=6x4
 has "on 5x3 cores (4x4 tiles each, K-blocks of 4, subblocks 2x4)"
 has "block-sharded in L1"
+has "per core: first done"
 has "PCC 0.99999"
 expect 0 -m 64 -n 32 -k 96 -g 1x1 -b 3 -f lofi
 has "on 1x1 cores (2x1 tiles each, K-blocks of 3"
