@@ -157,8 +157,9 @@ struct ttsim_cmd_launch {
 /*
  * RECORD_EVENT: everything before it on this queue has completed; the
  * queue's event counter becomes `event` once its completion is written
- * (so the host never sees a wait on it pass before the event itself). The host numbers the events of a
- * queue 1, 2, 3, ... (32-bit, wrapping); a reset sets the counter to 0.
+ * (so the host never sees a wait on it pass before the event itself).
+ * The host numbers the events of a queue 1, 2, 3, ... (32-bit, wrapping);
+ * a reset sets the counter to 0.
  */
 struct ttsim_cmd_event {
 	struct ttsim_cmd_hdr hdr;
@@ -167,6 +168,13 @@ struct ttsim_cmd_event {
 };
 
 /* ---- queues: events across queues and traces ------------------------- */
+/*
+ * The queues run independently. A launch (LAUNCH, LAUNCH_INLINE) holds the
+ * worker cores its program uses (kernels, CBs, semaphores) while it runs:
+ * a launch of the other queue on other cores runs at the same time, one
+ * that needs some of them waits until they are free.
+ */
+
 /*
  * WAIT_EVENT: the queue executes nothing more until queue `queue` has
  * recorded `event` or a later one (serial-number order: the counter minus
