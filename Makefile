@@ -142,6 +142,94 @@ demo: examples
 	$(TEST_ENV) $(BUILD)/examples/add1
 	$(TEST_ENV) $(BUILD)/examples/eltwise_add
 
+# ---- kernel module (Kbuild, kmod/, dkms.conf, tools/udev) -----------
+# Built against the Debian 6.1 headers when they are installed (never
+# `uname -r`: the running kernel may be another). KDIR=... overrides.
+# The module builds in $(BUILD)/kmod, a copy of the layout dkms gets.
+KDIR     ?= $(firstword $(wildcard /lib/modules/6.1.*/build))
+KVER     := $(notdir $(patsubst %/build,%,$(KDIR)))
+KMOD_VER := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+KMOD_SRC := Kbuild $(wildcard kmod/*.c kmod/*.h) uapi/tenstorrent.h uapi/ttsim.h
+KMOD_DIR := $(abspath $(BUILD))/kmod
+KMOD     := $(KMOD_DIR)/tenstorrent.ko
+KBUILD    = $(MAKE) --no-print-directory -C $(KDIR) M=$(KMOD_DIR) W=1 KCFLAGS=-Werror
+UDEV_RULE := tools/udev/60-tenstorrent.rules
+DEPS += linux-headers-amd64 sparse dkms pahole kmod udev
+ifneq ($(KDIR),)
+all: module
+endif
+
+$(KMOD_DIR)/.copied: $(KMOD_SRC)
+	@rm -rf $(KMOD_DIR) && mkdir -p $(KMOD_DIR)/kmod $(KMOD_DIR)/uapi
+	$(Q)cp Kbuild $(KMOD_DIR)/ && cp kmod/*.c kmod/*.h $(KMOD_DIR)/kmod/ && \
+		cp uapi/tenstorrent.h uapi/ttsim.h $(KMOD_DIR)/uapi/ && touch $@
+
+$(KMOD): $(KMOD_DIR)/.copied
+	$(call say,KBUILD,$@)$(KBUILD) modules $(if $(filter 0,$(V)),>$(KMOD_DIR)/build.log 2>&1 || \
+		{ cat $(KMOD_DIR)/build.log; exit 1; })
+
+module: kdir $(KMOD)
+
+kdir:
+	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "no kernel headers under /lib/modules/6.1.*/build" \
+		"(make deps, or KDIR=...)"; exit 1; }
+
+# sparse over every file of the module; any warning fails.
+sparse: kdir $(KMOD_DIR)/.copied
+	$(Q)$(KBUILD) C=2 modules >$(KMOD_DIR)/sparse.log 2>&1 || { cat $(KMOD_DIR)/sparse.log; exit 1; }
+	$(Q)if grep -E 'warning:|error:' $(KMOD_DIR)/sparse.log; then exit 1; fi
+	@echo "sparse: no warnings"
+
+udev-install:
+	getent group tenstorrent >/dev/null || groupadd --system tenstorrent
+	install -D -m 644 $(UDEV_RULE) $(DESTDIR)/etc/udev/rules.d/60-tenstorrent.rules
+	-udevadm control --reload 2>/dev/null
+
+modules_install: module udev-install
+	$(KBUILD) INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(KVER)
+
+# dkms: the module's source under /usr/src/tenstorrent-VERSION.
+DKMS_SRC := $(DESTDIR)/usr/src/tenstorrent-$(KMOD_VER)
+dkms-install: kdir udev-install
+	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)/kmod $(DKMS_SRC)/uapi
+	cp Kbuild dkms.conf $(DKMS_SRC)/ && cp kmod/*.c kmod/*.h $(DKMS_SRC)/kmod/ && \
+		cp uapi/tenstorrent.h uapi/ttsim.h $(DKMS_SRC)/uapi/
+	dkms add tenstorrent/$(KMOD_VER)
+	dkms build tenstorrent/$(KMOD_VER) -k $(KVER)
+	dkms install tenstorrent/$(KMOD_VER) -k $(KVER)
+
+dkms-remove:
+	-dkms remove tenstorrent/$(KMOD_VER) --all
+	rm -rf $(DKMS_SRC)
+
+.PHONY: module kdir sparse udev-install modules_install dkms-install dkms-remove
+
+# ---- QEMU harness (tests/qemu/): the module against the model device ----
+QEMU_TESTS := $(patsubst tests/qemu/%.c,$(BUILD)/tests/qemu/%,$(wildcard tests/qemu/*.c))
+DEPS += qemu-system-x86 busybox-static cpio
+
+$(BUILD)/tests/qemu/%: tests/qemu/%.c $(wildcard tests/qemu/*.h) $(BUILD)/lib/libttuser.a
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -DEXAMPLES_DIR='"$(abspath examples)"' $< \
+		$(BUILD)/lib/libttuser.a $(LDFLAGS) -lcmocka $(LDLIBS) -o $@
+
+qemu-tests: $(QEMU_TESTS)
+
+# The guest has no RISC-V compiler: its kernels come from the cache the
+# same tests fill on the host first.
+qemu-prime: tests examples
+	@$(TEST_ENV) sh tests/run.sh $(INTEG_TESTS) $(EXAMPLES) >$(BUILD)/qemu-prime.log 2>&1 || \
+		{ cat $(BUILD)/qemu-prime.log; exit 1; }
+
+qemu-check: module tools qemu-tests qemu-prime
+	$(Q)BUILD=$(BUILD) KDIR=$(KDIR) sh tests/qemu/run.sh check
+
+qemu-bench: module tools qemu-tests qemu-prime
+	$(Q)BUILD=$(BUILD) KDIR=$(KDIR) sh tests/qemu/run.sh bench
+
+.PHONY: qemu-tests qemu-prime qemu-check qemu-bench
+
 # ---- install --------------------------------------------------------
 install: lib tools
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/ttuser/kernel
@@ -173,3 +261,57 @@ clean:
 
 .PHONY: all lib examples tests benches tools check check-plain check-asan bench demo install deps clean
 .SECONDARY:
+
+# ---- Faster-RCNN groundwork: model/ host code, ttdetect tools, parity ----
+# libttmodel.a holds model/ (weights, host reference ops, COCO evaluation).
+# The parity test and the converter test need /usr/bin/python3 with
+# torchvision; they run in `make check` whenever it is there.
+DEPS += libjpeg-dev libpng-dev libonnx-testdata
+DEPS += python3-torchvision
+MODEL_LIB   := $(BUILD)/lib/libttmodel.a
+MODEL_OBJ   := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard model/*.c))
+IMAGE_SRC   := tools/ttdetect/image.c tools/ttdetect/annotate.c
+IMAGE_LIBS  := -ljpeg -lpng
+MODEL_UNIT  := $(filter $(UNIT_TESTS),$(addprefix $(BUILD)/tests/,test_json test_weights test_coco_eval test_image \
+	test_host_ops test_onnx_ops))
+PARITY_DIR  := $(BUILD)/parity
+HAVE_TORCHVISION := $(shell /usr/bin/python3 -c 'import torchvision' >/dev/null 2>&1 && echo yes)
+
+$(MODEL_LIB): $(MODEL_OBJ)
+	@mkdir -p $(@D)
+	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
+
+$(MODEL_UNIT): $(BUILD)/tests/%: tests/unit/%.c $(IMAGE_SRC) $(MODEL_LIB) $(BUILD)/lib/libttuser.a
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -DTESTS_DIR='"$(abspath tests)"' $< $(IMAGE_SRC) \
+		$(MODEL_LIB) $(BUILD)/lib/libttuser.a $(LDFLAGS) -lcmocka $(IMAGE_LIBS) $(LDLIBS) -o $@
+
+$(BUILD)/bin/coco_eval: tools/ttdetect/coco_eval_cli.c $(MODEL_LIB) $(BUILD)/lib/libttuser.a
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(MODEL_LIB) $(BUILD)/lib/libttuser.a \
+		$(LDFLAGS) $(LDLIBS) -o $@
+
+$(BUILD)/tests/test_parity: tests/parity/test_parity.c $(MODEL_LIB) $(BUILD)/lib/libttuser.a
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -DPARITY_DIR='"$(abspath $(PARITY_DIR))"' $< \
+		$(MODEL_LIB) $(BUILD)/lib/libttuser.a $(LDFLAGS) -lcmocka $(LDLIBS) -o $@
+
+# Seeded random-init torchvision R50-FPN at 320x320: weights and reference tensors.
+$(PARITY_DIR)/reference.safetensors: tests/parity/make_reference.py tools/ttdetect/convert.py \
+		tools/ttdetect/shapes.py
+	@mkdir -p $(@D)
+	$(call say,GEN,$@)/usr/bin/python3 tests/parity/make_reference.py $(PARITY_DIR)
+
+tools: $(BUILD)/bin/coco_eval
+tests: $(BUILD)/tests/test_parity
+ifeq ($(HAVE_TORCHVISION),yes)
+check-plain: $(PARITY_DIR)/reference.safetensors
+TOOL_TESTS += $(BUILD)/tests/test_parity tests/parity/test_convert.py tests/parity/test_shapes.py
+endif
+
+# The small shapes detector: tools/ttdetect/train_shapes.py (deterministic,
+# niced; about half an hour on 2 cores). Its result is committed in model/data/.
+train-shapes: $(BUILD)/bin/coco_eval
+	nice -n 19 /usr/bin/python3 tools/ttdetect/train_shapes.py --out $(BUILD)/shapes \
+		--evaluator $(BUILD)/bin/coco_eval
+.PHONY: train-shapes

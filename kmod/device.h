@@ -43,6 +43,7 @@ enum tt_sensor {
 	TT_SENSOR_FW_VERSION,	/* a << 24 | b << 16 | c << 8 | d */
 	TT_SENSOR_HEARTBEAT,
 	TT_SENSOR_BOARD_ID,	/* 64 bits */
+	TT_SENSOR_DRAM_STATUS,	/* bit b: DRAM bank b usable */
 	TT_SENSOR_COUNT,
 };
 
@@ -79,6 +80,14 @@ struct tt_class {
 	/* Called from the interrupt handler before eventfds are signalled. */
 	void (*irq)(struct tt_device *tt, unsigned int vector);
 	void (*caps)(struct tt_device *tt, struct tenstorrent_get_device_caps *caps);
+	/* The board's name for sysfs tt_card_type, or NULL. */
+	const char *(*card_type)(struct tt_device *tt);
+	/*
+	 * Optional: DMA memory [dma, dma + size) is about to be freed; make
+	 * sure the device no longer uses it (may sleep).
+	 */
+	void (*dma_release)(struct tt_device *tt, dma_addr_t dma, size_t size);
+	const char *hwmon_name;
 };
 
 struct tt_vector {
@@ -116,7 +125,8 @@ struct tt_device {
 
 	unsigned int nvec;
 	struct tt_vector vec[TT_MAX_VECTORS];
-	spinlock_t evt_lock;		/* eventfd bindings of all files */
+	spinlock_t evt_lock;		/* evt_files and the files' evt[] */
+	struct list_head evt_files;	/* files with an eventfd bound */
 
 	struct device *hwmon;
 	struct dentry *debugfs;
@@ -169,6 +179,8 @@ struct tt_file {
 	unsigned long locks[BITS_TO_LONGS(TENSTORRENT_RESOURCE_LOCK_COUNT)];
 	unsigned long tlbs[BITS_TO_LONGS(TENSTORRENT_MAX_INBOUND_TLBS)];
 	struct eventfd_ctx *evt[TT_MAX_VECTORS];	/* under tt->evt_lock */
+	struct list_head evt_node;	/* tt->evt_files */
+	bool evt_listed;
 };
 
 static inline struct tt_device *to_tt(struct device *dev)
@@ -189,6 +201,7 @@ extern const struct tt_class tt_wormhole_class;
 extern const struct tt_class tt_blackhole_class;
 extern const struct tt_class tt_simdev_class;
 extern struct class tt_device_class;
+extern struct pci_driver tt_pci_driver;
 extern dev_t tt_devt;
 extern struct dentry *tt_debugfs_root;
 extern unsigned int tt_simdev_server_peer;
@@ -212,6 +225,8 @@ int tt_copy_out(void __user *out, u32 out_size, const void *src, size_t size);
 int tt_copy_argsz_in(void *dst, size_t ksize, const void __user *arg, u32 *argsz);
 int tt_copy_argsz_out(void __user *arg, u32 argsz, const void *src, size_t ksize);
 
+unsigned int tt_dma_buf_max_log2(void);
+
 /* Releasing what a file holds. */
 void tt_dma_release_all(struct tt_file *tf);
 void tt_dmabuf_put(struct tt_dmabuf *buf);
@@ -220,6 +235,7 @@ void tt_pin_release_all(struct tt_file *tf);
 void tt_lock_release_all(struct tt_file *tf);
 void tt_tlb_release_all(struct tt_file *tf);
 void tt_eventfd_release_all(struct tt_file *tf);
+unsigned int tt_eventfd_count(struct tt_file *tf);
 void tt_power_file_gone(struct tt_file *tf);
 int tt_power_apply(struct tt_device *tt);
 
@@ -237,6 +253,8 @@ void tt_irq_fini(struct tt_device *tt);
 
 /* telemetry.c */
 int tt_telemetry_init(struct tt_device *tt);
+void tt_telemetry_fini(struct tt_device *tt);
+int tt_read_sensor(struct tt_device *tt, enum tt_sensor s, u64 *val);
 extern const struct attribute_group *tt_dev_groups[];
 
 /* debugfs.c */

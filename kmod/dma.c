@@ -14,6 +14,19 @@
 
 #define TT_DMA_MMAP_BASE ((u64)(PAGE_SIZE - 256) << TENSTORRENT_MMAP_DMA_SHIFT)
 
+/*
+ * The largest buffer ALLOCATE_DMA_BUF can give: without a CMA area the
+ * page allocator's largest block, else what the ABI allows.
+ */
+unsigned int tt_dma_buf_max_log2(void)
+{
+#ifdef CONFIG_DMA_CMA
+	return TENSTORRENT_MAX_DMA_BUF_SIZE_LOG2;
+#else
+	return min_t(unsigned int, TENSTORRENT_MAX_DMA_BUF_SIZE_LOG2, PAGE_SHIFT + MAX_ORDER - 1);
+#endif
+}
+
 u64 tt_mmap_dma_offset(unsigned int index)
 {
 	return TT_DMA_MMAP_BASE + ((u64)index << TENSTORRENT_MMAP_DMA_SHIFT);
@@ -63,6 +76,8 @@ static long tt_allocate_dma_buf(struct tt_file *tf, struct tenstorrent_allocate_
 	if (!in.requested_size || !PAGE_ALIGNED(in.requested_size) ||
 	    in.requested_size > (1u << TENSTORRENT_MAX_DMA_BUF_SIZE_LOG2))
 		return -EINVAL;
+	if (in.requested_size > (1u << tt_dma_buf_max_log2()))
+		return -ENOMEM;
 	spin_lock(&tf->dma_lock);
 	busy = tf->dma[in.buf_index];
 	spin_unlock(&tf->dma_lock);
@@ -76,7 +91,9 @@ static long tt_allocate_dma_buf(struct tt_file *tf, struct tenstorrent_allocate_
 	mutex_init(&buf->lock);
 	buf->size = in.requested_size;
 	buf->index = in.buf_index;
-	buf->vaddr = dma_alloc_coherent(&tt->pdev->dev, buf->size, &buf->dma, GFP_KERNEL);
+	/* Beyond the page allocator's largest block this fails quietly. */
+	buf->vaddr = dma_alloc_coherent(&tt->pdev->dev, buf->size, &buf->dma,
+					GFP_KERNEL | __GFP_NOWARN);
 	if (!buf->vaddr) {
 		kfree(buf);
 		return -ENOMEM;
@@ -107,6 +124,15 @@ static long tt_allocate_dma_buf(struct tt_file *tf, struct tenstorrent_allocate_
 	return 0;
 }
 
+/* The device must stop using the buffer (caller holds reset_rwsem). */
+static void tt_dmabuf_revoke(struct tt_dmabuf *buf)
+{
+	struct tt_device *tt = buf->tt;
+
+	if (!tt->detached && tt->cls->dma_release)
+		tt->cls->dma_release(tt, buf->dma, buf->size);
+}
+
 static long tt_free_dma_buf(struct tt_file *tf, struct tenstorrent_free_dma_buf __user *arg)
 {
 	struct tenstorrent_free_dma_buf_in in;
@@ -122,6 +148,7 @@ static long tt_free_dma_buf(struct tt_file *tf, struct tenstorrent_free_dma_buf 
 	spin_unlock(&tf->dma_lock);
 	if (!buf)
 		return -EINVAL;
+	tt_dmabuf_revoke(buf);
 	tt_dmabuf_put(buf);
 	return 0;
 }
@@ -137,6 +164,21 @@ long tt_ioctl_dma(struct tt_file *tf, unsigned int cmd, void __user *arg)
 static void tt_dma_drop_all(struct tt_file *tf, bool free_memory)
 {
 	unsigned int i;
+
+	/* First make the device let go of all of them, then free. */
+	spin_lock(&tf->dma_lock);
+	for (i = 0; i < TENSTORRENT_MAX_DMA_BUFS; i++) {
+		struct tt_dmabuf *buf = tf->dma[i];
+
+		if (!buf)
+			continue;
+		kref_get(&buf->ref);
+		spin_unlock(&tf->dma_lock);
+		tt_dmabuf_revoke(buf);
+		tt_dmabuf_put(buf);
+		spin_lock(&tf->dma_lock);
+	}
+	spin_unlock(&tf->dma_lock);
 
 	for (i = 0; i < TENSTORRENT_MAX_DMA_BUFS; i++) {
 		struct tt_dmabuf *buf;

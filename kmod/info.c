@@ -19,7 +19,7 @@ static long tt_get_device_info(struct tt_file *tf, struct tenstorrent_get_device
 	out.subsystem_vendor_id = pdev->subsystem_vendor;
 	out.subsystem_id = pdev->subsystem_device;
 	out.bus_dev_fn = PCI_DEVID(pdev->bus->number, pdev->devfn);
-	out.max_dma_buf_size_log2 = TENSTORRENT_MAX_DMA_BUF_SIZE_LOG2;
+	out.max_dma_buf_size_log2 = tt_dma_buf_max_log2();
 	out.pci_domain = pci_domain_nr(pdev->bus);
 	return tt_copy_out(&arg->out, size, &out, sizeof(out));
 }

@@ -23,8 +23,6 @@ struct class tt_device_class = {
 	.dev_groups = tt_dev_groups,
 };
 
-extern struct pci_driver tt_pci_driver;
-
 static int __init tt_init(void)
 {
 	int ret;

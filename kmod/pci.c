@@ -9,7 +9,6 @@
  * catch-all id) or through new_id (driver_data 0). Either way probe gets
  * an id without a class and picks the class from the vendor and device id.
  */
-#include <linux/hwmon.h>
 #include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/pci.h>
@@ -80,6 +79,7 @@ static int tt_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mutex_init(&tt->files_lock);
 	INIT_LIST_HEAD(&tt->files);
 	spin_lock_init(&tt->evt_lock);
+	INIT_LIST_HEAD(&tt->evt_files);
 
 	device_initialize(&tt->dev);
 	tt->dev.class = &tt_device_class;
@@ -118,8 +118,9 @@ static int tt_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = cdev_device_add(&tt->cdev, &tt->dev);
 	if (ret)
 		goto err_irq;
-	if (tt_telemetry_init(tt))
-		dev_warn(&pdev->dev, "no hwmon device\n");
+	ret = tt_telemetry_init(tt);
+	if (ret)
+		dev_warn(&pdev->dev, "no hwmon device (%d)\n", ret);
 	tt_debugfs_init(tt);
 	dev_info(&pdev->dev, "%s device, /dev/tenstorrent/%d\n", cls->name, tt->ordinal);
 	return 0;
@@ -144,16 +145,16 @@ static void tt_remove(struct pci_dev *pdev)
 	struct tt_file *tf;
 
 	tt_debugfs_fini(tt);
-	if (tt->hwmon)
-		hwmon_device_unregister(tt->hwmon);
+	tt_telemetry_fini(tt);
 	cdev_device_del(&tt->cdev, &tt->dev);
 
+	/* Open files stay, but lose everything; the device lets go first. */
 	down_write(&tt->reset_rwsem);
-	tt->detached = true;
 	mutex_lock(&tt->files_lock);
 	list_for_each_entry(tf, &tt->files, node)
 		tt_reclaim_file(tf);
 	mutex_unlock(&tt->files_lock);
+	tt->detached = true;
 	up_write(&tt->reset_rwsem);
 	wake_up_all(&tt->lock_wq);
 	wake_up_all(&tt->reset_wq);

@@ -51,6 +51,16 @@ long tt_ioctl_reset(struct tt_file *tf, void __user *uarg)
 		goto out;
 	}
 	if (tt_reset_destructive(in.flags)) {
+		int err = 0;
+
+		/* Stop the device first, so that it lets go of what is reclaimed. */
+		if (in.flags != TENSTORRENT_RESET_DEVICE_USER_RESET) {
+			err = tt->cls->reset(tt, in.flags);
+			if (err == -EOPNOTSUPP) {
+				ret = err;
+				goto out;
+			}
+		}
 		tt->reset_gen++;
 		tf->gen = tt->reset_gen;
 		tt->needs_post_reset = true;
@@ -62,9 +72,7 @@ long tt_ioctl_reset(struct tt_file *tf, void __user *uarg)
 		/* The device forgets its TLB programming: so do the caller's windows. */
 		tt_tlb_release_all(tf);
 		wake_up_all(&tt->lock_wq);
-		if (in.flags != TENSTORRENT_RESET_DEVICE_USER_RESET)
-			ret = tt->cls->reset(tt, in.flags);
-		out.result = ret ? 1 : 0;
+		out.result = err ? 1 : 0;
 		ret = 0;
 	} else if (in.flags == TENSTORRENT_RESET_DEVICE_POST_RESET ||
 		   in.flags == TENSTORRENT_RESET_DEVICE_RESTORE_STATE) {

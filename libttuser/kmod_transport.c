@@ -33,7 +33,42 @@ struct kmod_priv {
 	bool buf_used[TENSTORRENT_MAX_DMA_BUFS];
 	void *buf_va[TENSTORRENT_MAX_DMA_BUFS];	/* buffer i's mapping */
 	struct tenstorrent_get_device_caps caps;
+	pthread_mutex_t log_lock;	/* log_rptr */
+	const struct ttsim_log *log;	/* the device's output ring, or NULL */
+	uint32_t log_rptr;
 };
+
+/* Hand the device's new output lines to the device's log. */
+static void drain_log(struct tt_device *dev)
+{
+	struct kmod_priv *p = dev->priv;
+	uint32_t w, size;
+	char line[512];
+	size_t n = 0;
+
+	if (!p->log)
+		return;
+	pthread_mutex_lock(&p->log_lock);
+	size = p->log->size;
+	w = __atomic_load_n(&p->log->wptr, __ATOMIC_ACQUIRE);
+	if (w - p->log_rptr > size) {
+		tt_device_log(dev, "(device output lost: the reader fell behind)");
+		p->log_rptr = w - size;
+	}
+	for (; p->log_rptr != w; p->log_rptr++) {
+		char c = p->log->data[p->log_rptr & (size - 1)];
+
+		if (c == '\n' || n == sizeof(line) - 1) {
+			line[n] = '\0';
+			tt_device_log(dev, line);
+			n = 0;
+			if (c == '\n')
+				continue;
+		}
+		line[n++] = c;
+	}
+	pthread_mutex_unlock(&p->log_lock);
+}
 
 static int kmod_dma_alloc(struct tt_device *dev, size_t size, struct tt_dma *dma)
 {
@@ -136,6 +171,7 @@ static int kmod_wait_irq(struct tt_device *dev, unsigned vector, int timeout_ms)
 	if (vector >= p->nvec || p->efd[vector] < 0)
 		return -EINVAL;
 	n = poll(&pfd, 1, timeout_ms);
+	drain_log(dev);
 	if (n < 0)
 		return -errno;
 	if (n == 0)
@@ -206,11 +242,13 @@ static void priv_free(struct kmod_priv *p)
 	if (p->fd >= 0)
 		close(p->fd);
 	pthread_mutex_destroy(&p->lock);
+	pthread_mutex_destroy(&p->log_lock);
 	free(p);
 }
 
 static void kmod_close(struct tt_device *dev)
 {
+	drain_log(dev);
 	priv_free(dev->priv);
 }
 
@@ -225,7 +263,7 @@ static const struct tt_transport_ops kmod_ops = {
 };
 
 /* The mmap offset of the register page. */
-static int find_regs(struct kmod_priv *p, const char *path, uint64_t *off)
+static int find_regs(struct kmod_priv *p, const char *path, uint64_t *off, uint64_t *avail)
 {
 	struct {
 		struct tenstorrent_query_mappings q;
@@ -248,6 +286,7 @@ static int find_regs(struct kmod_priv *p, const char *path, uint64_t *off)
 			return tt_error(-ENODEV, "%s: register page beyond its BAR (%llu bytes)",
 					path, (unsigned long long)m->mapping_size);
 		*off = m->mapping_base + p->caps.regs_offset;
+		*avail = m->mapping_size - p->caps.regs_offset;
 		return 0;
 	}
 	return tt_error(-ENODEV, "%s: mapping %u not reported by QUERY_MAPPINGS",
@@ -281,10 +320,11 @@ static int bind_eventfds(struct kmod_priv *p, const char *path)
 
 int tt_kmod_transport_open(struct tt_device *dev, const char *spec)
 {
+	struct tenstorrent_get_device_info info;
 	struct kmod_priv *p;
 	const char *path = spec;
 	char by_index[64];
-	uint64_t off = 0;
+	uint64_t off = 0, avail = 0;
 	unsigned i;
 	int ret;
 
@@ -300,6 +340,7 @@ int tt_kmod_transport_open(struct tt_device *dev, const char *spec)
 	if (!p)
 		return tt_error(-ENOMEM, "out of memory opening %s", path);
 	pthread_mutex_init(&p->lock, NULL);
+	pthread_mutex_init(&p->log_lock, NULL);
 	for (i = 0; i < TTSIM_NUM_VECTORS; i++)
 		p->efd[i] = -1;
 	p->page_size = (size_t)sysconf(_SC_PAGESIZE);
@@ -317,21 +358,38 @@ int tt_kmod_transport_open(struct tt_device *dev, const char *spec)
 			       path, strerror(errno));
 		goto fail;
 	}
+	memset(&info, 0, sizeof(info));
+	info.in.output_size_bytes = sizeof(info.out);
+	if (ioctl(p->fd, TENSTORRENT_IOCTL_GET_DEVICE_INFO, &info)) {
+		ret = tt_error(-errno, "%s: GET_DEVICE_INFO: %s", path, strerror(errno));
+		goto fail;
+	}
 	if (p->caps.arch != TENSTORRENT_ARCH_MODEL) {
 		ret = tt_error(-ENODEV, "%s: a %s device; this library drives the model device only",
 			       path, p->caps.arch == TENSTORRENT_ARCH_WORMHOLE ? "Wormhole" :
 			       p->caps.arch == TENSTORRENT_ARCH_BLACKHOLE ? "Blackhole" : "unknown");
 		goto fail;
 	}
-	ret = find_regs(p, path, &off);
+	ret = find_regs(p, path, &off, &avail);
 	if (ret)
 		goto fail;
-	p->regs_map_size = (TTSIM_REGS_SIZE + p->page_size - 1) & ~(p->page_size - 1);
+	/* The register page and, after it, the device's output ring. */
+	p->regs_map_size = (size_t)avail & ~(p->page_size - 1);
 	p->regs_map = mmap(NULL, p->regs_map_size, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd,
 			   (off_t)off);
 	if (p->regs_map == MAP_FAILED) {
 		ret = tt_error(-errno, "%s: mmap of the register page: %s", path, strerror(errno));
 		goto fail;
+	}
+	if (avail >= TTSIM_LOG_OFFSET + sizeof(struct ttsim_log)) {
+		const struct ttsim_log *log = (const void *)((uint8_t *)p->regs_map + TTSIM_LOG_OFFSET);
+		uint32_t size = log->size;
+
+		if (log->magic == TTSIM_LOG_MAGIC && size && !(size & (size - 1)) &&
+		    size <= avail - TTSIM_LOG_OFFSET - sizeof(*log)) {
+			p->log = log;
+			p->log_rptr = __atomic_load_n(&log->wptr, __ATOMIC_ACQUIRE);
+		}
 	}
 	ret = bind_eventfds(p, path);
 	if (ret)
@@ -339,6 +397,7 @@ int tt_kmod_transport_open(struct tt_device *dev, const char *spec)
 	dev->ops = &kmod_ops;
 	dev->priv = p;
 	dev->regs = p->regs_map;
+	dev->dma_max = (size_t)1 << info.out.max_dma_buf_size_log2;
 	return 0;
 
 fail:

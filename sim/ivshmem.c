@@ -58,10 +58,25 @@ struct server {
 	struct sim_device *sim;
 };
 
+#define LOG_SIZE	(64u << 10)
+
+/* Into the log ring the guest's library reads (uapi/ttsim.h), and to stderr. */
 static void log_line(void *ctx, const char *line)
 {
-	(void)ctx;
+	struct ttsim_log *log = ctx;
+	size_t n = strlen(line), i;
+	uint32_t w;
+
 	fprintf(stderr, "ttsim: %s\n", line);
+	if (!log)
+		return;		/* shared memory too small for the ring */
+	if (n >= LOG_SIZE)
+		n = LOG_SIZE - 1;
+	w = log->wptr;
+	for (i = 0; i < n; i++)
+		log->data[(w + i) % LOG_SIZE] = line[i];
+	log->data[(w + n) % LOG_SIZE] = '\n';
+	__atomic_store_n(&log->wptr, w + (uint32_t)n + 1, __ATOMIC_RELEASE);
 }
 
 static void usage(FILE *f)
@@ -188,6 +203,8 @@ static void guest_accept(struct server *s)
 	memcpy(host.doorbell_fd, s->dev_efd, sizeof(s->dev_efd));
 	memcpy(host.irq_fd, s->guest_efd, sizeof(s->guest_efd));
 	host.log = log_line;
+	if (s->shm_size >= TTSIM_LOG_OFFSET + sizeof(struct ttsim_log) + LOG_SIZE)
+		host.log_ctx = (uint8_t *)s->shm + TTSIM_LOG_OFFSET;
 	ret = sim_create(&s->cfg, &host, &s->sim, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "ttsim-ivshmem: model device: %s\n", err);
@@ -317,6 +334,12 @@ static int map_memory(struct server *s)
 	if (s->shm == MAP_FAILED) {
 		fprintf(stderr, "ttsim-ivshmem: mmap shared memory: %s\n", strerror(errno));
 		return -errno;
+	}
+	if (s->shm_size >= TTSIM_LOG_OFFSET + sizeof(struct ttsim_log) + LOG_SIZE) {
+		struct ttsim_log *log = (void *)((uint8_t *)s->shm + TTSIM_LOG_OFFSET);
+
+		log->size = LOG_SIZE;
+		log->magic = TTSIM_LOG_MAGIC;
 	}
 
 	fd = open(s->ram_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
