@@ -307,6 +307,49 @@ static void test_matmul_accumulates_onto_dst(void **state)
 }
 
 /*
+ * matmul_block over a 2 x 3 block of output tiles, K = 2 tiles, gives the
+ * same bits as matmul_tiles tile by tile (mm_kernel).
+ */
+static void test_matmul_block(void **state)
+{
+	static const char block_kernel[] =
+		"#include <ttuser/kernel/compute.h>\n"
+		"void kernel_main(void)\n"
+		"{\n"
+		"	mm_block_init(0, 1, 16, 0, 3, 2, 2);\n"
+		"	cb_wait_front(0, 4);\n"
+		"	cb_wait_front(1, 6);\n"
+		"	cb_reserve_back(16, 6);\n"
+		"	tile_regs_acquire();\n"
+		"	for (uint32_t k = 0; k < 2; k++)\n"
+		"		matmul_block(0, 1, k, k * 3, 0, 0, 3, 2, 2);\n"
+		"	tile_regs_commit();\n"
+		"	tile_regs_wait();\n"
+		"	for (uint32_t t = 0; t < 6; t++)\n"
+		"		pack_tile(t, 16);\n"
+		"	tile_regs_release();\n"
+		"	cb_push_back(16, 6);\n"
+		"}\n";
+	static float a[64 * 64], b[64 * 96];
+	struct tt_define d[5] = { { "MT", "2" }, { "KT", "2" }, { "NT", "3" }, { "DST", "0" },
+				  { "TRANSPOSE", "0" } };
+	struct tt_kernel_config cfg = { .defines = d, .ndefines = 5, .math_fidelity = TT_HIFI3 };
+	struct tile_io in[2], out1 = { TT_FORMAT_FLOAT16_B, 6, malloc(6 * 2048) };
+	struct tile_io out2 = { TT_FORMAT_FLOAT16_B, 6, malloc(6 * 2048) };
+	uint32_t seed = 31;
+
+	(void)state;
+	random_floats(a, 64 * 64, -1, 1, &seed);
+	random_floats(b, 64 * 96, -1, 1, &seed);
+	in[0] = (struct tile_io){ TT_FORMAT_FLOAT16_B, 4, to_tiles(a, 64, 64, TT_FORMAT_FLOAT16_B, NULL) };
+	in[1] = (struct tile_io){ TT_FORMAT_FLOAT16_B, 6, to_tiles(b, 64, 96, TT_FORMAT_FLOAT16_B, NULL) };
+	CHECK(run_tiles(dev, mm_kernel, &cfg, in, 2, &out1));
+	CHECK(run_tiles(dev, block_kernel, &cfg, in, 2, &out2));
+	assert_memory_equal(out1.data, out2.data, 6 * 2048);
+	free(in[0].data), free(in[1].data), free(out1.data), free(out2.data);
+}
+
+/*
  * Device time: a matmul_tiles costs 16 cycles per fidelity phase (LoFi 16,
  * HiFi2 32, HiFi3 48, HiFi4 64), and nothing else in the program depends
  * on the fidelity.
@@ -351,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_matmul_phase_products),
 		cmocka_unit_test(test_matmul_accumulates_onto_dst),
 		cmocka_unit_test(test_matmul_cycles_by_fidelity),
+		cmocka_unit_test(test_matmul_block),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

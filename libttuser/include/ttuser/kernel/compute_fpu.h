@@ -41,6 +41,41 @@ static inline void tt_matmul_tiles(uint32_t in0_cb, uint32_t in1_cb, uint32_t t0
 #define TT_MATMUL_TILES_5(a, b, t0, t1, d)	tt_matmul_tiles((a), (b), (t0), (t1), (d), 0)
 #define TT_MATMUL_TILES_6(a, b, t0, t1, d, tr)	tt_matmul_tiles((a), (b), (t0), (t1), (d), (tr))
 
+/*
+ * matmul_block(in0, in1, i0, i1, dst, transpose, ct_dim, rt_dim, kt_dim):
+ * one step along K for a block of rt_dim x ct_dim output tiles in DST
+ * (row-major from dst): DST[dst + rt * ct_dim + ct] +=
+ * in0[i0 + rt * kt_dim] x in1[i1 + ct], in0's block being kt_dim tiles
+ * wide. The same products, in the same order, as matmul_tiles over the
+ * block.
+ */
+static inline void mm_block_init(uint32_t in0_cb, uint32_t in1_cb, uint32_t out_cb,
+				 uint32_t transpose, uint32_t ct_dim, uint32_t rt_dim,
+				 uint32_t kt_dim)
+{
+	(void)transpose, (void)ct_dim, (void)rt_dim, (void)kt_dim;
+	tt_mm_init(in0_cb, in1_cb, out_cb);
+}
+
+static inline void mm_block_init_short(uint32_t in0_cb, uint32_t in1_cb, uint32_t transpose,
+				       uint32_t ct_dim, uint32_t rt_dim, uint32_t kt_dim)
+{
+	(void)transpose, (void)ct_dim, (void)rt_dim, (void)kt_dim;
+	tt_mm_init(in0_cb, in1_cb, TT_CB_NONE);
+}
+
+static inline void matmul_block(uint32_t in0_cb, uint32_t in1_cb, uint32_t i0, uint32_t i1,
+				uint32_t dst, uint32_t transpose, uint32_t ct_dim,
+				uint32_t rt_dim, uint32_t kt_dim)
+{
+	uint32_t rt, ct;
+
+	for (rt = 0; rt < rt_dim; rt++)
+		for (ct = 0; ct < ct_dim; ct++)
+			tt_matmul_tiles(in0_cb, in1_cb, i0 + rt * kt_dim, i1 + ct,
+					dst + rt * ct_dim + ct, transpose);
+}
+
 /* ---- broadcast: cb1's tile spread over the tile ------------------------ */
 /*
  * rows: row 0 of cb1's tile goes to every row; cols: column 0 to every
