@@ -286,7 +286,8 @@ IMAGE_LIBS  := -ljpeg -lpng
 MODEL_UNIT  := $(filter $(UNIT_TESTS),$(addprefix $(BUILD)/tests/,test_json test_weights test_coco_eval test_image \
 	test_host_ops test_onnx_ops))
 PARITY_DIR  := $(BUILD)/parity
-HAVE_TORCHVISION := $(shell /usr/bin/python3 -c 'import torchvision' >/dev/null 2>&1 && echo yes)
+HAVE_TORCHVISION := $(shell /usr/bin/python3 -c 'import importlib.util as u, sys; \
+	sys.exit(u.find_spec("torchvision") is None)' >/dev/null 2>&1 && echo yes)
 
 $(MODEL_LIB): $(MODEL_OBJ)
 	@mkdir -p $(@D)
@@ -309,7 +310,7 @@ $(BUILD)/tests/test_parity: tests/parity/test_parity.c $(MODEL_LIB) $(BUILD)/lib
 
 # Seeded random-init torchvision R50-FPN at 320x320: weights and reference tensors.
 $(PARITY_DIR)/reference.safetensors: tests/parity/make_reference.py tools/ttdetect/convert.py \
-		tools/ttdetect/shapes.py
+		tools/ttdetect/shapes.py tools/ttdetect/train_shapes.py
 	@mkdir -p $(@D)
 	$(call say,GEN,$@)/usr/bin/python3 tests/parity/make_reference.py $(PARITY_DIR)
 
