@@ -193,7 +193,7 @@ if [ -z "$accel" ]; then
 		fi
 	fi
 fi
-echo "qemu-check: $KVER, accel $accel, $k model device(s), $(wc -l < "$list") guest program(s)"
+echo >&2 "qemu-check: $KVER, accel $accel, $k model device(s), $(wc -l < "$list") guest program(s)"
 start=$(date +%s)
 # shellcheck disable=SC2086
 timeout -s KILL "$QEMU_TIMEOUT" $qemu_base -accel "$accel" $qdev -append "$append" \
@@ -202,7 +202,13 @@ end=$(date +%s)
 
 # ---- report ----------------------------------------------------------------
 log=$work/console.log
-tr -d '\r' < "$log" | sed -n '/@@DEVICES/,/^@@DMESG-BEGIN/p' | grep -v '^@@' || true
+if [ "$mode" = bench ]; then
+	# One JSON object per line on stdout; the rest goes to stderr.
+	tr -d '\r' < "$log" | grep '^{' || true
+	exec 1>&2
+else
+	tr -d '\r' < "$log" | sed -n '/@@DEVICES/,/^@@DMESG-BEGIN/p' | grep -v '^@@' || true
+fi
 grep -ao '@@DEVICES.*' "$log" | tr -d '\r' | sed 's/^@@DEVICES/qemu-check: model devices in the guest:/' || true
 summary=$(sed -n 's/^@@SUMMARY //p' "$log" | tr -d '\r')
 sed -n '/^@@DMESG-BEGIN/,/^@@DMESG-END/p' "$log" | tr -d '\r' > "$work/dmesg"
