@@ -227,6 +227,10 @@ else
 	*) status=1 ;;
 	esac
 fi
+if [ "$mode" = check ] && ! grep -aq '^@@RMMOD ok' "$log"; then
+	echo "qemu-check: rmmod tenstorrent failed in the guest"
+	status=1
+fi
 if [ ! -s "$work/dmesg" ]; then
 	echo "qemu-check: dmesg scan: no dmesg from the guest"
 	status=1
