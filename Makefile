@@ -274,3 +274,57 @@ clean:
 
 .PHONY: all lib examples tests benches tools check check-plain check-asan bench demo install deps clean
 .SECONDARY:
+
+# ---- Faster-RCNN groundwork: model/ host code, ttdetect tools, parity ----
+# libttmodel.a holds model/ (weights, host reference ops, COCO evaluation).
+# The parity test and the converter test need /usr/bin/python3 with
+# torchvision; they run in `make check` whenever it is there.
+DEPS += libjpeg-dev libpng-dev libonnx-testdata
+DEPS += python3-torchvision
+MODEL_LIB   := $(BUILD)/lib/libttmodel.a
+MODEL_OBJ   := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard model/*.c))
+IMAGE_SRC   := tools/ttdetect/image.c tools/ttdetect/annotate.c
+IMAGE_LIBS  := -ljpeg -lpng
+MODEL_UNIT  := $(filter $(UNIT_TESTS),$(addprefix $(BUILD)/tests/,test_json test_weights test_coco_eval test_image \
+	test_host_ops test_onnx_ops))
+PARITY_DIR  := $(BUILD)/parity
+HAVE_TORCHVISION := $(shell /usr/bin/python3 -c 'import torchvision' >/dev/null 2>&1 && echo yes)
+
+$(MODEL_LIB): $(MODEL_OBJ)
+	@mkdir -p $(@D)
+	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
+
+$(MODEL_UNIT): $(BUILD)/tests/%: tests/unit/%.c $(IMAGE_SRC) $(MODEL_LIB) $(BUILD)/lib/libttuser.a
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -DTESTS_DIR='"$(abspath tests)"' $< $(IMAGE_SRC) \
+		$(MODEL_LIB) $(BUILD)/lib/libttuser.a $(LDFLAGS) -lcmocka $(IMAGE_LIBS) $(LDLIBS) -o $@
+
+$(BUILD)/bin/coco_eval: tools/ttdetect/coco_eval_cli.c $(MODEL_LIB) $(BUILD)/lib/libttuser.a
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(MODEL_LIB) $(BUILD)/lib/libttuser.a \
+		$(LDFLAGS) $(LDLIBS) -o $@
+
+$(BUILD)/tests/test_parity: tests/parity/test_parity.c $(MODEL_LIB) $(BUILD)/lib/libttuser.a
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -DPARITY_DIR='"$(abspath $(PARITY_DIR))"' $< \
+		$(MODEL_LIB) $(BUILD)/lib/libttuser.a $(LDFLAGS) -lcmocka $(LDLIBS) -o $@
+
+# Seeded random-init torchvision R50-FPN at 320x320: weights and reference tensors.
+$(PARITY_DIR)/reference.safetensors: tests/parity/make_reference.py tools/ttdetect/convert.py \
+		tools/ttdetect/shapes.py
+	@mkdir -p $(@D)
+	$(call say,GEN,$@)/usr/bin/python3 tests/parity/make_reference.py $(PARITY_DIR)
+
+tools: $(BUILD)/bin/coco_eval
+tests: $(BUILD)/tests/test_parity
+ifeq ($(HAVE_TORCHVISION),yes)
+check-plain: $(PARITY_DIR)/reference.safetensors
+TOOL_TESTS += $(BUILD)/tests/test_parity tests/parity/test_convert.py tests/parity/test_shapes.py
+endif
+
+# The small shapes detector: tools/ttdetect/train_shapes.py (deterministic,
+# niced; about half an hour on 2 cores). Its result is committed in model/data/.
+train-shapes: $(BUILD)/bin/coco_eval
+	nice -n 19 /usr/bin/python3 tools/ttdetect/train_shapes.py --out $(BUILD)/shapes \
+		--evaluator $(BUILD)/bin/coco_eval
+.PHONY: train-shapes

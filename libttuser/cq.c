@@ -8,51 +8,20 @@
  *
  * A queue is safe to use from several threads. Errors of blocking calls
  * are returned by them; errors of non-blocking ones by tt_cq_finish.
+ * While the queue captures a trace (trace.c), program enqueues and nops go
+ * into the trace and everything else is refused.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "cq.h"
 
 #define ISSUE_SIZE	(64u << 10)
-#define COMP_ENTRIES	256u
+#define COMP_ENTRIES	TT_CQ_COMP_ENTRIES
 #define STAGING_SIZE	(32u << 20)
 #define CHUNK_MAX	(4u << 20)	/* bytes of data per command */
-
-struct pending {
-	uint64_t seq;
-	uint64_t staging_end;		/* staging may be reused up to here when done */
-	void *copy_to;			/* a read: copy from staging ... */
-	uint64_t copy_from;		/* ... at this staging offset ... */
-	size_t copy_len;		/* ... this many bytes */
-	struct tt_program *prog;	/* a launch: its stats go here */
-	uint64_t t_start;
-	int *status;			/* a blocking caller's result */
-};
-
-struct tt_cq {
-	struct tt_device *dev;
-	unsigned id;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;		/* completions were reaped */
-	bool irq_waiter;		/* one thread waits for the interrupt */
-
-	struct tt_dma issue, comp, staging;
-	uint32_t issue_wptr;
-	uint32_t comp_rptr;
-	uint64_t staging_head, staging_tail;	/* free-running offsets */
-	uint64_t staging_size;		/* STAGING_SIZE, or less if the transport must */
-	uint32_t chunk_max;		/* bytes of data per command */
-	uint64_t next_seq, done_seq;
-
-	struct pending fifo[COMP_ENTRIES];
-	unsigned fifo_head, fifo_count;
-
-	int error;			/* first error of a non-blocking command */
-	char error_msg[TTSIM_MSG_LEN + 64];
-};
 
 static uint64_t now_ns(void)
 {
@@ -103,6 +72,7 @@ int tt_cq_create(struct tt_device *dev, unsigned id, struct tt_cq **out)
 	cq->dev = dev;
 	cq->id = id;
 	cq->next_seq = 1;
+	cq->next_event = 1;
 	pthread_mutex_init(&cq->lock, NULL);
 	pthread_cond_init(&cq->cond, NULL);
 	ret = dev->ops->dma_alloc(dev, ISSUE_SIZE, &cq->issue);
@@ -142,7 +112,7 @@ struct tt_cq *tt_device_cq(struct tt_device *dev, unsigned id)
 /* Handle one completion (lock held). */
 static void complete(struct tt_cq *cq, const struct ttsim_completion *c)
 {
-	struct pending *p = &cq->fifo[cq->fifo_head];
+	struct tt_cq_pending *p = &cq->fifo[cq->fifo_head];
 
 	if (c->seq != p->seq) {
 		c = NULL;	/* the device lost track: fail this command */
@@ -162,6 +132,12 @@ static void complete(struct tt_cq *cq, const struct ttsim_completion *c)
 		}
 		tt_program_put(p->prog);
 	}
+	if (p->event) {
+		tt_event_completed(p->event, cq, p->seq, c ? c->status : -EPROTO);
+		tt_event_put(p->event);
+	}
+	if (p->trace)
+		tt_trace_put(p->trace);
 	if (!c || c->status) {
 		int err = c ? c->status : -EPROTO;
 
@@ -287,9 +263,28 @@ static int staging_get(struct tt_cq *cq, size_t len, uint64_t *off)
 	return 0;
 }
 
+void tt_cq_poll(struct tt_cq *cq)
+{
+	reap(cq);
+}
+
+int tt_cq_wait_done(struct tt_cq *cq, uint64_t seq)
+{
+	return wait_until(cq, seq_done, seq);
+}
+
+int tt_cq_not_capturing(struct tt_cq *cq, const char *what)
+{
+	if (!cq->capturing)
+		return 0;
+	return tt_error(-EBUSY, "queue %u is capturing trace %u: %s cannot be captured (a "
+			"trace holds non-blocking program enqueues and nops only)", cq->id,
+			cq->capture_id, what);
+}
+
 /* Put a record in the issue ring and ring the doorbell (lock held). */
-static int submit(struct tt_cq *cq, void *rec, uint32_t size, const struct pending *p,
-		  uint64_t *seq_out)
+int tt_cq_submit(struct tt_cq *cq, void *rec, uint32_t size, const struct tt_cq_pending *p,
+		 uint64_t *seq_out)
 {
 	struct ttsim_cmd_hdr *h = rec;
 	uint32_t off;
@@ -357,7 +352,9 @@ static int transfer(struct tt_cq *cq, struct tt_buffer *buf, void *host, bool wr
 		per_cmd = 1;
 
 	tt_cq_lock(cq);
-	while (page < buf->num_pages) {
+	ret = tt_cq_not_capturing(cq, write ? (blocking ? "a blocking write" : "a write") :
+				  (blocking ? "a blocking read" : "a read"));
+	while (!ret && page < buf->num_pages) {
 		uint32_t n = buf->num_pages - page < per_cmd ? buf->num_pages - page : per_cmd;
 		size_t len = (size_t)n * buf->page_size;
 		uint8_t *at = (uint8_t *)host + (size_t)page * buf->page_size;
@@ -369,7 +366,7 @@ static int transfer(struct tt_cq *cq, struct tt_buffer *buf, void *host, bool wr
 			.start_page = page,
 			.num_pages = n,
 		};
-		struct pending p = { 0 };
+		struct tt_cq_pending p = { 0 };
 		uint64_t off;
 
 		ret = staging_get(cq, len, &off);
@@ -386,7 +383,7 @@ static int transfer(struct tt_cq *cq, struct tt_buffer *buf, void *host, bool wr
 		/* Only the last command of a blocking transfer reports to the caller. */
 		if (blocking && page + n == buf->num_pages)
 			p.status = &status;
-		ret = submit(cq, &cmd, sizeof(cmd), &p, &seq);
+		ret = tt_cq_submit(cq, &cmd, sizeof(cmd), &p, &seq);
 		if (ret)
 			break;
 		page += n;
@@ -419,7 +416,7 @@ int tt_cq_read_buffer(struct tt_cq *cq, struct tt_buffer *buf, void *dst, bool b
 int tt_cq_enqueue_program(struct tt_cq *cq, struct tt_program *prog, bool blocking)
 {
 	struct ttsim_cmd_launch cmd = { .hdr.opcode = TTSIM_CMD_LAUNCH };
-	struct pending p = { 0 };
+	struct tt_cq_pending p = { 0 };
 	uint8_t *img;
 	size_t size;
 	uint64_t off, seq;
@@ -439,6 +436,13 @@ int tt_cq_enqueue_program(struct tt_cq *cq, struct tt_program *prog, bool blocki
 		return ret;
 
 	tt_cq_lock(cq);
+	if (cq->capturing) {
+		ret = blocking ? tt_cq_not_capturing(cq, "a blocking program enqueue") :
+		      tt_trace_append_program(cq->capturing, img, size);
+		tt_cq_unlock(cq);
+		free(img);
+		return ret;
+	}
 	ret = staging_get(cq, size, &off);
 	if (!ret) {
 		memcpy((uint8_t *)cq->staging.va + off % cq->staging_size, img, size);
@@ -448,7 +452,7 @@ int tt_cq_enqueue_program(struct tt_cq *cq, struct tt_program *prog, bool blocki
 		p.prog = prog;
 		p.t_start = now_ns();
 		p.status = blocking ? &status : NULL;
-		ret = submit(cq, &cmd, sizeof(cmd), &p, &seq);
+		ret = tt_cq_submit(cq, &cmd, sizeof(cmd), &p, &seq);
 		if (ret)
 			tt_program_put(prog);
 	}
@@ -462,15 +466,21 @@ int tt_cq_enqueue_program(struct tt_cq *cq, struct tt_program *prog, bool blocki
 int tt_cq_nop(struct tt_cq *cq, bool blocking)
 {
 	struct ttsim_cmd_hdr cmd = { .opcode = TTSIM_CMD_NOP };
-	struct pending p = { 0 };
+	struct tt_cq_pending p = { 0 };
 	uint64_t seq;
 	int status = 0, ret;
 
 	if (!cq)
 		return tt_error(-EINVAL, "tt_cq_nop: NULL queue");
 	tt_cq_lock(cq);
+	if (cq->capturing) {
+		ret = blocking ? tt_cq_not_capturing(cq, "a blocking nop") :
+		      tt_trace_append_nop(cq->capturing);
+		tt_cq_unlock(cq);
+		return ret;
+	}
 	p.status = blocking ? &status : NULL;
-	ret = submit(cq, &cmd, sizeof(cmd), &p, &seq);
+	ret = tt_cq_submit(cq, &cmd, sizeof(cmd), &p, &seq);
 	if (!ret && blocking)
 		ret = wait_blocking(cq, seq, &status);
 	tt_cq_unlock(cq);
@@ -509,6 +519,12 @@ int tt_cq_restart(struct tt_cq *cq)
 	cq->error = 0;
 	cq->error_msg[0] = '\0';
 	cq->staging_head = cq->staging_tail = 0;
+	cq->next_event = 1;
+	cq->epoch++;
+	if (cq->capturing) {
+		tt_trace_capture_cancelled(cq->capturing);
+		cq->capturing = NULL;
+	}
 	program_rings(cq);
 	pthread_cond_broadcast(&cq->cond);
 	return 0;

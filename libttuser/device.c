@@ -73,6 +73,7 @@ int tt_device_open(const char *spec, struct tt_device **out)
 		return tt_error(-ENOMEM, "out of memory");
 	pthread_mutex_init(&dev->lock, NULL);
 	pthread_mutex_init(&dev->log_lock, NULL);
+	pthread_mutex_init(&dev->trace_lock, NULL);
 
 	if (!strcmp(spec, "sim"))
 		ret = tt_sim_transport_open(dev, "");
@@ -121,11 +122,13 @@ void tt_device_close(struct tt_device *dev)
 	for (i = 0; i < TTSIM_MAX_QUEUES; i++)
 		if (dev->cq[i])
 			tt_cq_destroy(dev->cq[i]);
+	tt_traces_release_all(dev);
 	dev->ops->close(dev);
 	tt_range_fini(&dev->dram);
 	tt_range_fini(&dev->l1);
 	pthread_mutex_destroy(&dev->lock);
 	pthread_mutex_destroy(&dev->log_lock);
+	pthread_mutex_destroy(&dev->trace_lock);
 	free(dev);
 }
 

@@ -69,6 +69,11 @@ struct tt_device {
 	pthread_mutex_t log_lock;
 	tt_log_fn log_fn;
 	void *log_ctx;
+
+	/* queues: the traces captured on this device (trace.c) */
+	pthread_mutex_t trace_lock;
+	struct tt_trace *traces;
+	uint32_t next_trace_id;
 };
 
 /* Deliver one device line to the device's log handler. */
@@ -105,5 +110,7 @@ void tt_cq_destroy(struct tt_cq *cq);
 int tt_cq_restart(struct tt_cq *cq);
 void tt_cq_lock(struct tt_cq *cq);
 void tt_cq_unlock(struct tt_cq *cq);
+/* Release every trace of the device (it is closing). */
+void tt_traces_release_all(struct tt_device *dev);
 
 #endif

@@ -5,11 +5,14 @@
  *
  * Both directions walk the matrix one face row (16 contiguous elements on
  * either side) at a time, in row-major order of the matrix, so the loops
- * only ever convert or copy runs of up to 16 elements.
+ * only ever convert or copy runs of up to 16 elements. Bfp8_b tiles (see
+ * tt_bfp8.h) go a tile at a time instead: a face row's exponent byte and
+ * its value bytes sit apart in the tile.
  */
 #include <string.h>
 
 #include "internal.h"
+#include "tt_bfp8.h"
 
 /* Bytes of a Bfp8_b tile: one shared exponent per face row, 8 bits per value. */
 #define BFP8_TILE_BYTES	(TT_TILE_HW / TT_FACE_ROWS + TT_TILE_HW)
@@ -197,9 +200,13 @@ static int prepare(const char *fn, const void *src, const void *dst, uint32_t ro
 		return tt_error(-EINVAL,
 				"%s: Bfp8_b exists only as tiles; the row-major matrix must be "
 				"Float32, Float16_b, Int32 or UInt32", fn);
-	if (tile_fmt == TT_FORMAT_BFP8_B)
-		return tt_error(-EOPNOTSUPP, "%s: Bfp8_b tiles are not supported yet", fn);
-
+	if (tile_fmt == TT_FORMAT_BFP8_B) {
+		if (rm_fmt != TT_FORMAT_FLOAT32 && rm_fmt != TT_FORMAT_FLOAT16_B)
+			return tt_error(-EINVAL, "%s: no conversion between %s and Bfp8_b tiles "
+					"(only Float32 and Float16_b)", fn, rm_name);
+		*run = NULL;
+		return 0;
+	}
 	if (rm_fmt == tile_fmt) {
 		*run = elem_size(rm_fmt) == 4 ? run_copy32 : run_copy16;
 		return 0;
@@ -311,6 +318,88 @@ static void untilize_rows(run_fn run, const uint8_t *src, size_t src_esz, uint8_
 	}
 }
 
+/* ---- Bfp8_b tiles ------------------------------------------------------ */
+
+/* Float bits of element i of a row-major Float32 or Float16_b matrix. */
+static uint32_t rm_bits(const uint8_t *m, enum tt_format fmt, size_t i)
+{
+	uint32_t u;
+
+	if (fmt == TT_FORMAT_FLOAT16_B) {
+		uint16_t h;
+
+		memcpy(&h, m + 2 * i, 2);
+		return (uint32_t)h << 16;
+	}
+	memcpy(&u, m + 4 * i, 4);
+	return u;
+}
+
+static void rm_put(uint8_t *m, enum tt_format fmt, size_t i, uint32_t u)
+{
+	if (fmt == TT_FORMAT_FLOAT16_B) {
+		/* Bfp8_b values have 7 significant bits: bf16 holds them exactly. */
+		uint16_t h = (uint16_t)(u >> 16);
+
+		memcpy(m + 2 * i, &h, 2);
+	} else {
+		memcpy(m + 4 * i, &u, 4);
+	}
+}
+
+/* Position of element (r, c) of a tile in its storage order. */
+static size_t tile_pos(uint32_t r, uint32_t c)
+{
+	return (r / TT_FACE_ROWS) * 2 * TT_FACE_HW + (c / TT_FACE_ROWS) * TT_FACE_HW +
+	       (r % TT_FACE_ROWS) * TT_FACE_ROWS + c % TT_FACE_ROWS;
+}
+
+static void tilize_bfp8(const uint8_t *src, enum tt_format fmt, uint32_t rows, uint32_t cols,
+			uint8_t *dst)
+{
+	size_t tiles_r = tiles_across(rows), tiles_c = tiles_across(cols), tr, tc;
+	uint32_t vals[TT_TILE_HW], r, c, k;
+
+	for (tr = 0; tr < tiles_r; tr++)
+		for (tc = 0; tc < tiles_c; tc++) {
+			uint8_t *t = dst + (tr * tiles_c + tc) * BFP8_TILE_BYTES;
+
+			for (r = 0; r < TT_TILE_ROWS; r++)
+				for (c = 0; c < TT_TILE_COLS; c++) {
+					size_t R = tr * TT_TILE_ROWS + r, C = tc * TT_TILE_COLS + c;
+
+					vals[tile_pos(r, c)] = R < rows && C < cols ?
+						rm_bits(src, fmt, R * cols + C) : 0;
+				}
+			for (k = 0; k < TT_BFP8_EXP_BYTES; k++)
+				tt_bfp8_encode_block(vals + k * TT_BFP8_BLOCK, t + k,
+						     t + TT_BFP8_EXP_BYTES + k * TT_BFP8_BLOCK);
+		}
+}
+
+static void untilize_bfp8(const uint8_t *src, uint32_t rows, uint32_t cols, uint8_t *dst,
+			  enum tt_format fmt)
+{
+	size_t tiles_r = tiles_across(rows), tiles_c = tiles_across(cols), tr, tc;
+	uint32_t vals[TT_TILE_HW], r, c, k;
+
+	for (tr = 0; tr < tiles_r; tr++)
+		for (tc = 0; tc < tiles_c; tc++) {
+			const uint8_t *t = src + (tr * tiles_c + tc) * BFP8_TILE_BYTES;
+
+			for (k = 0; k < TT_BFP8_EXP_BYTES; k++)
+				tt_bfp8_decode_block(t[k], t + TT_BFP8_EXP_BYTES + k * TT_BFP8_BLOCK,
+						     vals + k * TT_BFP8_BLOCK);
+			for (r = 0; r < TT_TILE_ROWS; r++)
+				for (c = 0; c < TT_TILE_COLS; c++) {
+					size_t R = tr * TT_TILE_ROWS + r, C = tc * TT_TILE_COLS + c;
+
+					if (R < rows && C < cols)
+						rm_put(dst, fmt, R * cols + C, vals[tile_pos(r, c)]);
+				}
+		}
+}
+
 int tt_tilize(const void *src, enum tt_format src_fmt, uint32_t rows, uint32_t cols,
 	      void *dst, enum tt_format dst_fmt)
 {
@@ -320,7 +409,10 @@ int tt_tilize(const void *src, enum tt_format src_fmt, uint32_t rows, uint32_t c
 	rc = prepare("tt_tilize", src, dst, rows, cols, src_fmt, dst_fmt, 0, &run);
 	if (rc)
 		return rc;
-	tilize_rows(run, src, elem_size(src_fmt), dst, elem_size(dst_fmt), rows, cols);
+	if (dst_fmt == TT_FORMAT_BFP8_B)
+		tilize_bfp8(src, src_fmt, rows, cols, dst);
+	else
+		tilize_rows(run, src, elem_size(src_fmt), dst, elem_size(dst_fmt), rows, cols);
 	return 0;
 }
 
@@ -333,6 +425,9 @@ int tt_untilize(const void *src, enum tt_format src_fmt, uint32_t rows, uint32_t
 	rc = prepare("tt_untilize", src, dst, rows, cols, dst_fmt, src_fmt, 1, &run);
 	if (rc)
 		return rc;
-	untilize_rows(run, src, elem_size(src_fmt), dst, elem_size(dst_fmt), rows, cols);
+	if (src_fmt == TT_FORMAT_BFP8_B)
+		untilize_bfp8(src, rows, cols, dst, dst_fmt);
+	else
+		untilize_rows(run, src, elem_size(src_fmt), dst, elem_size(dst_fmt), rows, cols);
 	return 0;
 }

@@ -2,13 +2,16 @@
 /*
  * The command processor: one thread per command queue takes records from
  * the issue ring in host memory, executes them in order and writes one
- * completion per record, then raises the queue's interrupt.
+ * completion per record, then raises the queue's interrupt. The queues run
+ * independently: one may wait for an event of the other, or run a trace
+ * (records kept in device memory), while the other goes on.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +23,15 @@
 #define HOST_BYTES_PER_CYCLE	16
 
 #define MAX_RECORD		256	/* no command is bigger */
+
+/* Every record keeps the ring aligned. */
+_Static_assert(sizeof(struct ttsim_cmd_linear) % TTSIM_CMD_ALIGN == 0, "linear");
+_Static_assert(sizeof(struct ttsim_cmd_paged) % TTSIM_CMD_ALIGN == 0, "paged");
+_Static_assert(sizeof(struct ttsim_cmd_launch) % TTSIM_CMD_ALIGN == 0, "launch");
+_Static_assert(sizeof(struct ttsim_cmd_event) % TTSIM_CMD_ALIGN == 0, "event");
+_Static_assert(sizeof(struct ttsim_cmd_wait_event) % TTSIM_CMD_ALIGN == 0, "wait event");
+_Static_assert(sizeof(struct ttsim_cmd_trace) % TTSIM_CMD_ALIGN == 0, "trace");
+_Static_assert(sizeof(struct ttsim_cmd_launch_inline) % TTSIM_CMD_ALIGN == 0, "inline");
 
 static uint64_t host_cycles(uint64_t len)
 {
@@ -97,6 +109,159 @@ static int do_paged(struct sim_device *d, const struct ttsim_cmd_paged *cmd,
 	return 0;
 }
 
+/* ---- events across queues ----------------------------------------- */
+static bool event_reached(struct sim_queue *q, uint32_t event)
+{
+	return (int32_t)(__atomic_load_n(&q->last_event, __ATOMIC_ACQUIRE) - event) >= 0;
+}
+
+static void record_event(struct sim_queue *q, uint32_t event)
+{
+	struct sim_device *d = q->dev;
+
+	pthread_mutex_lock(&d->event_lock);
+	__atomic_store_n(&q->last_event, event, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&d->event_cond);
+	pthread_mutex_unlock(&d->event_lock);
+}
+
+static int wait_event(struct sim_queue *q, const struct ttsim_cmd_wait_event *cmd,
+		      struct ttsim_completion *c)
+{
+	struct sim_device *d = q->dev;
+	struct sim_queue *other;
+	int ret = 0;
+
+	if (cmd->reserved[0] || cmd->reserved[1])
+		return fail(c, -EINVAL, "reserved field is not zero");
+	if (cmd->queue >= TTSIM_MAX_QUEUES)
+		return fail(c, -EINVAL, "wait for an event of queue %u: the device has %u queues",
+			    cmd->queue, TTSIM_MAX_QUEUES);
+	other = &d->queue[cmd->queue];
+	c->event = cmd->event;
+	if (other == q)
+		return event_reached(q, cmd->event) ? 0 :
+		       fail(c, -EDEADLK, "waits for event %u of its own queue, which it has not "
+			    "recorded (last: %u)", cmd->event, q->last_event);
+	pthread_mutex_lock(&d->event_lock);
+	while (!event_reached(other, cmd->event)) {
+		struct timespec ts;
+
+		if (atomic_load(&d->abort)) {
+			ret = fail(c, -ECANCELED, "wait for event %u of queue %u stopped by a "
+				   "device reset", cmd->event, cmd->queue);
+			break;
+		}
+		/* A reset does not signal the condition: look at abort now and then. */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 5 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&d->event_cond, &d->event_lock, &ts);
+	}
+	pthread_mutex_unlock(&d->event_lock);
+	return ret;
+}
+
+/* ---- traces -------------------------------------------------------- */
+static int launch_inline(struct sim_device *d, const uint8_t *rec, struct ttsim_completion *c)
+{
+	const struct ttsim_cmd_launch_inline *l = (const void *)rec;
+
+	if (l->reserved[0] || l->reserved[1] || l->reserved[2])
+		return fail(c, -EINVAL, "reserved field is not zero");
+	if (l->prog_size > l->hdr.size - sizeof(*l))
+		return fail(c, -EINVAL, "program of %u bytes does not fit its record of %u bytes",
+			    l->prog_size, l->hdr.size);
+	return sim_launch_image(d, rec + sizeof(*l), l->prog_size, c);
+}
+
+/* Check the header of every record of a trace before running any. */
+static int check_trace(const uint8_t *t, uint32_t size, struct ttsim_completion *c)
+{
+	uint32_t off = 0, n = 0;
+
+	while (off < size) {
+		const struct ttsim_cmd_hdr *h = (const void *)(t + off);
+		uint32_t min;
+
+		if (size - off < sizeof(*h))
+			return fail(c, -EINVAL, "trace record %u at offset %u is cut off", n, off);
+		if (h->opcode == TTSIM_CMD_NOP)
+			min = sizeof(*h);
+		else if (h->opcode == TTSIM_CMD_LAUNCH_INLINE)
+			min = sizeof(struct ttsim_cmd_launch_inline);
+		else
+			return fail(c, -EINVAL, "trace record %u: command %u cannot be in a trace "
+				    "(only NOP and LAUNCH_INLINE)", n, h->opcode);
+		if (h->flags)
+			return fail(c, -EINVAL, "trace record %u: unknown flags 0x%x", n, h->flags);
+		if (h->size < min || h->size % TTSIM_CMD_ALIGN || h->size > size - off)
+			return fail(c, -EINVAL, "trace record %u at offset %u: bad size %u", n, off,
+				    h->size);
+		off += h->size;
+		n++;
+	}
+	return 0;
+}
+
+static int exec_trace(struct sim_device *d, const struct ttsim_cmd_trace *cmd,
+		      struct ttsim_completion *c)
+{
+	char why[SIM_MSG_LEN - 32];
+	uint32_t off = 0, n = 0, page;
+	uint8_t *t;
+	int ret;
+
+	if (cmd->size % TTSIM_CMD_ALIGN)
+		return fail(c, -EINVAL, "trace of %u bytes: not a multiple of %u", cmd->size,
+			    TTSIM_CMD_ALIGN);
+	if (!cmd->size)
+		return 0;
+	if (!cmd->page_size)
+		return fail(c, -EINVAL, "trace: page size 0");
+	/* Our own copy: device memory may change while the trace runs. */
+	t = malloc(cmd->size);
+	if (!t)
+		return fail(c, -ENOMEM, "out of memory reading a trace of %u bytes", cmd->size);
+	for (page = 0; off < cmd->size; page++) {
+		uint32_t len = cmd->size - off < cmd->page_size ? cmd->size - off : cmd->page_size;
+		const uint8_t *src = sim_page_ptr(d, cmd->bank_kind, cmd->base, cmd->page_size,
+						  page, why, sizeof(why));
+
+		if (!src) {
+			free(t);
+			return fail(c, -EFAULT, "trace: %s", why);
+		}
+		memcpy(t + off, src, len);
+		off += len;
+	}
+	off = 0;
+	c->cycles = sim_noc_cycles(cmd->size);
+	ret = check_trace(t, cmd->size, c);
+	while (!ret && off < cmd->size) {
+		const struct ttsim_cmd_hdr *h = (const void *)(t + off);
+		struct ttsim_completion sub;
+
+		if (atomic_load(&d->abort)) {
+			ret = fail(c, -ECANCELED, "trace stopped by a device reset at record %u", n);
+			break;
+		}
+		memset(&sub, 0, sizeof(sub));
+		ret = h->opcode == TTSIM_CMD_LAUNCH_INLINE ? launch_inline(d, t + off, &sub) : 0;
+		c->cycles += sub.cycles;
+		c->instructions += sub.instructions;
+		if (ret)
+			fail(c, ret, "trace record %u: %s", n, sub.msg);
+		off += h->size;
+		n++;
+	}
+	free(t);
+	return ret;
+}
+
 static int execute(struct sim_queue *q, const uint8_t *rec, struct ttsim_completion *c)
 {
 	const struct ttsim_cmd_hdr *h = (const void *)rec;
@@ -109,6 +274,9 @@ static int execute(struct sim_queue *q, const uint8_t *rec, struct ttsim_complet
 		[TTSIM_CMD_READ_PAGED] = sizeof(struct ttsim_cmd_paged),
 		[TTSIM_CMD_LAUNCH] = sizeof(struct ttsim_cmd_launch),
 		[TTSIM_CMD_RECORD_EVENT] = sizeof(struct ttsim_cmd_event),
+		[TTSIM_CMD_WAIT_EVENT] = sizeof(struct ttsim_cmd_wait_event),
+		[TTSIM_CMD_EXEC_TRACE] = sizeof(struct ttsim_cmd_trace),
+		[TTSIM_CMD_LAUNCH_INLINE] = sizeof(struct ttsim_cmd_launch_inline),
 	};
 
 	if (h->opcode >= sizeof(sizes) / sizeof(sizes[0]) || !sizes[h->opcode])
@@ -138,12 +306,18 @@ static int execute(struct sim_queue *q, const uint8_t *rec, struct ttsim_complet
 	case TTSIM_CMD_RECORD_EVENT: {
 		const struct ttsim_cmd_event *e = (const void *)rec;
 
-		if (e->reserved)
+		if (e->reserved[0] || e->reserved[1] || e->reserved[2])
 			return fail(c, -EINVAL, "reserved field is not zero");
+		/* The other queue sees it once the host can (serve_one). */
 		c->event = e->event;
-		q->last_event = e->event;
 		return 0;
 	}
+	case TTSIM_CMD_WAIT_EVENT:
+		return wait_event(q, (const void *)rec, c);
+	case TTSIM_CMD_EXEC_TRACE:
+		return exec_trace(d, (const void *)rec, c);
+	case TTSIM_CMD_LAUNCH_INLINE:
+		return fail(c, -EINVAL, "LAUNCH_INLINE is valid only inside a trace");
 	}
 	return -EINVAL;
 }
@@ -260,6 +434,8 @@ static bool serve_one(struct sim_queue *q)
 	memcpy(slot, &c, sizeof(c));
 	__atomic_store_n(&qr->issue_rptr, rptr + h->size, __ATOMIC_RELEASE);
 	__atomic_store_n(&qr->comp_wptr, cw + 1, __ATOMIC_RELEASE);
+	if (c.opcode == TTSIM_CMD_RECORD_EVENT && !c.status)
+		record_event(q, c.event);
 	signal_fd(d->host.irq_fd[q->index]);
 	return true;
 }

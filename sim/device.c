@@ -326,10 +326,10 @@ int sim_create(const struct sim_config *cfg, const struct sim_host *host,
 	pthread_mutex_init(&d->state_lock, NULL);
 	pthread_cond_init(&d->state_cond, NULL);
 	pthread_mutex_init(&d->exec_lock, NULL);
-	pthread_mutex_init(&d->run_lock, NULL);
-	pthread_cond_init(&d->run_cond, NULL);
-	pthread_cond_init(&d->done_cond, NULL);
+	pthread_cond_init(&d->cores_cond, NULL);
 	pthread_mutex_init(&d->log_lock, NULL);
+	pthread_mutex_init(&d->event_lock, NULL);
+	pthread_cond_init(&d->event_cond, NULL);
 
 	d->l1 = mmap(NULL, (size_t)d->ncores * cfg->l1_size, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

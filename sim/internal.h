@@ -58,7 +58,8 @@ struct sim_core {
 	struct sim_device *dev;
 	uint32_t x, y;
 	uint8_t *l1;
-	bool active;			/* has a kernel in the running launch */
+	bool held;			/* by a launch that runs (exec_lock) */
+	bool active;			/* has a kernel in the launch that holds it */
 	struct sim_hart hart[TT_NUM_ROLES];
 	struct sim_cb cb[TT_MAX_CBS];
 	/* tile engine */
@@ -67,6 +68,7 @@ struct sim_core {
 	uint32_t dst_tiles;		/* 16, or 8 in fp32 mode */
 	uint8_t math_fidelity;
 	float *dst;			/* 16 tiles of TT_TILE_HW values */
+	uint32_t dst_dirty;		/* tiles math touched since they were zeroed */
 	char fault[SIM_MSG_LEN];	/* first fault on this core in this launch */
 };
 
@@ -77,12 +79,26 @@ struct sim_code_entry {
 	uint8_t *bytes;
 	struct rv_code code;
 	uint64_t last_use;
+	unsigned users;			/* kernels of launches being set up or running */
 };
 
 #define SIM_CODE_CACHE 64
 
-/* One launch as the harts' threads see it. */
+/*
+ * One launch as the harts' threads see it, and the pool of host threads
+ * that runs its harts. There is one per queue, so that programs of the two
+ * queues run at the same time (on different cores).
+ */
 struct sim_run {
+	struct sim_device *dev;
+	bool in_use;			/* a launch has it (exec_lock) */
+	pthread_mutex_t run_lock;
+	pthread_cond_t run_cond;	/* workers wait for a launch or progress */
+	pthread_cond_t done_cond;	/* the launcher waits for the workers */
+	unsigned nworkers;
+	pthread_t *workers;
+	bool workers_exit;
+
 	uint64_t generation;		/* bumped to start the workers */
 	unsigned nthreads;		/* workers taking part */
 	unsigned active;		/* workers still with harts to run */
@@ -101,7 +117,7 @@ struct sim_queue {
 	struct sim_device *dev;
 	unsigned index;
 	pthread_t thread;
-	uint32_t last_event;
+	uint32_t last_event;		/* recorded; read by the other queue (atomics) */
 };
 
 struct sim_device {
@@ -124,21 +140,18 @@ struct sim_device {
 	bool resetting;
 	atomic_int abort;		/* reset asked running work to stop */
 
-	/* one launch at a time */
-	pthread_mutex_t exec_lock;
+	/* launches: each holds the cores it uses while it runs */
+	pthread_mutex_t exec_lock;	/* code cache, held cores, runs in use */
+	pthread_cond_t cores_cond;	/* cores were given back */
 	struct sim_code_entry code_cache[SIM_CODE_CACHE];
 	uint64_t code_clock;
-
-	/* the harts' worker threads */
-	pthread_mutex_t run_lock;
-	pthread_cond_t run_cond;	/* workers wait for a launch or progress */
-	pthread_cond_t done_cond;	/* the launcher waits for the workers */
-	struct sim_run run;
-	unsigned nworkers;
-	pthread_t *workers;
-	bool workers_exit;
+	struct sim_run run[TTSIM_MAX_QUEUES];
 
 	pthread_mutex_t log_lock;
+
+	/* queues: a queue waiting for another queue's event */
+	pthread_mutex_t event_lock;
+	pthread_cond_t event_cond;	/* some queue recorded an event */
 };
 
 /* device.c */
@@ -173,6 +186,9 @@ size_t sim_tile_size(uint32_t format);
 /* launch.c */
 int sim_launch(struct sim_device *d, uint64_t prog_addr, uint32_t prog_size,
 	       struct ttsim_completion *c);
+/* The same, for an image the device already holds (a trace). */
+int sim_launch_image(struct sim_device *d, const uint8_t *img, uint32_t prog_size,
+		     struct ttsim_completion *c);
 int sim_workers_start(struct sim_device *d);
 void sim_workers_stop(struct sim_device *d);
 void sim_code_cache_clear(struct sim_device *d);

@@ -3,6 +3,10 @@
  * Launching a program: check the program image, load kernels, args, CBs
  * and semaphores into the cores, then run every hart to the end.
  *
+ * A launch holds the cores it uses while it runs: a launch of the other
+ * queue on other cores runs at the same time, one that needs some of them
+ * waits. Each queue's launches have their own pool of host threads.
+ *
  * Harts run on a pool of host threads; each thread owns a fixed share of
  * the active cores and gives each of their harts a quantum in turn. A hart
  * that has to wait (an empty CB, a semaphore) is skipped until it can go
@@ -13,6 +17,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,14 +53,14 @@ void sim_code_cache_clear(struct sim_device *d)
 }
 
 /*
- * Decoded code for the executable segment; called under exec_lock. Entries
- * used since `since` belong to the launch being set up and stay.
+ * Decoded code for the executable segment; called under exec_lock. The
+ * entry is pinned (users) until code_put: entries of the launches being
+ * set up or running are never evicted.
  */
-static const struct rv_code *code_get(struct sim_device *d, const struct elf_segment *s,
-				      uint64_t since)
+static const struct rv_code *code_get(struct sim_device *d, const struct elf_segment *s)
 {
 	uint64_t h = fnv1a(s->data, s->filesz) ^ s->vaddr;
-	struct sim_code_entry *e, *victim = &d->code_cache[0];
+	struct sim_code_entry *e, *victim = NULL;
 	uint32_t *words;
 	unsigned i;
 
@@ -64,12 +69,15 @@ static const struct rv_code *code_get(struct sim_device *d, const struct elf_seg
 		if (e->bytes && e->hash == h && e->base == s->vaddr && e->len == s->filesz &&
 		    !memcmp(e->bytes, s->data, s->filesz)) {
 			e->last_use = ++d->code_clock;
+			e->users++;
 			return &e->code;
 		}
-		if (!e->bytes || (victim->bytes && e->last_use < victim->last_use))
+		if (e->users)
+			continue;
+		if (!victim || (victim->bytes && (!e->bytes || e->last_use < victim->last_use)))
 			victim = e;
 	}
-	if (victim->bytes && victim->last_use > since)
+	if (!victim)
 		return NULL;
 	if (victim->bytes) {
 		rv_code_free(&victim->code);
@@ -89,7 +97,17 @@ static const struct rv_code *code_get(struct sim_device *d, const struct elf_seg
 	victim->base = s->vaddr;
 	victim->len = s->filesz;
 	victim->last_use = ++d->code_clock;
+	victim->users = 1;
 	return &victim->code;
+}
+
+/* Unpin what code_get returned; called under exec_lock. */
+static void code_put(const struct rv_code *code)
+{
+	struct sim_code_entry *e = (struct sim_code_entry *)
+		((const char *)code - offsetof(struct sim_code_entry, code));
+
+	e->users--;
 }
 
 /* ---- checking the program image ------------------------------------ */
@@ -135,10 +153,10 @@ static bool in_range(const struct ttsim_core_range *r, uint32_t x, uint32_t y)
 	return x >= r->x0 && x <= r->x1 && y >= r->y0 && y <= r->y1;
 }
 
+/* Check the image; the code of its kernels is pinned (code_put). exec_lock held. */
 static int check_program(struct sim_device *d, struct prog *p, struct ttsim_completion *c)
 {
 	const struct ttsim_prog_hdr *h = p->hdr;
-	uint64_t since = d->code_clock;
 	char why[SIM_MSG_LEN];
 	uint32_t i, j;
 
@@ -187,10 +205,10 @@ static int check_program(struct sim_device *d, struct prog *p, struct ttsim_comp
 		if (elf_load(p->img + k->elf_off, k->elf_size, lo,
 			     lo + TT_L1_KERNEL_SIZE - TT_L1_MIN_STACK, &p->elf[i], why, sizeof(why)))
 			return bad(c, "kernel %u (%s): %s", i, sim_role_name(k->role), why);
-		p->code[i] = code_get(d, &p->elf[i].seg[p->elf[i].text], since);
+		p->code[i] = code_get(d, &p->elf[i].seg[p->elf[i].text]);
 		if (!p->code[i])
 			return bad(c, "kernel %u: cannot decode it (out of memory, or more than %u "
-				   "different kernels in one program)", i, SIM_CODE_CACHE);
+				   "different kernels in the programs running)", i, SIM_CODE_CACHE);
 	}
 	for (i = 0; i < h->ncbs; i++) {
 		const struct ttsim_prog_cb *b = &p->cbs[i];
@@ -259,7 +277,8 @@ static void load_kernel(struct sim_core *c, const struct prog *p, uint32_t k)
 	c->active = true;
 }
 
-static void setup_cores(struct sim_device *d, const struct prog *p)
+/* Set up the cores of `uses` (held by this launch); the others are not touched. */
+static void setup_cores(struct sim_device *d, const struct prog *p, const bool *uses)
 {
 	const struct ttsim_prog_hdr *h = p->hdr;
 	uint32_t i, x, y;
@@ -272,6 +291,8 @@ static void setup_cores(struct sim_device *d, const struct prog *p)
 		};
 		unsigned r;
 
+		if (!uses[i])
+			continue;
 		c->active = false;
 		c->dst_state = DST_FREE;
 		c->fault[0] = '\0';
@@ -322,21 +343,20 @@ static void setup_cores(struct sim_device *d, const struct prog *p)
 }
 
 /* ---- running the harts --------------------------------------------- */
-static void stop_run(struct sim_device *d, const char *msg)
+static void stop_run(struct sim_run *run, const char *msg)
 {
-	struct sim_run *run = &d->run;
 
-	pthread_mutex_lock(&d->run_lock);
+	pthread_mutex_lock(&run->run_lock);
 	if (!atomic_load(&run->stop)) {
 		snprintf(run->msg, sizeof(run->msg), "%s", msg);
 		atomic_store(&run->stop, 1);
 	}
-	pthread_cond_broadcast(&d->run_cond);
-	pthread_mutex_unlock(&d->run_lock);
+	pthread_cond_broadcast(&run->run_cond);
+	pthread_mutex_unlock(&run->run_lock);
 }
 
 /* Give one hart a turn. Returns true if it got anywhere. */
-static bool run_hart(struct sim_device *d, struct sim_hart *ht)
+static bool run_hart(struct sim_run *run, struct sim_hart *ht)
 {
 	uint64_t before = ht->rv.instret;
 	enum rv_exit ex = rv_run(&ht->rv, QUANTUM);
@@ -355,7 +375,7 @@ static bool run_hart(struct sim_device *d, struct sim_hart *ht)
 	case RV_EXIT_FAULT:
 		snprintf(msg, sizeof(msg), "core (%u,%u) %s: %s", ht->core->x, ht->core->y,
 			 sim_role_name(ht->role), ht->rv.fault);
-		stop_run(d, msg);
+		stop_run(run, msg);
 		ht->state = HART_DONE;
 		return true;
 	}
@@ -363,9 +383,8 @@ static bool run_hart(struct sim_device *d, struct sim_hart *ht)
 }
 
 /* What every unfinished hart waits for, for the hang report. */
-static void describe_hang(struct sim_device *d, char *out, size_t len)
+static void describe_hang(struct sim_run *run, char *out, size_t len)
 {
-	struct sim_run *run = &d->run;
 	size_t n = (size_t)snprintf(out, len, "program hang: every kernel waits:");
 	unsigned i, r, shown = 0;
 
@@ -385,9 +404,9 @@ static void describe_hang(struct sim_device *d, char *out, size_t len)
 }
 
 /* The watchdog fired: name a kernel of this thread's share that still runs. */
-static void stop_watchdog(struct sim_device *d, unsigned t)
+static void stop_watchdog(struct sim_run *run, unsigned t)
 {
-	struct sim_run *run = &d->run;
+	struct sim_device *d = run->dev;
 	char msg[SIM_MSG_LEN];
 	unsigned i, r;
 
@@ -401,14 +420,14 @@ static void stop_watchdog(struct sim_device *d, unsigned t)
 				 "core (%u,%u) %s at pc 0x%08x; a reset stops it",
 				 d->cfg.watchdog_ms, ht->core->x, ht->core->y, sim_role_name(r),
 				 ht->rv.pc);
-			stop_run(d, msg);
+			stop_run(run, msg);
 			return;
 		}
 }
 
-static void run_share(struct sim_device *d, unsigned t)
+static void run_share(struct sim_run *run, unsigned t)
 {
-	struct sim_run *run = &d->run;
+	struct sim_device *d = run->dev;
 	uint64_t seen;
 	unsigned i, r;
 
@@ -422,7 +441,7 @@ static void run_share(struct sim_device *d, unsigned t)
 			for (r = 0; r < TT_NUM_ROLES; r++) {
 				if (c->hart[r].state != HART_RUNNING)
 					continue;
-				if (run_hart(d, &c->hart[r]))
+				if (run_hart(run, &c->hart[r]))
 					progress = true;
 				left |= c->hart[r].state == HART_RUNNING;
 			}
@@ -432,28 +451,28 @@ static void run_share(struct sim_device *d, unsigned t)
 		if (!left)
 			return;
 		if (run->deadline_ns && sim_now_ns() > run->deadline_ns) {
-			stop_watchdog(d, t);
+			stop_watchdog(run, t);
 			return;
 		}
 		if (progress) {
 			atomic_fetch_add(&run->epoch, 1);
-			pthread_mutex_lock(&d->run_lock);
+			pthread_mutex_lock(&run->run_lock);
 			if (run->idle)
-				pthread_cond_broadcast(&d->run_cond);
-			pthread_mutex_unlock(&d->run_lock);
+				pthread_cond_broadcast(&run->run_cond);
+			pthread_mutex_unlock(&run->run_lock);
 			continue;
 		}
 		/* Nothing moved here: wait for progress elsewhere, or find a hang. */
-		pthread_mutex_lock(&d->run_lock);
+		pthread_mutex_lock(&run->run_lock);
 		run->idle++;
 		if (atomic_load(&run->epoch) == seen) {
 			if (run->idle == run->active) {
 				char msg[SIM_MSG_LEN];
 
 				run->idle--;
-				pthread_mutex_unlock(&d->run_lock);
-				describe_hang(d, msg, sizeof(msg));
-				stop_run(d, msg);
+				pthread_mutex_unlock(&run->run_lock);
+				describe_hang(run, msg, sizeof(msg));
+				stop_run(run, msg);
 				return;
 			}
 			struct timespec ts;
@@ -464,86 +483,105 @@ static void run_share(struct sim_device *d, unsigned t)
 				ts.tv_sec++;
 				ts.tv_nsec -= 1000000000;
 			}
-			pthread_cond_timedwait(&d->run_cond, &d->run_lock, &ts);
+			pthread_cond_timedwait(&run->run_cond, &run->run_lock, &ts);
 		}
 		run->idle--;
-		pthread_mutex_unlock(&d->run_lock);
+		pthread_mutex_unlock(&run->run_lock);
 	}
 }
 
 static void *worker(void *arg)
 {
-	struct sim_device *d = ((void **)arg)[0];
+	struct sim_run *run = ((void **)arg)[0];
 	unsigned t = (unsigned)(uintptr_t)((void **)arg)[1];
 	uint64_t gen = 0;
 
 	free(arg);
-	pthread_mutex_lock(&d->run_lock);
+	pthread_mutex_lock(&run->run_lock);
 	for (;;) {
-		while (!d->workers_exit && d->run.generation == gen)
-			pthread_cond_wait(&d->run_cond, &d->run_lock);
-		if (d->workers_exit)
+		while (!run->workers_exit && run->generation == gen)
+			pthread_cond_wait(&run->run_cond, &run->run_lock);
+		if (run->workers_exit)
 			break;
-		gen = d->run.generation;
-		if (t >= d->run.nthreads)
+		gen = run->generation;
+		if (t >= run->nthreads)
 			continue;
-		pthread_mutex_unlock(&d->run_lock);
-		run_share(d, t);
-		pthread_mutex_lock(&d->run_lock);
+		pthread_mutex_unlock(&run->run_lock);
+		run_share(run, t);
+		pthread_mutex_lock(&run->run_lock);
 		/* This thread's harts are done (or the run stopped). */
-		d->run.active--;
-		d->run.finished++;
-		pthread_cond_broadcast(&d->run_cond);
-		if (d->run.finished == d->run.nthreads)
-			pthread_cond_broadcast(&d->done_cond);
+		run->active--;
+		run->finished++;
+		pthread_cond_broadcast(&run->run_cond);
+		if (run->finished == run->nthreads)
+			pthread_cond_broadcast(&run->done_cond);
 	}
-	pthread_mutex_unlock(&d->run_lock);
+	pthread_mutex_unlock(&run->run_lock);
 	return NULL;
 }
 
+/* One pool of cfg.threads workers per run, so each queue can run a program. */
 int sim_workers_start(struct sim_device *d)
 {
-	unsigned i;
+	unsigned q, i;
 
-	d->workers = calloc(d->cfg.threads, sizeof(*d->workers));
-	if (!d->workers)
-		return -ENOMEM;
-	for (i = 0; i < d->cfg.threads; i++) {
-		void **arg = malloc(2 * sizeof(void *));
+	for (q = 0; q < TTSIM_MAX_QUEUES; q++) {
+		struct sim_run *run = &d->run[q];
 
-		if (arg) {
-			arg[0] = d;
-			arg[1] = (void *)(uintptr_t)i;
-		}
-		if (!arg || pthread_create(&d->workers[i], NULL, worker, arg)) {
-			free(arg);
+		run->dev = d;
+		pthread_mutex_init(&run->run_lock, NULL);
+		pthread_cond_init(&run->run_cond, NULL);
+		pthread_cond_init(&run->done_cond, NULL);
+	}
+	for (q = 0; q < TTSIM_MAX_QUEUES; q++) {
+		struct sim_run *run = &d->run[q];
+
+		run->workers = calloc(d->cfg.threads, sizeof(*run->workers));
+		if (!run->workers) {
 			sim_workers_stop(d);
 			return -ENOMEM;
 		}
-		d->nworkers = i + 1;
+		for (i = 0; i < d->cfg.threads; i++) {
+			void **arg = malloc(2 * sizeof(void *));
+
+			if (arg) {
+				arg[0] = run;
+				arg[1] = (void *)(uintptr_t)i;
+			}
+			if (!arg || pthread_create(&run->workers[i], NULL, worker, arg)) {
+				free(arg);
+				sim_workers_stop(d);
+				return -ENOMEM;
+			}
+			run->nworkers = i + 1;
+		}
 	}
 	return 0;
 }
 
 void sim_workers_stop(struct sim_device *d)
 {
-	unsigned i;
+	unsigned q, i;
 
-	pthread_mutex_lock(&d->run_lock);
-	d->workers_exit = true;
-	pthread_cond_broadcast(&d->run_cond);
-	pthread_mutex_unlock(&d->run_lock);
-	for (i = 0; i < d->nworkers; i++)
-		pthread_join(d->workers[i], NULL);
-	free(d->workers);
-	d->workers = NULL;
-	d->nworkers = 0;
+	for (q = 0; q < TTSIM_MAX_QUEUES; q++) {
+		struct sim_run *run = &d->run[q];
+
+		pthread_mutex_lock(&run->run_lock);
+		run->workers_exit = true;
+		pthread_cond_broadcast(&run->run_cond);
+		pthread_mutex_unlock(&run->run_lock);
+		for (i = 0; i < run->nworkers; i++)
+			pthread_join(run->workers[i], NULL);
+		free(run->workers);
+		run->workers = NULL;
+		run->nworkers = 0;
+	}
 }
 
-/* Run the loaded cores to the end on the worker threads. */
-static int run_cores(struct sim_device *d, struct ttsim_completion *c)
+/* Run the loaded cores among `uses` to the end on the run's worker threads. */
+static int run_cores(struct sim_run *run, const bool *uses, struct ttsim_completion *c)
 {
-	struct sim_run *run = &d->run;
+	struct sim_device *d = run->dev;
 	struct sim_core **cores;
 	unsigned i, n = 0, r;
 
@@ -553,13 +591,13 @@ static int run_cores(struct sim_device *d, struct ttsim_completion *c)
 		return -ENOMEM;
 	}
 	for (i = 0; i < d->ncores; i++)
-		if (d->cores[i].active)
+		if (uses[i] && d->cores[i].active)
 			cores[n++] = &d->cores[i];
 
-	pthread_mutex_lock(&d->run_lock);
+	pthread_mutex_lock(&run->run_lock);
 	run->cores = cores;
 	run->ncores = n;
-	run->nthreads = n < d->nworkers ? n : d->nworkers;
+	run->nthreads = n < run->nworkers ? n : run->nworkers;
 	run->active = run->nthreads;
 	run->idle = 0;
 	run->finished = 0;
@@ -569,11 +607,11 @@ static int run_cores(struct sim_device *d, struct ttsim_completion *c)
 		sim_now_ns() + (uint64_t)d->cfg.watchdog_ms * 1000000ull : 0;
 	if (run->nthreads) {
 		run->generation++;
-		pthread_cond_broadcast(&d->run_cond);
+		pthread_cond_broadcast(&run->run_cond);
 		while (run->finished < run->nthreads)
-			pthread_cond_wait(&d->done_cond, &d->run_lock);
+			pthread_cond_wait(&run->done_cond, &run->run_lock);
 	}
-	pthread_mutex_unlock(&d->run_lock);
+	pthread_mutex_unlock(&run->run_lock);
 
 	for (i = 0; i < n; i++)
 		for (r = 0; r < TT_NUM_ROLES; r++) {
@@ -598,23 +636,115 @@ static int run_cores(struct sim_device *d, struct ttsim_completion *c)
 	return 0;
 }
 
+/* ---- holding cores -------------------------------------------------- */
+static void mark_range(struct sim_device *d, const struct ttsim_core_range *r, bool *uses)
+{
+	uint32_t x, y;
+
+	for (y = r->y0; y <= r->y1; y++)
+		for (x = r->x0; x <= r->x1; x++)
+			uses[y * d->cfg.grid_x + x] = true;
+}
+
+/* The cores a checked program uses: its kernels', CBs' and semaphores'. */
+static void cores_used(struct sim_device *d, const struct prog *p, bool *uses)
+{
+	uint32_t i;
+
+	for (i = 0; i < p->hdr->nkernels; i++)
+		mark_range(d, &p->kernels[i].range, uses);
+	for (i = 0; i < p->hdr->ncbs; i++)
+		mark_range(d, &p->cbs[i].range, uses);
+	for (i = 0; i < p->hdr->nsems; i++)
+		mark_range(d, &p->sems[i].range, uses);
+}
+
+/*
+ * Wait until a run is free and no core of `uses` is held by a running
+ * launch, then hold them (exec_lock held). The other launch ends, or a
+ * reset stops it; NULL then.
+ */
+static struct sim_run *hold_cores(struct sim_device *d, const bool *uses)
+{
+	for (;;) {
+		struct sim_run *run = NULL;
+		bool free_cores = true;
+		unsigned i;
+		struct timespec ts;
+
+		if (atomic_load(&d->abort))
+			return NULL;
+		for (i = 0; i < TTSIM_MAX_QUEUES && !run; i++)
+			if (!d->run[i].in_use)
+				run = &d->run[i];
+		for (i = 0; i < d->ncores && free_cores; i++)
+			free_cores = !(uses[i] && d->cores[i].held);
+		if (run && free_cores) {
+			for (i = 0; i < d->ncores; i++)
+				if (uses[i])
+					d->cores[i].held = true;
+			run->in_use = true;
+			return run;
+		}
+		/* A reset does not signal the condition: look at abort now and then. */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 5 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&d->cores_cond, &d->exec_lock, &ts);
+	}
+}
+
+static void release_cores(struct sim_device *d, struct sim_run *run, const bool *uses)
+{
+	unsigned i;
+
+	for (i = 0; i < d->ncores; i++)
+		if (uses[i]) {
+			d->cores[i].held = false;
+			d->cores[i].active = false;
+		}
+	run->in_use = false;
+	pthread_cond_broadcast(&d->cores_cond);
+}
+
 int sim_launch(struct sim_device *d, uint64_t prog_addr, uint32_t prog_size,
 	       struct ttsim_completion *c)
 {
-	struct prog *p;
 	const uint8_t *src;
 	char why[SIM_MSG_LEN];
-	int ret;
 
 	src = sim_dma_ptr(d, prog_addr, prog_size, why, sizeof(why));
 	if (!src)
 		return bad(c, "%s", why);
+	return sim_launch_image(d, src, prog_size, c);
+}
+
+/*
+ * Check the program, hold its cores (waiting for a launch of the other
+ * queue that holds some), set them up, and run it; programs on other
+ * cores run meanwhile.
+ */
+int sim_launch_image(struct sim_device *d, const uint8_t *src, uint32_t prog_size,
+		     struct ttsim_completion *c)
+{
+	struct sim_run *run = NULL;
+	struct prog *p;
+	bool *uses;
+	unsigned i;
+	int ret;
+
 	p = calloc(1, sizeof(*p));
+	uses = calloc(d->ncores, sizeof(*uses));
 	if (p)
 		p->img = malloc(prog_size ? prog_size : 1);
-	if (!p || !p->img) {
+	if (!p || !p->img || !uses) {
 		if (p)
-			free(p);
+			free((void *)p->img);
+		free(p);
+		free(uses);
 		snprintf(c->msg, sizeof(c->msg), "out of memory reading the program");
 		return -ENOMEM;
 	}
@@ -626,11 +756,29 @@ int sim_launch(struct sim_device *d, uint64_t prog_addr, uint32_t prog_size,
 	pthread_mutex_lock(&d->exec_lock);
 	ret = check_program(d, p, c);
 	if (!ret) {
-		setup_cores(d, p);
-		ret = run_cores(d, c);
+		cores_used(d, p, uses);
+		run = hold_cores(d, uses);
+		if (run) {
+			setup_cores(d, p, uses);
+		} else {
+			snprintf(c->msg, sizeof(c->msg), "program stopped by a device reset");
+			ret = -ECANCELED;
+		}
 	}
+	pthread_mutex_unlock(&d->exec_lock);
+
+	if (run)
+		ret = run_cores(run, uses, c);
+
+	pthread_mutex_lock(&d->exec_lock);
+	if (run)
+		release_cores(d, run, uses);
+	for (i = 0; i < 256; i++)
+		if (p->code[i])
+			code_put(p->code[i]);
 	pthread_mutex_unlock(&d->exec_lock);
 	free((void *)p->img);
 	free(p);
+	free(uses);
 	return ret;
 }

@@ -3,27 +3,45 @@
  * The tile engine, driven by the compute hart: unpack tiles from CBs into
  * the DST registers, do math on them, pack DST tiles into CBs.
  *
- * DST holds 16 tiles of 32x32 values (8 in fp32 mode). Values are kept as
- * float; in 16-bit mode every value written to DST is rounded to bf16, as
- * the hardware's 16-bit DST would hold it. Tiles keep their face layout:
- * element-wise ops do not care where an element sits.
+ * DST holds 16 tiles of 32x32 values (8 in fp32 mode), kept in the tiles'
+ * storage order. In 16-bit mode every float written to DST is rounded to
+ * bf16, as the hardware's 16-bit DST would hold it (denormals become
+ * zero, here and in the packer). tile_regs_acquire hands math a zeroed
+ * DST, so matmul and reduce accumulate from zero.
+ *
+ * The FPU (matmul.c, fpu.c) reads its operands through the 19-bit source
+ * registers (sim_fpu_source); the SFPU (sfpu.c) works on DST in place.
+ * Data formats are in tile_format.c.
  *
  * The DST handshake is checked: math only between tile_regs_acquire and
  * tile_regs_commit, packing only between tile_regs_wait and
  * tile_regs_release.
  */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
+#include "tile.h"
 
-/* Device cycles per tile op (1 GHz clock). */
-#define TILE_UNPACK_CYCLES	32	/* copy_tile */
-#define TILE_ELTWISE_CYCLES	64	/* add/sub/mul: 8x16 values per cycle */
-#define TILE_SFPU_CYCLES	64	/* one pass of a unary op over a tile */
-#define TILE_PACK_CYCLES	32	/* pack_tile */
+/*
+ * Device cycles per tile op (1 GHz clock), the one table of tile-engine
+ * costs. Matmul: 32x32x32 MACs at 8x16x16 per cycle is 16 cycles, once per
+ * fidelity phase (LoFi 16, HiFi2 32, HiFi3 48, HiFi4 64). Element-wise:
+ * 1024 values at 8x16 per cycle is 8 cycles, twice for the two source
+ * tiles' unpack; mul once per phase. Reduce: 16x16 per cycle, per phase.
+ * SFPU: 32 lanes per instruction, a few instructions per simple op, a
+ * polynomial for the transcendental ones.
+ */
+#define TILE_UNPACK_CYCLES	32	/* copy_tile, transpose, tilize: one tile */
+#define TILE_MATMUL_CYCLES	16	/* per fidelity phase */
+#define TILE_ELTWISE_CYCLES	16	/* add/sub; mul per fidelity phase */
+#define TILE_REDUCE_CYCLES	16	/* per fidelity phase */
+#define TILE_SFPU_CYCLES	32	/* scalar ops, relu, clamp, abs, neg, typecast */
+#define TILE_SFPU_FUNC_CYCLES	128	/* exp, log, sqrt, rsqrt, recip, sigmoid, tanh, gelu, silu */
+#define TILE_PACK_CYCLES	32	/* pack_tile, untilize: one tile */
 #define TILE_SYNC_CYCLES	2	/* acquire/commit/wait/release */
+
+#define NO_CB 0xffffffffu
 
 size_t sim_tile_size(uint32_t format)
 {
@@ -41,29 +59,11 @@ size_t sim_tile_size(uint32_t format)
 	}
 }
 
-static float bf16_round(float f)
-{
-	uint32_t u;
-
-	memcpy(&u, &f, sizeof(u));
-	if ((u & 0x7fffffffu) > 0x7f800000u)
-		u = (u | 0x00400000u) & 0xffff0000u;
-	else
-		u = (u + 0x7fffu + ((u >> 16) & 1)) & 0xffff0000u;
-	memcpy(&f, &u, sizeof(f));
-	return f;
-}
-
 static const char *const call_names[] = {
 	[TT_CALL_TILE_REGS_ACQUIRE - TT_CALL_TILE_REGS_ACQUIRE] = "tile_regs_acquire",
 	[TT_CALL_TILE_REGS_COMMIT - TT_CALL_TILE_REGS_ACQUIRE] = "tile_regs_commit",
 	[TT_CALL_TILE_REGS_WAIT - TT_CALL_TILE_REGS_ACQUIRE] = "tile_regs_wait",
 	[TT_CALL_TILE_REGS_RELEASE - TT_CALL_TILE_REGS_ACQUIRE] = "tile_regs_release",
-	[TT_CALL_TILE_COPY - TT_CALL_TILE_REGS_ACQUIRE] = "copy_tile",
-	[TT_CALL_TILE_BINARY - TT_CALL_TILE_REGS_ACQUIRE] = "add/sub/mul_tiles",
-	[TT_CALL_TILE_UNARY - TT_CALL_TILE_REGS_ACQUIRE] = "unary tile op",
-	[TT_CALL_TILE_PACK - TT_CALL_TILE_REGS_ACQUIRE] = "pack_tile",
-	[TT_CALL_TILE_INIT - TT_CALL_TILE_REGS_ACQUIRE] = "tile op init",
 };
 
 static const char *const dst_state_names[] = {
@@ -86,14 +86,27 @@ static enum rv_mmio dst_sync(struct sim_hart *ht, uint32_t call)
 			       dst_state_names[c->dst_state]);
 		return RV_MMIO_FAULT;
 	}
+	if (to[i] == DST_MATH) {
+		unsigned t;
+
+		/* Only what math touched needs zeroing again. */
+		for (t = 0; t < 16; t++)
+			if (c->dst_dirty & 1u << t)
+				memset(c->dst + (size_t)t * TT_TILE_HW, 0, TT_TILE_HW * sizeof(float));
+		c->dst_dirty = 0;
+	}
 	c->dst_state = to[i];
 	ht->clock += TILE_SYNC_CYCLES;
 	return RV_MMIO_OK;
 }
 
-/* The tile `tile` pages into a CB's front (consumer) or back (producer). */
-static uint8_t *cb_tile(struct sim_hart *ht, const char *what, uint32_t idx, uint32_t tile,
-			bool back)
+/*
+ * Pages first .. first + n - 1 of what cb's consumer waited for (or, with
+ * `back`, of what its producer reserved), checked: the CB exists, its
+ * pages are tiles of its format, and the pages are there.
+ */
+static uint8_t *cb_pages(struct sim_hart *ht, const char *what, uint32_t idx, uint32_t first,
+			 uint32_t n, bool back)
 {
 	struct sim_core *c = ht->core;
 	struct sim_cb *cb;
@@ -106,69 +119,26 @@ static uint8_t *cb_tile(struct sim_hart *ht, const char *what, uint32_t idx, uin
 	}
 	cb = &c->cb[idx];
 	tsize = sim_tile_size(cb->format);
-	if (cb->format != TT_FORMAT_FLOAT32 && cb->format != TT_FORMAT_FLOAT16_B) {
+	if (!tsize) {
 		sim_core_fault(ht, "%s: cb %u has data format %u, which the tile engine does "
-			       "not handle yet", what, idx, cb->format);
+			       "not know", what, idx, cb->format);
 		return NULL;
 	}
 	if (cb->page_size != tsize) {
-		sim_core_fault(ht, "%s: cb %u pages are %u bytes, a tile of its format is %zu",
-			       what, idx, cb->page_size, tsize);
+		sim_core_fault(ht, "%s: cb %u pages are %u bytes, a tile of its format is %zu (%s)",
+			       what, idx, cb->page_size, tsize, sim_format_name(cb->format));
 		return NULL;
 	}
 	have = back ? cb->reserved : cb->waited;
-	if (tile >= have) {
-		sim_core_fault(ht, "%s: tile %u of cb %u, but only %u %s", what, tile, idx, have,
+	if (first >= have || n > have - first) {
+		sim_core_fault(ht, "%s: %s %u of cb %u, but only %u %s", what,
+			       n > 1 ? "pages up to" : "tile", first + n - 1, idx, have,
 			       back ? "reserved with cb_reserve_back" :
 				      "waited for with cb_wait_front");
 		return NULL;
 	}
 	/* Pages between the pointer and the end never wrap (see cb_advance). */
-	return c->l1 + (back ? cb->wr_ptr : cb->rd_ptr) + (size_t)tile * cb->page_size;
-}
-
-static void unpack(const uint8_t *src, uint32_t format, float *out)
-{
-	unsigned i;
-
-	if (format == TT_FORMAT_FLOAT32) {
-		memcpy(out, src, 4 * TT_TILE_HW);
-		return;
-	}
-	for (i = 0; i < TT_TILE_HW; i++) {
-		uint32_t u = (uint32_t)(src[2 * i] | src[2 * i + 1] << 8) << 16;
-
-		memcpy(&out[i], &u, sizeof(u));
-	}
-}
-
-static void pack(const float *in, uint32_t format, uint8_t *dst)
-{
-	unsigned i;
-
-	if (format == TT_FORMAT_FLOAT32) {
-		memcpy(dst, in, 4 * TT_TILE_HW);
-		return;
-	}
-	for (i = 0; i < TT_TILE_HW; i++) {
-		float r = bf16_round(in[i]);
-		uint32_t u;
-
-		memcpy(&u, &r, sizeof(u));
-		dst[2 * i] = (uint8_t)(u >> 16);
-		dst[2 * i + 1] = (uint8_t)(u >> 24);
-	}
-}
-
-/* Round what math wrote to what DST can hold. */
-static void dst_store(struct sim_core *c, float *t)
-{
-	unsigned i;
-
-	if (c->dst_fp32)
-		return;
-	for (i = 0; i < TT_TILE_HW; i++)
-		t[i] = bf16_round(t[i]);
+	return c->l1 + (back ? cb->wr_ptr : cb->rd_ptr) + (size_t)first * cb->page_size;
 }
 
 static float *dst_tile(struct sim_hart *ht, const char *what, uint32_t i, enum sim_dst_state need)
@@ -185,84 +155,247 @@ static float *dst_tile(struct sim_hart *ht, const char *what, uint32_t i, enum s
 			       c->dst_tiles, c->dst_fp32 ? " in fp32 mode" : "");
 		return NULL;
 	}
+	if (need == DST_MATH)
+		c->dst_dirty |= 1u << i;
 	return c->dst + (size_t)i * TT_TILE_HW;
 }
 
-static enum rv_mmio binary(struct sim_hart *ht, const uint32_t *a)
+/* Round what math wrote to what DST can hold. */
+static void dst_store(struct sim_core *c, float *t)
 {
-	static const char *const names[] = { "add_tiles", "sub_tiles", "mul_tiles" };
-	float x[TT_TILE_HW], y[TT_TILE_HW], *d;
-	const uint8_t *p0, *p1;
-	uint32_t op = a[0];
+	uint16_t h[TT_TILE_HW];
 	unsigned i;
 
-	if (op > TT_BINARY_MUL) {
-		sim_core_fault(ht, "unknown binary tile op %u", op);
+	if (c->dst_fp32)
+		return;
+	sim_bf16_tile(sim_simd_best(), t, h);
+	for (i = 0; i < TT_TILE_HW; i++) {
+		uint32_t u = (uint32_t)h[i] << 16;
+
+		memcpy(&t[i], &u, sizeof(u));
+	}
+}
+
+static uint32_t cb_format(struct sim_hart *ht, uint32_t idx)
+{
+	return ht->core->cb[idx].format;
+}
+
+/* The data of a CB may go into DST as this DST is set up. */
+static bool dst_takes(struct sim_hart *ht, const char *what, uint32_t idx)
+{
+	uint32_t f = cb_format(ht, idx);
+
+	if (sim_format_is_float(f) || ht->core->dst_fp32)
+		return true;
+	sim_core_fault(ht, "%s: cb %u holds %s data, which needs 32-bit DST (fp32_dest_acc)",
+		       what, idx, sim_format_name(f));
+	return false;
+}
+
+/* The FPU takes float data only. */
+static bool fpu_takes(struct sim_hart *ht, const char *what, uint32_t idx)
+{
+	uint32_t f = cb_format(ht, idx);
+
+	if (sim_format_is_float(f))
+		return true;
+	sim_core_fault(ht, "%s: cb %u holds %s data; the FPU takes Float32, Float16_b or "
+		       "Bfp8_b", what, idx, sim_format_name(f));
+	return false;
+}
+
+/* A tile of an FPU operand, as the source registers hold it. */
+static void unpack_source(const uint8_t *src, uint32_t format, float *out)
+{
+	unsigned i;
+
+	sim_unpack_tile(src, format, out);
+	for (i = 0; i < TT_TILE_HW; i++)
+		out[i] = sim_fpu_source(out[i]);
+}
+
+/* ---- unpack into DST ---------------------------------------------------- */
+static enum rv_mmio copy(struct sim_hart *ht, const uint32_t *a)
+{
+	static const char *const names[] = { "copy_tile", "transpose_wh_tile", "tilize_block" };
+	uint32_t cb = a[0], tile = a[1], mode = a[3], block = a[4];
+	float tmp[TT_TILE_HW], *d;
+	const uint8_t *src;
+	const char *what;
+
+	if (mode > TT_UNPACK_TILIZE) {
+		sim_core_fault(ht, "unknown unpack mode %u", mode);
 		return RV_MMIO_FAULT;
 	}
-	d = dst_tile(ht, names[op], a[5], DST_MATH);
-	p0 = d ? cb_tile(ht, names[op], a[1], a[3], false) : NULL;
-	p1 = p0 ? cb_tile(ht, names[op], a[2], a[4], false) : NULL;
-	if (!p1)
+	what = names[mode];
+	d = dst_tile(ht, what, a[2], DST_MATH);
+	if (!d)
 		return RV_MMIO_FAULT;
-	unpack(p0, ht->core->cb[a[1]].format, x);
-	unpack(p1, ht->core->cb[a[2]].format, y);
-	switch (op) {
-	case TT_BINARY_ADD:
-		for (i = 0; i < TT_TILE_HW; i++)
-			d[i] = x[i] + y[i];
-		break;
-	case TT_BINARY_SUB:
-		for (i = 0; i < TT_TILE_HW; i++)
-			d[i] = x[i] - y[i];
-		break;
-	default:
-		for (i = 0; i < TT_TILE_HW; i++)
-			d[i] = x[i] * y[i];
-		break;
+	if (mode == TT_UNPACK_TILIZE) {
+		if (!block || tile >= block) {
+			sim_core_fault(ht, "tilize_block: tile %u of a block of %u tiles", tile,
+				       block);
+			return RV_MMIO_FAULT;
+		}
+		src = cb_pages(ht, what, cb, 0, block, false);
+		if (!src)
+			return RV_MMIO_FAULT;
+		if (cb_format(ht, cb) == TT_FORMAT_BFP8_B) {
+			sim_core_fault(ht, "tilize_block: cb %u is Bfp8_b, which has no row-major "
+				       "form", cb);
+			return RV_MMIO_FAULT;
+		}
+		if (!dst_takes(ht, what, cb))
+			return RV_MMIO_FAULT;
+		sim_unpack_tilize(src, cb_format(ht, cb), block, tile, d);
+	} else {
+		src = cb_pages(ht, what, cb, tile, 1, false);
+		if (!src || !dst_takes(ht, what, cb))
+			return RV_MMIO_FAULT;
+		if (mode == TT_UNPACK_TRANSPOSE) {
+			sim_unpack_tile(src, cb_format(ht, cb), tmp);
+			sim_transpose_tile(d, tmp);
+		} else {
+			sim_unpack_tile(src, cb_format(ht, cb), d);
+		}
 	}
 	dst_store(ht->core, d);
-	ht->clock += TILE_ELTWISE_CYCLES;
+	ht->clock += TILE_UNPACK_CYCLES;
 	return RV_MMIO_OK;
 }
 
-static enum rv_mmio unary(struct sim_hart *ht, const uint32_t *a)
+/* ---- the FPU ------------------------------------------------------------ */
+static enum rv_mmio binary(struct sim_hart *ht, const uint32_t *a)
 {
-	float *d = dst_tile(ht, "unary tile op", a[1], DST_MATH), s;
-	unsigned i;
+	static const char *const names[] = { "add_tiles", "sub_tiles", "mul_tiles",
+					     "matmul_tiles", "reduce_tile" };
+	struct sim_core *c = ht->core;
+	float x[TT_TILE_HW], y[TT_TILE_HW], yb[TT_TILE_HW], *d;
+	uint32_t op = a[0], detail = a[6];
+	unsigned phases = sim_fidelity_phases(c->math_fidelity);
+	const uint8_t *p0, *p1;
+	const char *what;
+	bool untouched;
 
-	if (!d)
+	if (op > TT_BINARY_REDUCE) {
+		sim_core_fault(ht, "unknown binary tile op %u", op);
 		return RV_MMIO_FAULT;
-	memcpy(&s, &a[2], sizeof(s));
-	switch (a[0]) {
-	case TT_UNARY_ADD_SCALAR:
-		for (i = 0; i < TT_TILE_HW; i++)
-			d[i] = d[i] + s;
+	}
+	what = names[op];
+	if (op <= TT_BINARY_MUL && detail > TT_BCAST_SCALAR) {
+		sim_core_fault(ht, "%s: unknown broadcast %u", what, detail);
+		return RV_MMIO_FAULT;
+	}
+	if (op == TT_BINARY_MATMUL && detail > 1) {
+		sim_core_fault(ht, "matmul_tiles: transpose is %u, not 0 or 1", detail);
+		return RV_MMIO_FAULT;
+	}
+	if (op == TT_BINARY_REDUCE &&
+	    ((detail & 0xff) > TT_REDUCE_MAX || detail >> 8 > TT_REDUCE_SCALAR)) {
+		sim_core_fault(ht, "reduce_tile: unknown pool %u or dimension %u", detail & 0xff,
+			       detail >> 8);
+		return RV_MMIO_FAULT;
+	}
+	/* A DST tile math has not touched since acquire holds no values yet. */
+	untouched = a[5] < 32 && !(c->dst_dirty & 1u << a[5]);
+	d = dst_tile(ht, what, a[5], DST_MATH);
+	p0 = d ? cb_pages(ht, what, a[1], a[3], 1, false) : NULL;
+	p1 = p0 ? cb_pages(ht, what, a[2], a[4], 1, false) : NULL;
+	if (!p1 || !fpu_takes(ht, what, a[1]) || !fpu_takes(ht, what, a[2]))
+		return RV_MMIO_FAULT;
+	unpack_source(p0, cb_format(ht, a[1]), x);
+	unpack_source(p1, cb_format(ht, a[2]), y);
+	switch (op) {
+	case TT_BINARY_MATMUL:
+		sim_matmul_tile(sim_simd_best(), d, x, y, c->math_fidelity, detail, true);
+		ht->clock += TILE_MATMUL_CYCLES * phases;
 		break;
-	case TT_UNARY_SUB_SCALAR:
-		for (i = 0; i < TT_TILE_HW; i++)
-			d[i] = d[i] - s;
-		break;
-	case TT_UNARY_MUL_SCALAR:
-		for (i = 0; i < TT_TILE_HW; i++)
-			d[i] = d[i] * s;
-		break;
-	case TT_UNARY_RSUB_SCALAR:
-		for (i = 0; i < TT_TILE_HW; i++)
-			d[i] = s - d[i];
+	case TT_BINARY_REDUCE:
+		sim_reduce_tile(d, x, y, detail & 0xff, detail >> 8, c->math_fidelity, untouched);
+		ht->clock += TILE_REDUCE_CYCLES * phases;
 		break;
 	default:
+		if (detail != TT_BCAST_NONE) {
+			sim_bcast_tile(yb, y, detail);
+			memcpy(y, yb, sizeof(y));
+		}
+		sim_eltwise_tile(sim_simd_best(), d, x, y, op, c->math_fidelity);
+		ht->clock += TILE_ELTWISE_CYCLES * (op == TT_BINARY_MUL ? phases : 1);
+		break;
+	}
+	dst_store(c, d);
+	return RV_MMIO_OK;
+}
+
+/* ---- the SFPU ----------------------------------------------------------- */
+static enum rv_mmio unary(struct sim_hart *ht, const uint32_t *a)
+{
+	const char *name = sim_sfpu_name(a[0]), *err;
+	float *d;
+
+	if (!name) {
 		sim_core_fault(ht, "unknown unary tile op %u", a[0]);
 		return RV_MMIO_FAULT;
 	}
-	dst_store(ht->core, d);
-	ht->clock += TILE_SFPU_CYCLES;
+	d = dst_tile(ht, name, a[1], DST_MATH);
+	if (!d)
+		return RV_MMIO_FAULT;
+	err = sim_sfpu_tile(d, a[0], a[2], a[3], ht->core->dst_fp32);
+	if (err) {
+		sim_core_fault(ht, "%s", err);
+		return RV_MMIO_FAULT;
+	}
+	if (a[0] != TT_UNARY_TYPECAST)
+		dst_store(ht->core, d);
+	ht->clock += a[0] >= TT_UNARY_EXP && a[0] <= TT_UNARY_SILU ? TILE_SFPU_FUNC_CYCLES :
+								      TILE_SFPU_CYCLES;
+	return RV_MMIO_OK;
+}
+
+/* ---- pack from DST ------------------------------------------------------ */
+static enum rv_mmio pack(struct sim_hart *ht, const uint32_t *a)
+{
+	uint32_t cb = a[1], tile = a[2], mode = a[3], block = a[4];
+	const char *what = mode == TT_PACK_UNTILIZE ? "untilize_block" : "pack_tile";
+	uint8_t *out;
+	float *d;
+
+	if (mode > TT_PACK_UNTILIZE) {
+		sim_core_fault(ht, "unknown pack mode %u", mode);
+		return RV_MMIO_FAULT;
+	}
+	d = dst_tile(ht, what, a[0], DST_PACK);
+	if (!d)
+		return RV_MMIO_FAULT;
+	if (mode == TT_PACK_UNTILIZE) {
+		if (!block || tile >= block) {
+			sim_core_fault(ht, "untilize_block: tile %u of a block of %u tiles", tile,
+				       block);
+			return RV_MMIO_FAULT;
+		}
+		out = cb_pages(ht, what, cb, 0, block, true);
+		if (!out)
+			return RV_MMIO_FAULT;
+		if (cb_format(ht, cb) == TT_FORMAT_BFP8_B) {
+			sim_core_fault(ht, "untilize_block: cb %u is Bfp8_b, which has no "
+				       "row-major form", cb);
+			return RV_MMIO_FAULT;
+		}
+		sim_pack_untilize(d, cb_format(ht, cb), block, tile, out);
+	} else {
+		out = cb_pages(ht, what, cb, tile, 1, true);
+		if (!out)
+			return RV_MMIO_FAULT;
+		sim_pack_tile(d, cb_format(ht, cb), out);
+	}
+	ht->clock += TILE_PACK_CYCLES;
 	return RV_MMIO_OK;
 }
 
 static bool cb_ok(struct sim_hart *ht, uint32_t idx)
 {
-	if (idx == 0xffffffffu)
+	if (idx == NO_CB)
 		return true;
 	if (idx < TT_MAX_CBS && ht->core->cb[idx].configured)
 		return true;
@@ -273,10 +406,6 @@ static bool cb_ok(struct sim_hart *ht, uint32_t idx)
 enum rv_mmio sim_tile_call(struct sim_hart *ht, uint32_t call, const uint32_t *a,
 			   uint32_t *result)
 {
-	const uint8_t *src;
-	uint8_t *out;
-	float *d;
-
 	*result = 0;
 	switch (call) {
 	case TT_CALL_TILE_REGS_ACQUIRE:
@@ -285,26 +414,13 @@ enum rv_mmio sim_tile_call(struct sim_hart *ht, uint32_t call, const uint32_t *a
 	case TT_CALL_TILE_REGS_RELEASE:
 		return dst_sync(ht, call);
 	case TT_CALL_TILE_COPY:
-		d = dst_tile(ht, "copy_tile", a[2], DST_MATH);
-		src = d ? cb_tile(ht, "copy_tile", a[0], a[1], false) : NULL;
-		if (!src)
-			return RV_MMIO_FAULT;
-		unpack(src, ht->core->cb[a[0]].format, d);
-		dst_store(ht->core, d);
-		ht->clock += TILE_UNPACK_CYCLES;
-		return RV_MMIO_OK;
+		return copy(ht, a);
 	case TT_CALL_TILE_BINARY:
 		return binary(ht, a);
 	case TT_CALL_TILE_UNARY:
 		return unary(ht, a);
 	case TT_CALL_TILE_PACK:
-		d = dst_tile(ht, "pack_tile", a[0], DST_PACK);
-		out = d ? cb_tile(ht, "pack_tile", a[1], a[2], true) : NULL;
-		if (!out)
-			return RV_MMIO_FAULT;
-		pack(d, ht->core->cb[a[1]].format, out);
-		ht->clock += TILE_PACK_CYCLES;
-		return RV_MMIO_OK;
+		return pack(ht, a);
 	case TT_CALL_TILE_INIT:
 		if (a[3]) {
 			sim_core_fault(ht, "add/sub_tiles_init with acc_to_dest: accumulating into "

@@ -124,17 +124,26 @@ enum tt_call {
 	TT_CALL_TILE_REGS_COMMIT = 65,
 	TT_CALL_TILE_REGS_WAIT = 66,
 	TT_CALL_TILE_REGS_RELEASE = 67,
-	TT_CALL_TILE_COPY = 68,		/* cb, tile, dst */
-	TT_CALL_TILE_BINARY = 69,	/* op, cb0, cb1, tile0, tile1, dst */
-	TT_CALL_TILE_UNARY = 70,	/* op, dst, param */
-	TT_CALL_TILE_PACK = 71,		/* dst, cb, tile in the reserved pages */
+	TT_CALL_TILE_COPY = 68,		/* cb, tile, dst, unpack mode, block tiles */
+	TT_CALL_TILE_BINARY = 69,	/* op, cb0, cb1, tile0, tile1, dst, op detail */
+	TT_CALL_TILE_UNARY = 70,	/* op, dst, param, param2 */
+	TT_CALL_TILE_PACK = 71,		/* dst, cb, tile in the reserved pages, pack mode,
+					   block tiles */
 	TT_CALL_TILE_INIT = 72,		/* cb0, cb1, out cb, acc_to_dest: checks the CBs */
 };
 
+/*
+ * TT_CALL_TILE_BINARY: ops that unpack one tile from each of two CBs.
+ * ARG6 says more: the broadcast of cb1's tile for add/sub/mul, 1 to
+ * transpose cb1's tile for matmul, pool | dim << 8 for reduce (cb1 is
+ * then the scaler tile).
+ */
 enum tt_binary_op {
 	TT_BINARY_ADD = 0,
 	TT_BINARY_SUB = 1,
 	TT_BINARY_MUL = 2,
+	TT_BINARY_MATMUL = 3,		/* DST += cb0 tile x cb1 tile */
+	TT_BINARY_REDUCE = 4,		/* DST (+)= reduce(cb0 tile) x scaler */
 };
 
 /* Unary ops on one DST tile; param is the bits of a float. */
@@ -143,6 +152,57 @@ enum tt_unary_op {
 	TT_UNARY_SUB_SCALAR = 1,
 	TT_UNARY_MUL_SCALAR = 2,
 	TT_UNARY_RSUB_SCALAR = 3,
+	/* ---- tile engine: SFPU ops (param, ARG3 as given) ---- */
+	TT_UNARY_RELU = 4,
+	TT_UNARY_RELU_MAX = 5,		/* min(max(x, 0), param) */
+	TT_UNARY_RELU_MIN = 6,		/* x if x > param, else 0 */
+	TT_UNARY_CLAMP = 7,		/* between param and ARG3 (float bits) */
+	TT_UNARY_EXP = 8,
+	TT_UNARY_LOG = 9,
+	TT_UNARY_SQRT = 10,
+	TT_UNARY_RSQRT = 11,
+	TT_UNARY_RECIP = 12,
+	TT_UNARY_SIGMOID = 13,
+	TT_UNARY_TANH = 14,
+	TT_UNARY_GELU = 15,		/* param 1: the tanh approximation */
+	TT_UNARY_SILU = 16,
+	TT_UNARY_ABS = 17,
+	TT_UNARY_NEG = 18,
+	TT_UNARY_TYPECAST = 19,		/* param: from format, ARG3: to format */
+};
+
+/* ---- tile engine: broadcast, reduce, unpack and pack modes ---------- */
+/* How cb1's tile of add/sub/mul is spread over the tile (ARG6). */
+enum tt_bcast {
+	TT_BCAST_NONE = 0,
+	TT_BCAST_ROWS = 1,		/* row 0 of cb1's tile to every row */
+	TT_BCAST_COLS = 2,		/* column 0 to every column */
+	TT_BCAST_SCALAR = 3,		/* element (0, 0) to every element */
+};
+
+enum tt_reduce_pool {
+	TT_REDUCE_SUM = 0,
+	TT_REDUCE_AVG = 1,		/* as SUM: the scaler carries 1/N */
+	TT_REDUCE_MAX = 2,
+};
+
+enum tt_reduce_dim {
+	TT_REDUCE_ROW = 0,		/* along each row: results in column 0 */
+	TT_REDUCE_COL = 1,		/* along each column: results in row 0 */
+	TT_REDUCE_SCALAR = 2,		/* the whole tile: result at (0, 0) */
+};
+
+/* TT_CALL_TILE_COPY, ARG3: how the unpacker reads the CB. */
+enum tt_unpack_mode {
+	TT_UNPACK_TILE = 0,
+	TT_UNPACK_TRANSPOSE = 1,	/* the tile transposed (rows <-> columns) */
+	TT_UNPACK_TILIZE = 2,		/* tile `tile` of a row-major block of ARG4 tiles */
+};
+
+/* TT_CALL_TILE_PACK, ARG3: how the packer writes the CB. */
+enum tt_pack_mode {
+	TT_PACK_TILE = 0,
+	TT_PACK_UNTILIZE = 1,		/* into tile column `tile` of a row-major block of ARG4 tiles */
 };
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
 /*
- * Host interface of the model device, version 1.
+ * Host interface of the model device, version 2 (version 2 added waits on
+ * events across queues and traces: opcodes 8 to 10).
  *
  * The device shows one register page (struct ttsim_regs) at offset 0 of its
  * memory BAR. Each command queue is an issue ring and a completion ring in
@@ -29,7 +30,7 @@
 #include <linux/types.h>
 
 #define TTSIM_MAGIC		0x4d535454u	/* "TTSM" */
-#define TTSIM_VERSION		1u
+#define TTSIM_VERSION		2u
 #define TTSIM_ARCH_MODEL	1u
 #define TTSIM_MAX_QUEUES	2u
 #define TTSIM_CTRL_VECTOR	TTSIM_MAX_QUEUES
@@ -106,6 +107,10 @@ enum ttsim_opcode {
 	TTSIM_CMD_READ_PAGED = 5,	/* interleaved pages -> host */
 	TTSIM_CMD_LAUNCH = 6,		/* run a program, wait for it */
 	TTSIM_CMD_RECORD_EVENT = 7,
+	/* queues: events across queues and traces (opcodes 8 and up) */
+	TTSIM_CMD_WAIT_EVENT = 8,	/* stall until another queue recorded an event */
+	TTSIM_CMD_EXEC_TRACE = 9,	/* run the records of a trace in device memory */
+	TTSIM_CMD_LAUNCH_INLINE = 10,	/* a launch with its image inside; only in a trace */
 };
 
 #define TTSIM_CMD_ALIGN 16u
@@ -149,10 +154,62 @@ struct ttsim_cmd_launch {
 	__u32 reserved;
 };
 
+/*
+ * RECORD_EVENT: everything before it on this queue has completed; the
+ * queue's event counter becomes `event` once its completion is written
+ * (so the host never sees a wait on it pass before the event itself). The host numbers the events of a
+ * queue 1, 2, 3, ... (32-bit, wrapping); a reset sets the counter to 0.
+ */
 struct ttsim_cmd_event {
 	struct ttsim_cmd_hdr hdr;
 	__u32 event;
-	__u32 reserved;
+	__u32 reserved[3];	/* version 1 had one word: the record was not aligned */
+};
+
+/* ---- queues: events across queues and traces ------------------------- */
+/*
+ * WAIT_EVENT: the queue executes nothing more until queue `queue` has
+ * recorded `event` or a later one (serial-number order: the counter minus
+ * `event`, as a signed 32-bit number, is >= 0). The other queue goes on
+ * meanwhile. Waiting on the own queue for an event it has not recorded is
+ * an error (-EDEADLK); a reset ends the wait (-ECANCELED). The completion
+ * echoes `event`.
+ */
+struct ttsim_cmd_wait_event {
+	struct ttsim_cmd_hdr hdr;
+	__u32 queue;		/* 0 .. TTSIM_MAX_QUEUES - 1 */
+	__u32 event;
+	__u32 reserved[2];
+};
+
+/*
+ * EXEC_TRACE: a trace in device memory: `size` bytes stored as interleaved
+ * pages (page i at the place WRITE_PAGED puts it). It holds records laid
+ * out as in an issue ring (each TTSIM_CMD_ALIGN aligned, no PAD), of the
+ * opcodes NOP and LAUNCH_INLINE only. The device reads the trace once,
+ * checks every record's header, then executes them in order. One
+ * completion covers the whole trace: the sums of cycles and instructions,
+ * or the first failure ("trace record N: ..."), after which the rest of
+ * the trace is skipped. size 0 is an empty trace.
+ */
+struct ttsim_cmd_trace {
+	struct ttsim_cmd_hdr hdr;
+	__u32 bank_kind;	/* enum ttsim_bank_kind */
+	__u32 base;
+	__u32 page_size;
+	__u32 size;		/* bytes, a multiple of TTSIM_CMD_ALIGN */
+};
+
+/*
+ * LAUNCH_INLINE: as LAUNCH, with the program image (struct ttsim_prog_hdr
+ * and what follows) right after this header, inside the record:
+ * hdr.size >= sizeof(struct ttsim_cmd_launch_inline) + prog_size. It is
+ * valid only inside a trace; in an issue ring it fails with -EINVAL.
+ */
+struct ttsim_cmd_launch_inline {
+	struct ttsim_cmd_hdr hdr;
+	__u32 prog_size;
+	__u32 reserved[3];
 };
 
 struct ttsim_completion {

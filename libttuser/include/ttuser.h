@@ -131,6 +131,7 @@ size_t tt_tilized_size(uint32_t rows, uint32_t cols, enum tt_format fmt);
  * Row-major rows x cols matrix (src_fmt Float32 or Float16_b) into tiles
  * in dst_fmt: tiles row by row, each four 16x16 faces (TL, TR, BL, BR),
  * each face row-major. Rows and columns past the matrix are zero.
+ * Bfp8_b tiles share an exponent per face row (layout: uapi/tt_bfp8.h).
  */
 int tt_tilize(const void *src, enum tt_format src_fmt, uint32_t rows, uint32_t cols,
 	      void *dst, enum tt_format dst_fmt);
@@ -227,6 +228,90 @@ int tt_cq_nop(struct tt_cq *cq, bool blocking);
 
 /* Wait for everything enqueued; returns the first error among it. */
 int tt_cq_finish(struct tt_cq *cq);
+
+/* ---- queues: events, traces, the two-queue pipeline ------------------ */
+/*
+ * The two queues of a device run independently on the device: a write on
+ * queue 1 goes on while queue 0 runs a program. Order between them comes
+ * from events.
+ *
+ * Events (tt-metal's EnqueueRecordEvent, EnqueueWaitForEvent, EventQuery,
+ * EventSynchronize). Recording an event on a queue marks the point after
+ * everything enqueued on it so far; recording it again moves the mark.
+ * Another queue can wait for the mark on the device: the host does not
+ * block, that queue's later commands run after the mark. The host can ask
+ * whether it has passed, or wait for it. Completing an event also
+ * completes what came before it on its queue: a non-blocking read before
+ * the event has filled its destination once the event is done.
+ * Errors: -EINVAL for an event never recorded or of another device,
+ * -ECANCELED for an event whose recording a device reset cancelled,
+ * -EBUSY while the queue captures a trace. Destroying an event that is
+ * still queued is safe.
+ */
+struct tt_event;
+
+int tt_event_create(struct tt_device *dev, struct tt_event **ev);
+void tt_event_destroy(struct tt_event *ev);
+int tt_cq_enqueue_record_event(struct tt_cq *cq, struct tt_event *ev);
+int tt_cq_enqueue_wait_for_event(struct tt_cq *cq, struct tt_event *ev);
+/* 1 if the event has passed, 0 if not yet, or -errno. Does not block. */
+int tt_event_query(struct tt_event *ev);
+/* Wait until the event has passed. */
+int tt_event_synchronize(struct tt_event *ev);
+
+/*
+ * Traces (BeginTraceCapture, EndTraceCapture, ReplayTrace, ReleaseTrace).
+ * While a queue captures, tt_cq_enqueue_program(..., false) and
+ * tt_cq_nop(..., false) on it are recorded, not run: a program is recorded
+ * as it is at that moment (kernels, args, CBs, buffer addresses). Ending
+ * the capture stores the trace in device DRAM; a replay runs all of it
+ * with one command, on either queue, and leaves the same results as
+ * enqueueing the programs again. Anything else on a capturing queue
+ * (reads, writes, blocking enqueues, events, replays, another capture)
+ * fails with -EBUSY and runs nothing. Begin returns the trace id (>= 0).
+ * Errors: -ENOENT for an id that was never captured or was released,
+ * -EINVAL for ending a capture the queue is not doing, -EBUSY for
+ * replaying or releasing a trace still being captured, -ECANCELED when a
+ * device reset ended the capture (ending it then drops the trace). A
+ * stored trace lives in DRAM and survives a reset. Releasing a trace
+ * whose replay is queued is safe.
+ */
+int tt_cq_begin_trace_capture(struct tt_cq *cq);
+int tt_cq_end_trace_capture(struct tt_cq *cq, uint32_t trace_id);
+int tt_cq_replay_trace(struct tt_cq *cq, uint32_t trace_id, bool blocking);
+int tt_release_trace(struct tt_device *dev, uint32_t trace_id);
+
+/*
+ * The pipeline of TT-CNN (trace + two command queues, overlapped input):
+ * the programs, which read `input` and leave their result in `output`
+ * (persistent buffers, best in DRAM), are captured once into traces on
+ * queue 0. Each input is then written on queue 1 into `input` while queue
+ * 0 replays the traces and reads `output` back, ordered by events: queue 0
+ * runs the programs only after the write, and queue 1 writes input i + 1
+ * as soon as the first ninput_programs programs (those that read `input`;
+ * 0: all) have run on input i, while the rest run. Enqueueing does not
+ * wait; tt_pipeline_pop_all waits for
+ * everything enqueued and copies the outputs out, in order (each
+ * tt_buffer_size(output) bytes), and returns how many, or -ENOSPC (and
+ * pops nothing) if max is too small. Inputs are tt_buffer_size(input)
+ * bytes and may be reused as soon as enqueue returns. One thread at a
+ * time per pipeline; the device's queues are its own while it lives.
+ */
+struct tt_pipeline;
+
+struct tt_pipeline_config {
+	struct tt_program *const *programs;	/* run in this order for each input */
+	unsigned nprograms;
+	unsigned ninput_programs;		/* the first ones read input; 0: all */
+	struct tt_buffer *input;
+	struct tt_buffer *output;
+};
+
+int tt_pipeline_create(struct tt_device *dev, const struct tt_pipeline_config *cfg,
+		       struct tt_pipeline **pl);
+int tt_pipeline_enqueue(struct tt_pipeline *pl, const void *const *inputs, unsigned n);
+int tt_pipeline_pop_all(struct tt_pipeline *pl, void *const *outputs, unsigned max);
+void tt_pipeline_destroy(struct tt_pipeline *pl);
 
 #ifdef __cplusplus
 }

@@ -127,4 +127,36 @@ static inline int run_kernel(struct tt_device *dev, const char *src, enum tt_rol
 	return ret;
 }
 
+/*
+ * The add1 example as a program: n Float32 tiles from DRAM buffer `in`
+ * through reader, compute (+1.0) and writer on one core, to buffer `out`.
+ */
+static inline struct tt_program *add1_program(struct tt_device *dev, struct tt_buffer *in,
+					      struct tt_buffer *out, struct tt_core core)
+{
+	struct tt_core_range r = { core, core };
+	struct tt_cb_config cb = { .index = 0, .format = TT_FORMAT_FLOAT32,
+				   .page_size = TT_TILE_HW * 4, .num_pages = 1 };
+	struct tt_kernel_config rd = { .role = TT_ROLE_READER }, wr = { .role = TT_ROLE_WRITER };
+	struct tt_kernel_config cp = { .role = TT_ROLE_COMPUTE, .fp32_dest_acc = true };
+	struct tt_program *prog;
+	uint32_t a;
+	int k;
+
+	CHECK(tt_program_create(dev, &prog));
+	CHECK(tt_cb_create(prog, r, &cb));
+	cb.index = 16;
+	CHECK(tt_cb_create(prog, r, &cb));
+	k = tt_kernel_create(prog, EXAMPLES_DIR "/add1/reader.c", r, &rd);
+	CHECK(k);
+	a = tt_buffer_address(in);
+	CHECK(tt_runtime_args_set(prog, k, core, &a, 1));
+	CHECK(tt_kernel_create(prog, EXAMPLES_DIR "/add1/compute.c", r, &cp));
+	k = tt_kernel_create(prog, EXAMPLES_DIR "/add1/writer.c", r, &wr);
+	CHECK(k);
+	a = tt_buffer_address(out);
+	CHECK(tt_runtime_args_set(prog, k, core, &a, 1));
+	return prog;
+}
+
 #endif

@@ -633,14 +633,14 @@ static void check_errors(xform_fn fn, int tilize)
 	/* Too big to address: must fail before touching anything. */
 	expect_error(fn, src, F32, 0xffffffffu, 0xffffffffu, dst, F32, -EINVAL);
 	expect_error(fn, src, BF16, 0xffffffffu, 0xffffffffu, dst, BF16, -EINVAL);
-	/* Bfp8_b as the row-major side is meaningless; as tiles, not there yet. */
+	/* Bfp8_b as the row-major side is meaningless; as tiles, only from floats. */
 	expect_error(fn, src, rm_bfp8_src, 4, 4, dst, rm_bfp8_dst, -EINVAL);
 	if (tilize) {
-		expect_error(fn, src, F32, 4, 4, dst, BFP8, -EOPNOTSUPP);
-		expect_error(fn, src, BF16, 4, 4, dst, BFP8, -EOPNOTSUPP);
+		expect_error(fn, src, I32, 4, 4, dst, BFP8, -EINVAL);
+		expect_error(fn, src, U32, 4, 4, dst, BFP8, -EINVAL);
 	} else {
-		expect_error(fn, src, BFP8, 4, 4, dst, F32, -EOPNOTSUPP);
-		expect_error(fn, src, BFP8, 4, 4, dst, BF16, -EOPNOTSUPP);
+		expect_error(fn, src, BFP8, 4, 4, dst, I32, -EINVAL);
+		expect_error(fn, src, BFP8, 4, 4, dst, U32, -EINVAL);
 	}
 	assert_non_null(strstr(tt_last_error(), "Bfp8_b"));
 	assert_memory_equal(dst, before, sizeof(dst));

@@ -8,7 +8,13 @@
  * ...). The pack side then waits for the committed DST (tile_regs_wait()),
  * packs slots into reserved pages of an output CB (pack_tile) and hands DST
  * back (tile_regs_release()). DST holds 16 tiles in bf16, 8 with
- * fp32_dest_acc.
+ * fp32_dest_acc; tile_regs_acquire() hands math a zeroed DST, into which
+ * matmul_tiles and reduce_tile accumulate.
+ *
+ * This header has the DST handshake, copy_tile, add/sub/mul_tiles, the
+ * scalar ops and pack_tile; compute_fpu.h (included below) matmul,
+ * broadcast, reduce, transpose and tilize/untilize of blocks;
+ * compute_sfpu.h the unary SFPU ops (relu, exp, ..., typecast).
  *
  *	cb_wait_front(in, 1);
  *	tile_regs_acquire();
@@ -143,16 +149,34 @@ static inline void binop_with_scalar_tile_init(void)
 }
 
 /* ---- unpack into DST ------------------------------------------------- */
+static inline void tt_unpack(uint32_t cb, uint32_t tile, uint32_t dst, uint32_t mode,
+			     uint32_t block)
+{
+	tt_compiler_barrier();
+	tt_mmio_write(TT_MMIO_ARG(3), mode);
+	tt_mmio_write(TT_MMIO_ARG(4), block);
+	tt_call3(TT_CALL_TILE_COPY, cb, tile, dst);
+}
+
 /* DST[dst] = tile number `tile` from the front of cb. */
 static inline void copy_tile(uint32_t cb, uint32_t tile, uint32_t dst)
 {
-	tt_call3(TT_CALL_TILE_COPY, cb, tile, dst);
+	tt_unpack(cb, tile, dst, TT_UNPACK_TILE, 0);
+}
+
+/* An FPU op on one tile of cb0 and one of cb1 (see enum tt_binary_op). */
+static inline void tt_binary_tiles_ex(uint32_t op, uint32_t cb0, uint32_t cb1, uint32_t tile0,
+				      uint32_t tile1, uint32_t dst, uint32_t detail)
+{
+	tt_compiler_barrier();
+	tt_mmio_write(TT_MMIO_ARG(6), detail);
+	tt_call6(TT_CALL_TILE_BINARY, op, cb0, cb1, tile0, tile1, dst);
 }
 
 static inline void tt_binary_tiles(uint32_t op, uint32_t cb0, uint32_t cb1, uint32_t tile0,
 				   uint32_t tile1, uint32_t dst)
 {
-	tt_call6(TT_CALL_TILE_BINARY, op, cb0, cb1, tile0, tile1, dst);
+	tt_binary_tiles_ex(op, cb0, cb1, tile0, tile1, dst, TT_BCAST_NONE);
 }
 
 /* DST[dst] = cb0[tile0] op cb1[tile1], element by element. */
@@ -175,33 +199,47 @@ static inline void mul_tiles(uint32_t cb0, uint32_t cb1, uint32_t tile0, uint32_
 }
 
 /* ---- scalar ops on DST ------------------------------------------------ */
+static inline void tt_unary_tile(uint32_t op, uint32_t dst, uint32_t param, uint32_t param2)
+{
+	tt_call4(TT_CALL_TILE_UNARY, op, dst, param, param2);
+}
+
 /* param is the bits of a float: add_unary_tile(0, tt_float_bits(1.0f)). */
 static inline void add_unary_tile(uint32_t dst, uint32_t param)
 {
-	tt_call3(TT_CALL_TILE_UNARY, TT_UNARY_ADD_SCALAR, dst, param);
+	tt_unary_tile(TT_UNARY_ADD_SCALAR, dst, param, 0);
 }
 
 static inline void sub_unary_tile(uint32_t dst, uint32_t param)
 {
-	tt_call3(TT_CALL_TILE_UNARY, TT_UNARY_SUB_SCALAR, dst, param);
+	tt_unary_tile(TT_UNARY_SUB_SCALAR, dst, param, 0);
 }
 
 static inline void mul_unary_tile(uint32_t dst, uint32_t param)
 {
-	tt_call3(TT_CALL_TILE_UNARY, TT_UNARY_MUL_SCALAR, dst, param);
+	tt_unary_tile(TT_UNARY_MUL_SCALAR, dst, param, 0);
 }
 
 /* DST[dst] = param - DST[dst] */
 static inline void rsub_unary_tile(uint32_t dst, uint32_t param)
 {
-	tt_call3(TT_CALL_TILE_UNARY, TT_UNARY_RSUB_SCALAR, dst, param);
+	tt_unary_tile(TT_UNARY_RSUB_SCALAR, dst, param, 0);
 }
 
 /* ---- pack from DST ----------------------------------------------------- */
-static inline void tt_pack_tile_at(uint32_t dst, uint32_t cb, uint32_t tile)
+static inline void tt_pack(uint32_t dst, uint32_t cb, uint32_t tile, uint32_t mode,
+			   uint32_t block)
 {
 	tt_dst_legacy_to_pack();
+	tt_compiler_barrier();
+	tt_mmio_write(TT_MMIO_ARG(3), mode);
+	tt_mmio_write(TT_MMIO_ARG(4), block);
 	tt_call3(TT_CALL_TILE_PACK, dst, cb, tile);
+}
+
+static inline void tt_pack_tile_at(uint32_t dst, uint32_t cb, uint32_t tile)
+{
+	tt_pack(dst, cb, tile, TT_PACK_TILE, 0);
 }
 
 /* The next page of what is reserved in cb since its last cb_push_back. */
@@ -221,5 +259,8 @@ static inline void tt_pack_tile_next_page(uint32_t dst, uint32_t cb)
 #define pack_tile(...)		TT_CAT(TT_PACK_TILE_, TT_NARG(__VA_ARGS__))(__VA_ARGS__)
 #define TT_PACK_TILE_2(dst, cb)		tt_pack_tile_next_page((dst), (cb))
 #define TT_PACK_TILE_3(dst, cb, tile)	tt_pack_tile_at((dst), (cb), (tile))
+
+#include <ttuser/kernel/compute_fpu.h>
+#include <ttuser/kernel/compute_sfpu.h>
 
 #endif

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Matmul of two tiles into DST at a math fidelity.
+ *
+ * The FPU's multipliers take 5 bits of the SrcA operand (its hidden bit
+ * and top 4 mantissa bits) and 7 bits of the SrcB operand (hidden bit and
+ * top 6) per pass. For matmul SrcA holds in1 (b here) and SrcB holds in0
+ * (a). Each fidelity phase multiplies one part of each operand:
+ *
+ *	phase 0 (LoFi)	a.hi x b.hi
+ *	phase 1 (HiFi2)	a.hi x b.lo
+ *	phase 2 (HiFi3)	a.lo x b.hi
+ *	phase 3 (HiFi4)	a.lo x b.lo
+ *
+ * where b.hi is b's top 5 significant bits and b.lo the rest, a.hi a's top
+ * 7 and a.lo the rest; more phases add the lower bits. Every part has at
+ * most 7 significant bits, so it is a bf16 value and every partial product
+ * is exact.
+ *
+ * DST[i][j] += sum over phases and k of a_part[i][k] * b_part[k][j]. As
+ * in the hardware, each phase is a pass over the whole inner dimension:
+ * the partial products of one output form the sequence s = phase * 32 + k,
+ * accumulated in fp32 pair by pair, the odd member of a pair first:
+ * acc = acc + p[s+1], then acc = acc + p[s], each exact product added with
+ * one rounding to nearest even and denormal results flushed to zero (the
+ * order and the rounding of the AVX512_BF16 dot product instruction).
+ * Every path below computes exactly this, so they agree bit for bit.
+ */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define HAVE_X86 1
+#endif
+
+#include "tile.h"
+
+#define N	32u			/* tile rows, columns, inner dim */
+#define SEQ_MAX	(N * 4)			/* partial products per output at HiFi4 */
+
+/* The operands split by phase, row-major, plus bf16 pairs for the BF16 path. */
+struct mm_parts {
+	unsigned len;			/* partial products per output */
+	float a[N][SEQ_MAX];		/* a[i][s] */
+	float b[SEQ_MAX][N];		/* b[s][j] */
+	uint32_t a_pair[N][SEQ_MAX / 2];	/* a[i][2m] | a[i][2m+1] << 16 as bf16 */
+	uint32_t b_pair[SEQ_MAX / 2][N];
+};
+
+unsigned sim_fidelity_phases(unsigned fidelity)
+{
+	return fidelity < 2 ? 1 : fidelity > 4 ? 4 : fidelity;
+}
+
+/* A tile in storage order as a row-major 32x32 matrix, face row by face row. */
+static void to_rows(float m[N][N], const float *t)
+{
+	unsigned r, h;
+
+	for (r = 0; r < N; r++)
+		for (h = 0; h < 2; h++)
+			memcpy(&m[r][16 * h], t + (r / 16) * 512 + h * 256 + (r % 16) * 16,
+			       16 * sizeof(float));
+}
+
+static void from_rows(float *t, float m[N][N])
+{
+	unsigned r, h;
+
+	for (r = 0; r < N; r++)
+		for (h = 0; h < 2; h++)
+			memcpy(t + (r / 16) * 512 + h * 256 + (r % 16) * 16, &m[r][16 * h],
+			       16 * sizeof(float));
+}
+
+/*
+ * hi: the top `keep` significant bits (hidden bit included) of each source
+ * value; lo: the rest, exact, with denormals flushed. Branch-free, on
+ * whole matrices, so that the compiler vectorises it.
+ */
+static void split_bits(float hi[N][N], float lo[N][N], float m[N][N], unsigned keep)
+{
+	uint32_t mask = ~((1u << (24 - keep)) - 1u), u[N * N], l[N * N];
+	float hf[N * N], lf[N * N];
+	unsigned i;
+
+	memcpy(u, m, sizeof(u));
+	for (i = 0; i < N * N; i++)
+		u[i] &= mask;
+	memcpy(hf, u, sizeof(u));
+	memcpy(lf, m, sizeof(lf));
+	for (i = 0; i < N * N; i++)
+		lf[i] -= hf[i];
+	memcpy(l, lf, sizeof(l));
+	for (i = 0; i < N * N; i++)
+		l[i] = (l[i] & 0x7f800000u) ? l[i] : (l[i] & 0x80000000u);
+	memcpy(hi, hf, sizeof(hf));
+	memcpy(lo, l, sizeof(l));
+}
+
+static void split(struct mm_parts *p, const float *a, const float *b, unsigned phases,
+		  bool transpose_b)
+{
+	/* Which part of a (SrcB, 7 bits) and of b (SrcA, 5 bits) each phase takes. */
+	static const unsigned a_part[4] = { 0, 0, 1, 1 }, b_part[4] = { 0, 1, 0, 1 };
+	float am[N][N], bm[N][N], ap[2][N][N], bp[2][N][N];
+	unsigned i, k, ph;
+
+	to_rows(am, a);
+	to_rows(bm, b);
+	if (transpose_b)
+		for (i = 0; i < N; i++)
+			for (k = 0; k < i; k++) {
+				float t = bm[i][k];
+
+				bm[i][k] = bm[k][i];
+				bm[k][i] = t;
+			}
+	split_bits(ap[0], ap[1], am, 7);
+	split_bits(bp[0], bp[1], bm, 5);
+	p->len = N * phases;
+	for (ph = 0; ph < phases; ph++) {
+		for (i = 0; i < N; i++)
+			memcpy(&p->a[i][ph * N], ap[a_part[ph]][i], N * sizeof(float));
+		memcpy(&p->b[ph * N], bp[b_part[ph]], sizeof(bp[0]));
+	}
+}
+
+/* Pairs of bf16 parts in one word: element 2m in the low half, 2m+1 in the high. */
+static void pair_up(struct mm_parts *p)
+{
+	uint32_t row[SEQ_MAX], r0[N], r1[N];
+	unsigned i, m;
+
+	for (i = 0; i < N; i++) {
+		memcpy(row, p->a[i], p->len * sizeof(float));
+		for (m = 0; m < p->len / 2; m++)
+			p->a_pair[i][m] = row[2 * m] >> 16 | (row[2 * m + 1] & 0xffff0000u);
+	}
+	for (m = 0; m < p->len / 2; m++) {
+		memcpy(r0, p->b[2 * m], sizeof(r0));
+		memcpy(r1, p->b[2 * m + 1], sizeof(r1));
+		for (i = 0; i < N; i++)
+			p->b_pair[m][i] = r0[i] >> 16 | (r1[i] & 0xffff0000u);
+	}
+}
+
+/* ---- the paths: acc[i][j] holds DST's row-major values in and out ------ */
+static void mm_portable(float acc[N][N], const struct mm_parts *p)
+{
+	unsigned i, j, m;
+
+	for (i = 0; i < N; i++)
+		for (m = 0; m < p->len / 2; m++) {
+			float a1 = p->a[i][2 * m + 1], a0 = p->a[i][2 * m];
+
+			for (j = 0; j < N; j++) {
+				float s = sim_ftz(fmaf(a1, p->b[2 * m + 1][j], acc[i][j]));
+
+				acc[i][j] = sim_ftz(fmaf(a0, p->b[2 * m][j], s));
+			}
+		}
+}
+
+#ifdef HAVE_X86
+/* MXCSR flush-to-zero for the paths that use the FMA units. */
+#define MXCSR_FTZ 0x8000u
+
+__attribute__((target("avx2,fma")))
+static void mm_avx2(float acc[N][N], const struct mm_parts *p)
+{
+	unsigned csr = _mm_getcsr(), i, m, q;
+
+	_mm_setcsr(csr | MXCSR_FTZ);
+	for (i = 0; i < N; i++) {
+		__m256 c[4];
+
+		for (q = 0; q < 4; q++)
+			c[q] = _mm256_loadu_ps(&acc[i][8 * q]);
+		for (m = 0; m < p->len / 2; m++) {
+			__m256 a1 = _mm256_set1_ps(p->a[i][2 * m + 1]);
+			__m256 a0 = _mm256_set1_ps(p->a[i][2 * m]);
+
+			for (q = 0; q < 4; q++) {
+				c[q] = _mm256_fmadd_ps(a1, _mm256_loadu_ps(&p->b[2 * m + 1][8 * q]), c[q]);
+				c[q] = _mm256_fmadd_ps(a0, _mm256_loadu_ps(&p->b[2 * m][8 * q]), c[q]);
+			}
+		}
+		for (q = 0; q < 4; q++)
+			_mm256_storeu_ps(&acc[i][8 * q], c[q]);
+	}
+	_mm_setcsr(csr);
+}
+
+/* Four rows at a time: eight independent accumulator chains. */
+__attribute__((target("avx512f")))
+static void mm_avx512(float acc[N][N], const struct mm_parts *p)
+{
+	unsigned csr = _mm_getcsr(), i, m, r;
+
+	_mm_setcsr(csr | MXCSR_FTZ);
+	for (i = 0; i < N; i += 4) {
+		__m512 c[4][2];
+
+		for (r = 0; r < 4; r++) {
+			c[r][0] = _mm512_loadu_ps(&acc[i + r][0]);
+			c[r][1] = _mm512_loadu_ps(&acc[i + r][16]);
+		}
+		for (m = 0; m < p->len / 2; m++) {
+			__m512 b10 = _mm512_loadu_ps(&p->b[2 * m + 1][0]);
+			__m512 b11 = _mm512_loadu_ps(&p->b[2 * m + 1][16]);
+			__m512 b00 = _mm512_loadu_ps(&p->b[2 * m][0]);
+			__m512 b01 = _mm512_loadu_ps(&p->b[2 * m][16]);
+
+			for (r = 0; r < 4; r++) {
+				__m512 a1 = _mm512_set1_ps(p->a[i + r][2 * m + 1]);
+				__m512 a0 = _mm512_set1_ps(p->a[i + r][2 * m]);
+
+				c[r][0] = _mm512_fmadd_ps(a1, b10, c[r][0]);
+				c[r][1] = _mm512_fmadd_ps(a1, b11, c[r][1]);
+				c[r][0] = _mm512_fmadd_ps(a0, b00, c[r][0]);
+				c[r][1] = _mm512_fmadd_ps(a0, b01, c[r][1]);
+			}
+		}
+		for (r = 0; r < 4; r++) {
+			_mm512_storeu_ps(&acc[i + r][0], c[r][0]);
+			_mm512_storeu_ps(&acc[i + r][16], c[r][1]);
+		}
+	}
+	_mm_setcsr(csr);
+}
+
+/* VDPBF16PS: acc += odd * odd, then += even * even; FTZ and RNE built in. */
+__attribute__((target("avx512f,avx512bf16")))
+static void mm_avx512_bf16(float acc[N][N], const struct mm_parts *p)
+{
+	unsigned i, m, r;
+
+	for (i = 0; i < N; i += 4) {
+		__m512 c[4][2];
+
+		for (r = 0; r < 4; r++) {
+			c[r][0] = _mm512_loadu_ps(&acc[i + r][0]);
+			c[r][1] = _mm512_loadu_ps(&acc[i + r][16]);
+		}
+		for (m = 0; m < p->len / 2; m++) {
+			__m512bh b0 = (__m512bh)_mm512_loadu_si512(&p->b_pair[m][0]);
+			__m512bh b1 = (__m512bh)_mm512_loadu_si512(&p->b_pair[m][16]);
+
+			for (r = 0; r < 4; r++) {
+				__m512bh a = (__m512bh)_mm512_set1_epi32((int)p->a_pair[i + r][m]);
+
+				c[r][0] = _mm512_dpbf16_ps(c[r][0], b0, a);
+				c[r][1] = _mm512_dpbf16_ps(c[r][1], b1, a);
+			}
+		}
+		for (r = 0; r < 4; r++) {
+			_mm512_storeu_ps(&acc[i + r][0], c[r][0]);
+			_mm512_storeu_ps(&acc[i + r][16], c[r][1]);
+		}
+	}
+}
+#endif
+
+void sim_matmul_tile(enum sim_simd path, float *dst, const float *a, const float *b,
+		     unsigned fidelity, bool transpose_b, bool dst_fp32)
+{
+	static _Thread_local struct mm_parts p;
+	float acc[N][N];
+	unsigned i, j;
+
+	split(&p, a, b, sim_fidelity_phases(fidelity), transpose_b);
+	to_rows(acc, dst);
+	for (i = 0; i < N; i++)
+		for (j = 0; j < N; j++)
+			acc[i][j] = sim_ftz(acc[i][j]);
+	switch (path) {
+#ifdef HAVE_X86
+	case SIM_SIMD_AVX512_BF16:
+		pair_up(&p);
+		mm_avx512_bf16(acc, &p);
+		break;
+	case SIM_SIMD_AVX512:
+		mm_avx512(acc, &p);
+		break;
+	case SIM_SIMD_AVX2:
+		mm_avx2(acc, &p);
+		break;
+#endif
+	default:
+		mm_portable(acc, &p);
+		break;
+	}
+	if (!dst_fp32)
+		for (i = 0; i < N; i++)
+			for (j = 0; j < N; j++)
+				acc[i][j] = sim_bf16_round(sim_ftz(acc[i][j]));
+	from_rows(dst, acc);
+}

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: MIT
+/*
+ * add/sub/mul_tiles and their row, column and scalar broadcasts on the
+ * model against float64 references, for Float32, Float16_b and Bfp8_b
+ * operands and every fidelity of mul.
+ */
+#include "tile_harness.h"
+
+static struct tt_device *dev;
+
+static int setup(void **state)
+{
+	(void)state;
+	dev = open_device("sim:grid=2x2,dram_banks=2,dram_mib=16");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tt_device_close(dev);
+	return 0;
+}
+
+#define NT 2	/* tiles of in0 and of the output: a 32 x 64 matrix */
+
+/* OP(cb0, cb1, t0, t1, dst) with its INIT(cb0, cb1); in1 has NB tiles. */
+static const char binary_kernel[] =
+	"#include <ttuser/kernel/compute.h>\n"
+	"void kernel_main(void)\n"
+	"{\n"
+	"	binary_op_init_common(0, 1, 16);\n"
+	"	INIT(0, 1);\n"
+	"	cb_wait_front(0, 2);\n"
+	"	cb_wait_front(1, NB);\n"
+	"	cb_reserve_back(16, 2);\n"
+	"	for (uint32_t t = 0; t < 2; t++) {\n"
+	"		tile_regs_acquire();\n"
+	"		OP(0, 1, t, t % NB, 5);\n"
+	"		tile_regs_commit();\n"
+	"		tile_regs_wait();\n"
+	"		pack_tile(5, 16);\n"
+	"		tile_regs_release();\n"
+	"	}\n"
+	"	cb_push_back(16, 2);\n"
+	"}\n";
+
+enum op { ADD, SUB, MUL };
+enum bc { NONE, ROWS, COLS, SCALAR };
+
+static const char *const op_names[] = { "add", "sub", "mul" };
+static const char *const bc_names[] = { "", "_bcast_rows", "_bcast_cols", "_bcast_scalar" };
+
+/*
+ * Relative error of a*b from the multiplier: SrcA (in0) keeps 5
+ * significant bits per phase, SrcB (in1) 7; see test_tile_matmul.c.
+ */
+static double mul_rel_error(enum tt_math_fidelity fid)
+{
+	return fid == TT_LOFI ? 0x1p-4 + 0x1p-6 : fid == TT_HIFI2 ? 0x1p-6 :
+	       fid == TT_HIFI3 ? 0x1p-10 : 0;
+}
+
+static void run_binary(enum op op, enum bc bc, enum tt_format fa, enum tt_format fb,
+		       enum tt_math_fidelity fid, uint32_t seed)
+{
+	uint32_t nb = bc == NONE ? NT : 1, r, c;
+	static float a[32 * 64], b[32 * 64], ah[32 * 64], bh[32 * 64], got[32 * 64];
+	static double want[32 * 64], tol[32 * 64];
+	char opname[64], init[64], nbs[8], what[128];
+	struct tt_define d[3] = { { "OP", opname }, { "INIT", init }, { "NB", nbs } };
+	struct tt_kernel_config cfg = { .defines = d, .ndefines = 3, .math_fidelity = fid,
+					.fp32_dest_acc = true };
+	struct tile_io in[2], out = { TT_FORMAT_FLOAT32, NT, malloc(NT * 4096) };
+
+	snprintf(opname, sizeof(opname), "%s_tiles%s", op_names[op], bc_names[bc]);
+	if (bc == NONE)
+		snprintf(init, sizeof(init), "%s_tiles_init", op_names[op]);
+	else
+		snprintf(init, sizeof(init), "%s%s_init_short", op_names[op], bc_names[bc]);
+	snprintf(nbs, sizeof(nbs), "%u", nb);
+	random_floats(a, 32 * 64, -4, 4, &seed);
+	random_floats(b, 32 * 64, -4, 4, &seed);
+	in[0] = (struct tile_io){ fa, NT, to_tiles(a, 32, 64, fa, ah) };
+	in[1] = (struct tile_io){ fb, nb, to_tiles(b, 32, 32 * nb, fb, bh) };
+	CHECK(run_tiles(dev, binary_kernel, &cfg, in, 2, &out));
+	CHECK(tt_untilize(out.data, TT_FORMAT_FLOAT32, 32, 64, got, TT_FORMAT_FLOAT32));
+	for (r = 0; r < 32; r++)
+		for (c = 0; c < 64; c++) {
+			/* b's element for (r, c): b is 32 x bw, spread as the broadcast says. */
+			uint32_t bw = 32 * nb;
+			uint32_t br = bc == ROWS || bc == SCALAR ? 0 : r;
+			uint32_t bcol = bc == COLS || bc == SCALAR ? 0 : c % bw;
+			double x = ah[r * 64 + c], y = bh[br * bw + bcol], w;
+			/* Float32 operands lose 13 mantissa bits in the 19-bit sources. */
+			double src_err = (fa == TT_FORMAT_FLOAT32 ? 0x1p-10 * fabs(x) : 0) +
+					 (fb == TT_FORMAT_FLOAT32 ? 0x1p-10 * fabs(y) : 0);
+
+			w = op == ADD ? x + y : op == SUB ? x - y : x * y;
+			want[r * 64 + c] = w;
+			if (op == MUL)
+				tol[r * 64 + c] = (mul_rel_error(fid) + 0x1p-23) * fabs(w) +
+						  src_err * (fabs(x) + fabs(y));
+			else
+				tol[r * 64 + c] = 0x1p-24 * fabs(w) + src_err;
+		}
+	snprintf(what, sizeof(what), "%s, formats %d and %d, fidelity %d", opname, fa, fb, fid);
+	check_close(what, got, want, tol, 32 * 64);
+	free(in[0].data), free(in[1].data), free(out.data);
+}
+
+static void test_eltwise(void **state)
+{
+	static const enum tt_format fmts[] = { TT_FORMAT_FLOAT32, TT_FORMAT_FLOAT16_B,
+					       TT_FORMAT_BFP8_B };
+	unsigned op, i, j;
+
+	(void)state;
+	for (op = ADD; op <= MUL; op++)
+		for (i = 0; i < 3; i++)
+			for (j = 0; j < 3; j++)
+				run_binary((enum op)op, NONE, fmts[i], fmts[j], TT_HIFI4,
+					   op * 9 + i * 3 + j + 1);
+}
+
+static void test_mul_fidelities(void **state)
+{
+	static const enum tt_math_fidelity fids[] = { TT_LOFI, TT_HIFI2, TT_HIFI3 };
+	unsigned f;
+
+	(void)state;
+	for (f = 0; f < 3; f++)
+		run_binary(MUL, NONE, TT_FORMAT_FLOAT16_B, TT_FORMAT_FLOAT16_B, fids[f], 40 + f);
+}
+
+static void test_broadcasts(void **state)
+{
+	unsigned op, bc;
+
+	(void)state;
+	for (op = ADD; op <= MUL; op++)
+		for (bc = ROWS; bc <= SCALAR; bc++)
+			run_binary((enum op)op, (enum bc)bc, TT_FORMAT_FLOAT16_B,
+				   bc == COLS ? TT_FORMAT_BFP8_B : TT_FORMAT_FLOAT16_B, TT_HIFI4,
+				   60 + op * 4 + bc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_eltwise),
+		cmocka_unit_test(test_mul_fidelities),
+		cmocka_unit_test(test_broadcasts),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The host detection steps of model/ against torchvision: reference tensors
+ * written by tests/parity/make_reference.py (a seeded random-init
+ * fasterrcnn_resnet50_fpn at 320x320). Each step gets torchvision's own
+ * inputs, so a difference shows in the step that makes it.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../libttuser/internal.h"
+#include "../../model/detection.h"
+#include "../../model/weights.h"
+
+#ifndef PARITY_DIR
+#define PARITY_DIR "build/parity"
+#endif
+
+static struct weights *ref, *net;
+
+static const struct weights_tensor *tensor(const char *name)
+{
+	const struct weights_tensor *t = weights_find(ref, name);
+
+	if (!t || t->dtype != WEIGHTS_F32)
+		fail_msg("reference has no F32 tensor '%s'", name);
+	return t;
+}
+
+static const float *data(const char *name)
+{
+	return tensor(name)->data;
+}
+
+static double pcc(const float *a, const float *b, size_t n)
+{
+	double ma = 0, mb = 0, sab = 0, saa = 0, sbb = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		ma += a[i];
+		mb += b[i];
+	}
+	ma /= (double)n;
+	mb /= (double)n;
+	for (size_t i = 0; i < n; i++) {
+		sab += (a[i] - ma) * (b[i] - mb);
+		saa += (a[i] - ma) * (a[i] - ma);
+		sbb += (b[i] - mb) * (b[i] - mb);
+	}
+	return saa == 0 && sbb == 0 ? 1.0 : sab / sqrt(saa * sbb);
+}
+
+static double max_abs_diff(const float *a, const float *b, size_t n)
+{
+	double m = 0;
+
+	for (size_t i = 0; i < n; i++)
+		m = fmax(m, fabs((double)a[i] - b[i]));
+	return m;
+}
+
+static double iou(const float *a, const float *b)
+{
+	double w = fmin(a[2], b[2]) - fmax(a[0], b[0]), h = fmin(a[3], b[3]) - fmax(a[1], b[1]);
+	double inter = w > 0 && h > 0 ? w * h : 0;
+	double u = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
+
+	return u > 0 ? inter / u : (memcmp(a, b, 16) == 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (weights_open(PARITY_DIR "/reference.safetensors", &ref) ||
+	    weights_open(PARITY_DIR "/weights.safetensors", &net)) {
+		fprintf(stderr, "parity data: %s (run tests/parity/make_reference.py %s)\n",
+			tt_last_error(), PARITY_DIR);
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	weights_close(ref);
+	weights_close(net);
+	return 0;
+}
+
+static void test_transform(void **state)
+{
+	const struct weights_tensor *in = tensor("input"), *t = tensor("transformed");
+	const struct weights_tensor *small = tensor("resize_input"), *st = tensor("resize_output");
+	const float *size = data("image_size"), *ssize = data("resize_image_size");
+	int rh, rw, ph, pw;
+	float *out;
+
+	(void)state;
+	transform_sizes(&transform_default, (int)in->shape[1], (int)in->shape[2], &rh, &rw, &ph, &pw);
+	assert_true(rh == size[0] && rw == size[1]);
+	assert_true(ph == t->shape[1] && pw == t->shape[2]);
+	out = malloc(t->numel * sizeof(float));
+	assert_int_equal(transform_image(&transform_default, in->data, rh, rw, out), 0);
+	assert_true(max_abs_diff(out, t->data, t->numel) < 1e-5);
+	free(out);
+
+	/* 180x240 -> 240x320, padded to 256x320: bilinear upscaling and padding. */
+	transform_sizes(&transform_default, (int)small->shape[1], (int)small->shape[2], &rh, &rw, &ph, &pw);
+	assert_true(rh == ssize[0] && rw == ssize[1]);
+	assert_true(ph == st->shape[1] && pw == st->shape[2]);
+	assert_true(ph > rh);
+	out = malloc(st->numel * sizeof(float));
+	assert_int_equal(transform_image(&transform_default, small->data, (int)small->shape[1],
+					 (int)small->shape[2], out), 0);
+	double d = max_abs_diff(out, st->data, st->numel);
+
+	print_message("transform: resize max |diff| %.3g\n", d);
+	assert_true(d < 1e-4);
+	free(out);
+}
+
+/* The feature map sizes of P2..P6 and the padded image. */
+static void level_sizes(int *fh, int *fw, int *ih, int *iw)
+{
+	char name[8];
+
+	for (int l = 0; l < 5; l++) {
+		snprintf(name, sizeof(name), "p%d", l + 2);
+		fh[l] = (int)tensor(name)->shape[1];
+		fw[l] = (int)tensor(name)->shape[2];
+	}
+	*ih = (int)tensor("transformed")->shape[1];
+	*iw = (int)tensor("transformed")->shape[2];
+}
+
+static void test_anchors(void **state)
+{
+	const struct weights_tensor *a = tensor("anchors");
+	int fh[5], fw[5], ih, iw;
+	size_t n = 0;
+	float *out;
+
+	(void)state;
+	level_sizes(fh, fw, &ih, &iw);
+	for (int l = 0; l < 5; l++)
+		n += (size_t)fh[l] * (size_t)fw[l] * anchors_per_cell(&anchors_r50_fpn);
+	assert_int_equal(n * 4, a->numel);
+	out = malloc(a->numel * sizeof(float));
+	assert_int_equal(anchors_generate(&anchors_r50_fpn, ih, iw, fh, fw, out), 0);
+	assert_memory_equal(out, a->data, a->numel * sizeof(float));
+	/* torchvision's documented first anchors of the size-32 level */
+	assert_true(out[0] == -23 && out[1] == -11 && out[2] == 23 && out[3] == 11);
+	free(out);
+}
+
+/* The RPN head's NCHW outputs, flattened as torchvision does: (level, y, x, anchor). */
+static void test_rpn_layout(void **state)
+{
+	const float *flat_o = data("rpn_objectness"), *flat_d = data("rpn_deltas");
+	const float *counts = data("rpn_level_counts");
+	size_t at = 0;
+	char name[32];
+
+	(void)state;
+	for (int l = 0; l < 5; l++) {
+		snprintf(name, sizeof(name), "rpn_objectness.%d", l);
+		const struct weights_tensor *o = tensor(name);
+
+		snprintf(name, sizeof(name), "rpn_deltas.%d", l);
+		const struct weights_tensor *d = tensor(name);
+		int A = (int)o->shape[0], H = (int)o->shape[1], W = (int)o->shape[2];
+		const float *od = o->data, *dd = d->data;
+
+		assert_true(counts[l] == (float)(A * H * W));
+		for (int y = 0; y < H; y++)
+			for (int x = 0; x < W; x++)
+				for (int a = 0; a < A; a++, at++) {
+					assert_true(flat_o[at] == od[(a * H + y) * W + x]);
+					for (int k = 0; k < 4; k++)
+						assert_true(flat_d[at * 4 + k] == dd[((a * 4 + k) * H + y) * W + x]);
+				}
+	}
+	assert_int_equal(at, tensor("rpn_objectness")->numel);
+}
+
+static void test_box_decode(void **state)
+{
+	const struct weights_tensor *a = tensor("anchors");
+	size_t n = a->numel / 4;
+	float *out = malloc(a->numel * sizeof(float));
+	const float *want = data("rpn_decoded");
+	double worst = 0;
+
+	(void)state;
+	box_decode(&box_coder_rpn, a->data, n, data("rpn_deltas"), 1, out);
+	for (size_t i = 0; i < a->numel; i++)
+		worst = fmax(worst, fabs(out[i] - want[i]) / fmax(1.0, fabs(want[i])));
+	print_message("box decode: max relative diff %.3g over %zu boxes\n", worst, n);
+	assert_true(worst < 1e-4);	/* expf and torch.exp may differ in the last bit */
+	free(out);
+}
+
+/* Proposals in the same order, boxes and scores as torchvision's. */
+static void check_proposals(const float *boxes, const float *scores, long n)
+{
+	const struct weights_tensor *p = tensor("proposals");
+	const float *want = p->data, *wscore = data("proposal_scores");
+	long same = 0;
+	double worst_iou = 1, worst_score = 0;
+
+	assert_int_equal(n, (long)p->shape[0]);
+	for (long i = 0; i < n; i++) {
+		double o = iou(boxes + i * 4, want + i * 4);
+
+		same += o > 0.999;
+		worst_iou = fmin(worst_iou, o);
+		worst_score = fmax(worst_score, fabs(scores[i] - wscore[i]));
+	}
+	print_message("proposals: %ld of %ld in place, worst IoU %.4f, worst score diff %.3g\n",
+		      same, n, worst_iou, worst_score);
+	assert_int_equal(same, n);
+	assert_true(worst_score < 1e-5);
+}
+
+static void test_proposals(void **state)
+{
+	const float *counts = data("rpn_level_counts");
+	size_t lc[5];
+	float *boxes = malloc(1000 * 4 * sizeof(float)), *scores = malloc(1000 * sizeof(float));
+	const float *size = data("image_size");
+	long n;
+
+	(void)state;
+	for (int l = 0; l < 5; l++)
+		lc[l] = (size_t)counts[l];
+	n = rpn_filter_proposals(&rpn_default, data("rpn_decoded"), data("rpn_objectness"), lc, 5,
+				 (int)size[0], (int)size[1], boxes, scores);
+	check_proposals(boxes, scores, n);
+	free(boxes);
+	free(scores);
+}
+
+/* Anchors, decoding and filtering chained, from the RPN head's outputs alone. */
+static void test_rpn_chain(void **state)
+{
+	const struct weights_tensor *a = tensor("anchors");
+	const float *counts = data("rpn_level_counts"), *size = data("image_size");
+	int fh[5], fw[5], ih, iw;
+	size_t lc[5], n = a->numel / 4;
+	float *anchors = malloc(a->numel * sizeof(float)), *dec = malloc(a->numel * sizeof(float));
+	float *boxes = malloc(1000 * 4 * sizeof(float)), *scores = malloc(1000 * sizeof(float));
+	long k;
+
+	(void)state;
+	level_sizes(fh, fw, &ih, &iw);
+	for (int l = 0; l < 5; l++)
+		lc[l] = (size_t)counts[l];
+	assert_int_equal(anchors_generate(&anchors_r50_fpn, ih, iw, fh, fw, anchors), 0);
+	box_decode(&box_coder_rpn, anchors, n, data("rpn_deltas"), 1, dec);
+	k = rpn_filter_proposals(&rpn_default, dec, data("rpn_objectness"), lc, 5, (int)size[0],
+				 (int)size[1], boxes, scores);
+	check_proposals(boxes, scores, k);
+	free(anchors);
+	free(dec);
+	free(boxes);
+	free(scores);
+}
+
+static void test_multiscale_roi_align(void **state)
+{
+	const struct weights_tensor *p = tensor("proposals"), *bf = tensor("box_features");
+	const float *size = data("image_size");
+	struct feature_map maps[4];
+	size_t n = p->numel / 4;
+	float *out = malloc(bf->numel * sizeof(float));
+	int *level = malloc(n * sizeof(int)), used[4] = { 0 };
+	char name[8];
+
+	(void)state;
+	for (int l = 0; l < 4; l++) {
+		const struct weights_tensor *t;
+
+		snprintf(name, sizeof(name), "p%d", l + 2);
+		t = tensor(name);
+		maps[l] = (struct feature_map){ t->data, (int)t->shape[0], (int)t->shape[1], (int)t->shape[2] };
+	}
+	assert_int_equal(multiscale_roi_align(maps, 4, (int)size[0], (int)size[1], p->data, n, 7, 2,
+					      out, level), 0);
+	for (size_t i = 0; i < n; i++)
+		used[level[i]]++;
+	double r = pcc(out, bf->data, bf->numel), d = max_abs_diff(out, bf->data, bf->numel);
+
+	print_message("MultiScaleRoIAlign: PCC %.7f, max |diff| %.3g; boxes per level %d %d %d %d\n",
+		      r, d, used[0], used[1], used[2], used[3]);
+	assert_true(r >= 0.99999);
+	assert_true(d < 1e-3);
+	/* The boxes spread over more than one level, so the mapper was exercised. */
+	assert_true((used[0] > 0) + (used[1] > 0) + (used[2] > 0) + (used[3] > 0) >= 2);
+	free(out);
+	free(level);
+}
+
+static void check_detections(const struct detection *d, long n)
+{
+	const struct weights_tensor *b = tensor("detection_boxes");
+	const float *scores = data("detection_scores"), *labels = data("detection_labels");
+	double worst_iou = 1, worst_score = 0;
+
+	assert_int_equal(n, (long)b->shape[0]);
+	assert_true(n > 0);
+	for (long i = 0; i < n; i++) {
+		const float *want = (const float *)b->data + i * 4;
+
+		worst_iou = fmin(worst_iou, iou(d[i].box, want));
+		worst_score = fmax(worst_score, fabs(d[i].score - scores[i]));
+		assert_int_equal(d[i].label, (int)labels[i]);
+	}
+	print_message("detections: %ld, worst IoU %.5f, worst score diff %.3g\n", n, worst_iou, worst_score);
+	assert_true(worst_iou >= 0.9);
+	assert_true(worst_score <= 0.02);
+}
+
+static void test_postprocess(void **state)
+{
+	const struct weights_tensor *p = tensor("proposals"), *cl = tensor("class_logits");
+	const float *size = data("image_size");
+	struct detection *d = malloc(100 * sizeof(*d));
+	long n;
+
+	(void)state;
+	n = postprocess_detections(&postprocess_default, cl->data, data("box_regression"), p->data,
+				   p->numel / 4, (int)cl->shape[1], (int)size[0], (int)size[1], d);
+	detections_rescale(d, (size_t)(n > 0 ? n : 0), (int)size[0], (int)size[1],
+			   (int)tensor("input")->shape[1], (int)tensor("input")->shape[2]);
+	check_detections(d, n);
+	free(d);
+}
+
+/* The converted weights: metadata, and BN folded with the recorded eps. */
+static void test_weights(void **state)
+{
+	const struct weights_tensor *x = tensor("transformed"), *stem = tensor("stem");
+	struct folded_conv c;
+	float eps;
+	const float *w6, *b6;
+	double worst = 0;
+
+	(void)state;
+	assert_string_equal(weights_meta(net, "backbone_depth"), "50");
+	assert_string_equal(weights_meta(net, "backbone_blocks"), "3,4,6,3");
+	assert_string_equal(weights_meta(net, "returned_layers"), "1,2,3,4");
+	assert_int_equal(weights_bn_eps(net, &eps), 0);
+	assert_true(eps == 1e-5f);
+	assert_non_null(weights_find(net, "rpn.head.conv.0.0.weight"));
+	assert_non_null(weights_find(net, "backbone.fpn.inner_blocks.3.0.weight"));
+
+	/* conv1 7x7/2 pad 3 + folded bn1 + relu at every 13th output position. */
+	assert_int_equal(weights_fold_bn(net, "backbone.body.conv1", "backbone.body.bn1", &c), 0);
+	assert_int_equal(c.kh, 7);
+	int H = (int)x->shape[1], W = (int)x->shape[2], OH = (int)stem->shape[1], OW = (int)stem->shape[2];
+	const float *xin = x->data, *want = stem->data;
+
+	for (size_t at = 0; at < stem->numel; at += 13) {
+		int o = (int)(at / ((size_t)OH * OW)), oy = (int)(at / OW % OH), ox = (int)(at % OW);
+		double acc = c.bias[o];
+
+		for (int i = 0; i < 3; i++)
+			for (int ky = 0; ky < 7; ky++)
+				for (int kx = 0; kx < 7; kx++) {
+					int iy = oy * 2 - 3 + ky, ix = ox * 2 - 3 + kx;
+
+					if (iy >= 0 && iy < H && ix >= 0 && ix < W)
+						acc += (double)c.weight[((o * 3 + i) * 7 + ky) * 7 + kx] *
+						       xin[(i * H + iy) * W + ix];
+				}
+		acc = acc > 0 ? acc : 0;
+		worst = fmax(worst, fabs(acc - want[at]) / fmax(1.0, fabs(want[at])));
+	}
+	print_message("conv1 with folded BN: max relative diff %.3g\n", worst);
+	assert_true(worst < 1e-4);
+	folded_conv_free(&c);
+
+	/* fc6 from the converted weights on the reference RoI features. */
+	assert_int_equal(weights_f32(net, "roi_heads.box_head.fc6.weight", 2, (int64_t[]){ 1024, 12544 }, &w6), 0);
+	assert_int_equal(weights_f32(net, "roi_heads.box_head.fc6.bias", 1, (int64_t[]){ 1024 }, &b6), 0);
+	const float *bf = data("box_features"), *fc6 = data("fc6");
+	float row[1024];
+
+	for (int r = 0; r < 1000; r += 97) {
+		for (int o = 0; o < 1024; o++) {
+			double acc = b6[o];
+
+			for (int i = 0; i < 12544; i++)
+				acc += (double)w6[(size_t)o * 12544 + i] * bf[(size_t)r * 12544 + i];
+			row[o] = (float)(acc > 0 ? acc : 0);
+		}
+		assert_true(pcc(row, fc6 + (size_t)r * 1024, 1024) > 0.9999);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_transform),
+		cmocka_unit_test(test_anchors),
+		cmocka_unit_test(test_rpn_layout),
+		cmocka_unit_test(test_box_decode),
+		cmocka_unit_test(test_proposals),
+		cmocka_unit_test(test_rpn_chain),
+		cmocka_unit_test(test_multiscale_roi_align),
+		cmocka_unit_test(test_postprocess),
+		cmocka_unit_test(test_weights),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

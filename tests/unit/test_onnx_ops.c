@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The host ops against the ONNX node test vectors of Debian's
+ * libonnx-testdata: RoiAlign (aligned false/true), NonMaxSuppression (every
+ * case) and Resize (bilinear, half-pixel). The vectors are TensorProto files,
+ * read here with a small protobuf reader. The tests adapt ONNX's formats
+ * (batches, [y1 x1 y2 x2] corners in any order, centre boxes, per-class caps
+ * and score thresholds) around our ops.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../libttuser/internal.h"
+#include "../../model/detection.h"
+
+#define NODE_DIR "/usr/share/libonnx-testdata/data/node/"
+
+struct tensor {
+	int ndim;
+	int64_t dims[8];
+	int type;		/* 1 float, 7 int64 */
+	size_t n;
+	float *f;
+	int64_t *i;
+};
+
+static uint64_t varint(const uint8_t **p, const uint8_t *end)
+{
+	uint64_t v = 0;
+
+	for (int shift = 0; *p < end && shift < 64; shift += 7) {
+		uint8_t b = *(*p)++;
+
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return v;
+	}
+	fail_msg("bad varint in TensorProto");
+	return 0;
+}
+
+/* A TensorProto: dims (1), data_type (2), float_data (4), int64_data (7), raw_data (9). */
+static struct tensor load(const char *test, const char *file)
+{
+	struct tensor t = { 0 };
+	char path[256];
+	FILE *f;
+	long size;
+	uint8_t *buf;
+	const uint8_t *p, *end, *raw = NULL;
+	size_t rawlen = 0, nf = 0, ni = 0;
+	float fvals[4096];
+	int64_t ivals[4096];
+
+	snprintf(path, sizeof(path), NODE_DIR "%s/test_data_set_0/%s", test, file);
+	f = fopen(path, "rb");
+	if (!f)
+		fail_msg("%s: missing (make deps installs libonnx-testdata)", path);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)size);
+	assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	p = buf;
+	end = buf + size;
+	while (p < end) {
+		uint64_t key = varint(&p, end), field = key >> 3, wire = key & 7, len;
+		const uint8_t *q;
+
+		switch (wire) {
+		case 0:
+			len = varint(&p, end);
+			if (field == 1)
+				t.dims[t.ndim++] = (int64_t)len;
+			else if (field == 2)
+				t.type = (int)len;
+			else if (field == 7)
+				ivals[ni++] = (int64_t)len;
+			break;
+		case 1:
+			p += 8;
+			break;
+		case 5:
+			if (field == 4)
+				memcpy(&fvals[nf++], p, 4);
+			p += 4;
+			break;
+		case 2:
+			len = varint(&p, end);
+			q = p;
+			p += len;
+			if (field == 9) {
+				raw = q;
+				rawlen = len;
+			} else if (field == 1) {
+				while (q < p)
+					t.dims[t.ndim++] = (int64_t)varint(&q, p);
+			} else if (field == 4) {
+				for (; q + 4 <= p; q += 4)
+					memcpy(&fvals[nf++], q, 4);
+			} else if (field == 7) {
+				while (q < p)
+					ivals[ni++] = (int64_t)varint(&q, p);
+			}
+			break;
+		default:
+			fail_msg("%s: wire type %llu", path, (unsigned long long)wire);
+		}
+		assert_true(p <= end && t.ndim <= 8 && nf < 4096 && ni < 4096);
+	}
+	t.n = 1;
+	for (int d = 0; d < t.ndim; d++)
+		t.n *= (size_t)t.dims[d];
+	if (t.type == 1) {
+		t.f = malloc(t.n * sizeof(float) + 1);
+		if (raw)
+			memcpy(t.f, raw, rawlen);
+		else
+			memcpy(t.f, fvals, nf * sizeof(float));
+		assert_true(raw ? rawlen == t.n * 4 : nf == t.n);
+	} else if (t.type == 7) {
+		t.i = malloc(t.n * sizeof(int64_t) + 1);
+		if (raw)
+			memcpy(t.i, raw, rawlen);
+		else
+			memcpy(t.i, ivals, ni * sizeof(int64_t));
+		assert_true(raw ? rawlen == t.n * 8 : ni == t.n);
+	} else {
+		fail_msg("%s: data type %d", path, t.type);
+	}
+	free(buf);
+	return t;
+}
+
+static void release(struct tensor *t)
+{
+	free(t->f);
+	free(t->i);
+}
+
+static void roialign_case(const char *test, bool aligned)
+{
+	struct tensor x = load(test, "input_0.pb"), rois = load(test, "input_1.pb");
+	struct tensor idx = load(test, "input_2.pb"), want = load(test, "output_0.pb");
+	int C = (int)x.dims[1], H = (int)x.dims[2], W = (int)x.dims[3];
+	float *out = malloc(want.n * sizeof(float));
+	double worst = 0;
+
+	/* The node: output 5x5, spatial_scale 1, sampling_ratio 2, mode avg. */
+	assert_int_equal(want.dims[2], 5);
+	for (int64_t r = 0; r < rois.dims[0]; r++) {
+		struct feature_map f = { x.f + (size_t)idx.i[r] * (size_t)(C * H * W), C, H, W };
+
+		assert_int_equal(roi_align(&f, 1.0, 5, 2, aligned, rois.f + r * 4, 1,
+					   out + (size_t)r * (size_t)C * 25), 0);
+	}
+	for (size_t i = 0; i < want.n; i++)
+		worst = fmax(worst, fabs(out[i] - want.f[i]));
+	print_message("%s: max |diff| %.3g over %zu values\n", test, worst, want.n);
+	assert_true(worst < 1e-4);
+	free(out);
+	release(&x);
+	release(&rois);
+	release(&idx);
+	release(&want);
+}
+
+static void test_roialign_aligned_false(void **state)
+{
+	(void)state;
+	roialign_case("test_roialign_aligned_false", false);
+}
+
+static void test_roialign_aligned_true(void **state)
+{
+	(void)state;
+	roialign_case("test_roialign_aligned_true", true);
+}
+
+/* One NonMaxSuppression case; center: boxes are [xc, yc, w, h]. */
+static void nms_case(const char *test, bool center)
+{
+	struct tensor boxes = load(test, "input_0.pb"), scores = load(test, "input_1.pb");
+	struct tensor maxout = load(test, "input_2.pb"), iou = load(test, "input_3.pb");
+	struct tensor thr = load(test, "input_4.pb"), want = load(test, "output_0.pb");
+	int64_t nb = boxes.dims[0], n = boxes.dims[1], nc = scores.dims[1];
+	float *corners = malloc((size_t)n * 4 * sizeof(float)), *s = malloc((size_t)n * sizeof(float));
+	size_t *keep = malloc((size_t)n * sizeof(size_t)), *orig = malloc((size_t)n * sizeof(size_t));
+	size_t got = 0;
+
+	for (int64_t b = 0; b < nb; b++)
+		for (int64_t c = 0; c < nc; c++) {
+			size_t m = 0;
+			long k;
+
+			/* Boxes scoring above the threshold, as x1 y1 x2 y2 with x1 <= x2. */
+			for (int64_t i = 0; i < n; i++) {
+				const float *v = boxes.f + (b * n + i) * 4;
+				float score = scores.f[(b * nc + c) * n + i];
+				float *o = corners + m * 4;
+
+				if (!(score > thr.f[0]))
+					continue;
+				if (center) {
+					o[0] = v[0] - v[2] / 2;
+					o[1] = v[1] - v[3] / 2;
+					o[2] = v[0] + v[2] / 2;
+					o[3] = v[1] + v[3] / 2;
+				} else {
+					o[0] = fminf(v[1], v[3]);
+					o[1] = fminf(v[0], v[2]);
+					o[2] = fmaxf(v[1], v[3]);
+					o[3] = fmaxf(v[0], v[2]);
+				}
+				s[m] = score;
+				orig[m++] = (size_t)i;
+			}
+			k = nms(corners, s, m, iou.f[0], keep);
+			assert_true(k >= 0);
+			if (k > maxout.i[0])
+				k = maxout.i[0];
+			for (long j = 0; j < k; j++, got++) {
+				assert_true(got < (size_t)want.dims[0]);
+				assert_int_equal(want.i[got * 3 + 0], b);
+				assert_int_equal(want.i[got * 3 + 1], c);
+				assert_int_equal(want.i[got * 3 + 2], (int64_t)orig[keep[j]]);
+			}
+		}
+	assert_int_equal(got, (size_t)want.dims[0]);
+	free(corners);
+	free(s);
+	free(keep);
+	free(orig);
+	release(&boxes);
+	release(&scores);
+	release(&maxout);
+	release(&iou);
+	release(&thr);
+	release(&want);
+}
+
+static void test_nonmaxsuppression(void **state)
+{
+	static const char *const cases[] = {
+		"test_nonmaxsuppression_flipped_coordinates",
+		"test_nonmaxsuppression_identical_boxes",
+		"test_nonmaxsuppression_limit_output_size",
+		"test_nonmaxsuppression_single_box",
+		"test_nonmaxsuppression_suppress_by_IOU",
+		"test_nonmaxsuppression_suppress_by_IOU_and_scores",
+		"test_nonmaxsuppression_two_batches",
+		"test_nonmaxsuppression_two_classes",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		nms_case(cases[i], false);
+	nms_case("test_nonmaxsuppression_center_point_box_format", true);
+}
+
+/* Resize, linear, half-pixel (ONNX's default): the transform's bilinear step. */
+static void test_resize_linear(void **state)
+{
+	const char *test = "test_resize_upsample_scales_linear";
+	struct tensor x = load(test, "input_0.pb"), scales = load(test, "input_1.pb");
+	struct tensor want = load(test, "output_0.pb");
+	int h = (int)x.dims[2], w = (int)x.dims[3];
+	int oh = (int)want.dims[2], ow = (int)want.dims[3];
+	struct transform_config c = { .min_size = oh, .max_size = ow, .size_divisible = 1,
+				      .mean = { 0, 0, 0 }, .std = { 1, 1, 1 } };
+	float *in = malloc((size_t)3 * h * w * sizeof(float)), *out = malloc((size_t)3 * oh * ow * sizeof(float));
+
+	(void)state;
+	assert_true(scales.f[2] == 2 && scales.f[3] == 2 && h == w);
+	for (int ch = 0; ch < 3; ch++)
+		memcpy(in + ch * h * w, x.f, (size_t)h * w * sizeof(float));
+	assert_int_equal(transform_image(&c, in, h, w, out), 0);
+	for (int ch = 0; ch < 3; ch++)
+		for (int i = 0; i < oh * ow; i++)
+			assert_true(fabs(out[ch * oh * ow + i] - want.f[i]) < 1e-5);
+	free(in);
+	free(out);
+	release(&x);
+	release(&scales);
+	release(&want);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roialign_aligned_false),
+		cmocka_unit_test(test_roialign_aligned_true),
+		cmocka_unit_test(test_nonmaxsuppression),
+		cmocka_unit_test(test_resize_linear),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
