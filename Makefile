@@ -164,7 +164,7 @@ KMOD_DIR := $(abspath $(BUILD))/kmod
 KMOD     := $(KMOD_DIR)/tenstorrent.ko
 KBUILD    = $(MAKE) --no-print-directory -C $(KDIR) M=$(KMOD_DIR) W=1 KCFLAGS=-Werror
 UDEV_RULE := tools/udev/60-tenstorrent.rules
-DEPS += linux-headers-amd64 sparse dkms pahole kmod udev
+DEPS += linux-headers-amd64 linux-image-amd64 sparse dkms pahole kmod udev
 ifneq ($(KDIR),)
 all: module
 endif
@@ -213,7 +213,15 @@ dkms-remove:
 	-dkms remove tenstorrent/$(KMOD_VER) --all
 	rm -rf $(DKMS_SRC)
 
-.PHONY: module kdir sparse udev-install modules_install dkms-install dkms-remove
+# The ioctl ABI's layout: no holes, no padding, and as recorded.
+abi-check:
+	@mkdir -p $(BUILD)/abi
+	$(Q)$(CC) -g -c -Iuapi tests/abi/tenstorrent_abi.c -o $(BUILD)/abi/abi.o
+	$(Q)pahole $(BUILD)/abi/abi.o | grep -v cacheline > $(BUILD)/abi/layout.txt
+	$(Q)if grep -n 'XXX' $(BUILD)/abi/layout.txt; then echo "abi-check: holes or padding"; exit 1; fi
+	$(Q)diff -u tests/abi/tenstorrent.pahole $(BUILD)/abi/layout.txt && echo "abi-check: layout as recorded"
+
+.PHONY: module kdir sparse udev-install modules_install dkms-install dkms-remove abi-check
 
 # ---- QEMU harness (tests/qemu/): the module against the model device ----
 QEMU_TESTS := $(patsubst tests/qemu/%.c,$(BUILD)/tests/qemu/%,$(wildcard tests/qemu/*.c))
@@ -235,8 +243,13 @@ qemu-prime: tests examples
 qemu-check: module tools qemu-tests qemu-prime
 	$(Q)BUILD=$(BUILD) KDIR=$(KDIR) sh tests/qemu/run.sh check
 
-qemu-bench: module tools qemu-tests qemu-prime
+qemu-bench: module tools qemu-tests
 	$(Q)BUILD=$(BUILD) KDIR=$(KDIR) sh tests/qemu/run.sh bench
+
+# make bench: also the module's figures, measured in the guest.
+ifneq ($(and $(KDIR),$(shell command -v qemu-system-x86_64)),)
+bench: qemu-bench
+endif
 
 .PHONY: qemu-tests qemu-prime qemu-check qemu-bench
 
