@@ -214,17 +214,14 @@ static int shard_view(struct tt_buffer *buf, struct tt_buffer *view, uint32_t **
 	return 0;
 }
 
-int tt_cq_write_sharded(struct tt_cq *cq, struct tt_buffer *buf, const void *src, bool blocking)
+/* A sharded buffer's pages, in page order, through the queue (see cq.c). */
+int tt_sharded_write(struct tt_cq *cq, struct tt_buffer *buf, const void *src, bool blocking)
 {
 	struct tt_buffer view;
 	uint32_t *map, i;
 	uint8_t *tmp;
 	int ret;
 
-	if (!cq || !buf || !src)
-		return tt_error(-EINVAL, "tt_cq_write_sharded: NULL argument");
-	if (buf->type != TT_BUFFER_L1_SHARDED)
-		return tt_cq_write_buffer(cq, buf, src, blocking);
 	ret = shard_view(buf, &view, &map);
 	if (ret)
 		return ret;
@@ -243,17 +240,13 @@ int tt_cq_write_sharded(struct tt_cq *cq, struct tt_buffer *buf, const void *src
 	return ret;
 }
 
-int tt_cq_read_sharded(struct tt_cq *cq, struct tt_buffer *buf, void *dst)
+int tt_sharded_read(struct tt_cq *cq, struct tt_buffer *buf, void *dst)
 {
 	struct tt_buffer view;
 	uint32_t *map, i;
 	uint8_t *tmp;
 	int ret;
 
-	if (!cq || !buf || !dst)
-		return tt_error(-EINVAL, "tt_cq_read_sharded: NULL argument");
-	if (buf->type != TT_BUFFER_L1_SHARDED)
-		return tt_cq_read_buffer(cq, buf, dst, true);
 	ret = shard_view(buf, &view, &map);
 	if (ret)
 		return ret;

@@ -157,7 +157,7 @@ int main(int argc, char **argv)
 	t1 = now_s();
 	if (tt_cq_enqueue_program(tt_device_cq(dev, 0), run.prog, true) < 0)
 		die("run", tt_last_error());
-	if (tt_cq_read_sharded(tt_device_cq(dev, 0), run.c, tiles) < 0 ||
+	if (tt_cq_read_buffer(tt_device_cq(dev, 0), run.c, tiles, true) < 0 ||
 	    tt_untilize(tiles, TT_FORMAT_FLOAT16_B, g.m, g.n, c, TT_FORMAT_FLOAT32) < 0)
 		die("output", tt_last_error());
 	if (tt_program_stats(run.prog, &st) < 0)

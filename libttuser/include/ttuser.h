@@ -279,20 +279,15 @@ int tt_program_profile_csv(struct tt_program *prog, const char *path);
 struct tt_cq *tt_device_cq(struct tt_device *dev, unsigned id);
 
 /*
- * Whole-buffer transfers. A write copies src before it returns, so src
+ * Whole-buffer transfers; host data is the buffer's pages in page order,
+ * for sharded buffers too. A write copies src before it returns, so src
  * may be reused at once; a non-blocking read fills dst by tt_cq_finish.
+ * A read of a sharded buffer must block (-EINVAL otherwise).
  */
 int tt_cq_write_buffer(struct tt_cq *cq, struct tt_buffer *buf, const void *src, bool blocking);
 int tt_cq_read_buffer(struct tt_cq *cq, struct tt_buffer *buf, void *dst, bool blocking);
 int tt_cq_enqueue_program(struct tt_cq *cq, struct tt_program *prog, bool blocking);
 int tt_cq_nop(struct tt_cq *cq, bool blocking);
-
-/*
- * Whole-buffer transfers of any buffer, sharded ones included: host data
- * is the pages in page-id order. A sharded read always blocks.
- */
-int tt_cq_write_sharded(struct tt_cq *cq, struct tt_buffer *buf, const void *src, bool blocking);
-int tt_cq_read_sharded(struct tt_cq *cq, struct tt_buffer *buf, void *dst);
 
 /* Wait for everything enqueued; returns the first error among it. */
 int tt_cq_finish(struct tt_cq *cq);

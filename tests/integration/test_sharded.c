@@ -94,8 +94,15 @@ static void write_pattern(struct tt_buffer *b, uint32_t pages)
 {
 	uint32_t *p = pattern(pages), *back = calloc(pages, PAGE);
 
-	CHECK(tt_cq_write_sharded(tt_device_cq(dev, 0), b, p, true));
-	CHECK(tt_cq_read_sharded(tt_device_cq(dev, 0), b, back));
+	CHECK(tt_cq_write_buffer(tt_device_cq(dev, 0), b, p, true));
+	CHECK(tt_cq_read_buffer(tt_device_cq(dev, 0), b, back, true));
+	assert_memory_equal(p, back, (size_t)pages * PAGE);
+	/* A sharded read has to block: a non-blocking one is refused, and nothing changes. */
+	memset(back, 0, (size_t)pages * PAGE);
+	assert_int_equal(tt_cq_read_buffer(tt_device_cq(dev, 0), b, back, false), -EINVAL);
+	assert_non_null(strstr(tt_last_error(), "sharded"));
+	CHECK(tt_cq_finish(tt_device_cq(dev, 0)));
+	CHECK(tt_cq_read_buffer(tt_device_cq(dev, 0), b, back, true));
 	assert_memory_equal(p, back, (size_t)pages * PAGE);
 	free(p);
 	free(back);
@@ -232,7 +239,7 @@ static void test_kernel_access(void **state)
 	CHECK(tt_buffer_shard_spec(a, &sa));
 	CHECK(tt_buffer_shard_spec(b, &sb));
 	assert_int_equal(sa.base, tt_buffer_address(a));
-	CHECK(tt_cq_write_sharded(tt_device_cq(dev, 0), a, p, false));
+	CHECK(tt_cq_write_buffer(tt_device_cq(dev, 0), a, p, false));
 	args[0] = tt_buffer_address(mid);
 	args[1] = 24;
 	memcpy(&args[2], &sa, sizeof(sa));
@@ -243,12 +250,12 @@ static void test_kernel_access(void **state)
 	CHECK(tt_runtime_args_set(prog, k, TT_CORE(4, 3), args, 2 + TT_SHARD_SPEC_WORDS));
 	CHECK(tt_common_runtime_args_set(prog, k, (const uint32_t *)&sb, TT_SHARD_SPEC_WORDS));
 	CHECK(tt_cq_enqueue_program(tt_device_cq(dev, 0), prog, true));
-	CHECK(tt_cq_read_sharded(tt_device_cq(dev, 0), b, back));
+	CHECK(tt_cq_read_buffer(tt_device_cq(dev, 0), b, back, true));
 	for (i = 0; i < 24; i++)
 		assert_int_equal(back[i * (PAGE / 4) + 3], i * 1000 + 3);
 	/* The interleaved reads of both kinds work on any buffer. */
 	memset(back, 0, 24 * PAGE);
-	CHECK(tt_cq_read_sharded(tt_device_cq(dev, 0), mid, back));
+	CHECK(tt_cq_read_buffer(tt_device_cq(dev, 0), mid, back, true));
 	assert_memory_equal(p, back, 24 * PAGE);
 	tt_program_destroy(prog);
 	tt_buffer_destroy(a);
@@ -355,7 +362,7 @@ static void test_cb_in_buffer(void **state)
 	CHECK(tt_cb_create(prog, TT_CORES(1, 1, 2, 2), &plain));
 	CHECK(tt_cq_enqueue_program(tt_device_cq(dev, 0), prog, true));
 	/* The shard holds 48-byte pages: page 2k + i is core k's CB page i, first 48 bytes. */
-	CHECK(tt_cq_read_sharded(tt_device_cq(dev, 0), b, back));
+	CHECK(tt_cq_read_buffer(tt_device_cq(dev, 0), b, back, true));
 	for (i = 0; i < 8; i++)
 		assert_int_equal(back[i * (PAGE / 4)], 100 * cores[i / 2] + i % 2);
 	tt_program_destroy(prog);
