@@ -183,7 +183,7 @@ enum tt_call {
 	TT_CALL_TILE_UNARY = 70,	/* op, dst, param, param2 */
 	TT_CALL_TILE_PACK = 71,		/* dst, cb, tile in the reserved pages, pack mode,
 					   block tiles */
-	TT_CALL_TILE_INIT = 72,		/* cb0, cb1, out cb, acc_to_dest: checks the CBs */
+	TT_CALL_TILE_INIT = 72,		/* cb0, cb1, out cb: checks the CBs */
 };
 
 /* Flags of TT_CALL_NOC_WRITE_MCAST. */
@@ -236,6 +236,9 @@ enum tt_bcast {
 	TT_BCAST_COLS = 2,		/* column 0 to every column */
 	TT_BCAST_SCALAR = 3,		/* element (0, 0) to every element */
 };
+
+/* ARG6 flag of add/sub/mul: DST = DST + (cb0 op cb1), tt-metal's acc_to_dest. */
+#define TT_BINARY_ACC_TO_DEST	0x100u
 
 enum tt_reduce_pool {
 	TT_REDUCE_SUM = 0,
