@@ -255,7 +255,7 @@ static int build(struct op_conv *cv, const struct op_tensor *in, uint32_t npix)
 	struct tt_kernel_config ccfg = {
 		.role = TT_ROLE_COMPUTE, .math_fidelity = cv->prec.fidelity, .fp32_dest_acc = true,
 	};
-	uint32_t gx, gy, budget, es, ta, tw, rows, idx;
+	uint32_t gx, gy, budget, es, ta, tw, used;
 	struct tt_core_range cores;
 	struct tt_program *prog;
 	struct plan *p = &cv->plan;
@@ -269,9 +269,9 @@ static int build(struct op_conv *cv, const struct op_tensor *in, uint32_t npix)
 	es = op_tensor_elem_size(in);
 	ta = 1024 * es;
 	tw = (uint32_t)tt_tile_size(cv->prec.weight);
-	rows = OP_DIV_UP(p->ncores, gx);
-	cores = TT_CORES(0, 0, rows > 1 ? gx - 1 : p->ncores - 1, rows - 1);
-	ret = tt_program_create(cv->dev, &prog);
+	ret = op_cores(cv->dev, p->items, &cores, &used);
+	if (!ret)
+		ret = tt_program_create(cv->dev, &prog);
 	if (ret)
 		return ret;
 	if ((ret = op_cb(prog, cores, 0, in->fmt, ta, 2 * p->kc)) ||
@@ -287,18 +287,10 @@ static int build(struct op_conv *cv, const struct op_tensor *in, uint32_t npix)
 	    (ret = cv->compute = op_kernel(prog, "conv_compute.c", cores, &ccfg)) < 0 ||
 	    (ret = cv->writer = op_kernel(prog, "conv_writer.c", cores, &wcfg)) < 0)
 		goto fail;
-	for (idx = 0; idx < (cores.end.x + 1) * (cores.end.y + 1); idx++) {
-		struct tt_core core = TT_CORE(idx % (cores.end.x + 1), idx / (cores.end.x + 1));
-		uint32_t count = idx < p->items ? OP_DIV_UP(p->items - idx, p->ncores) : 0;
-		uint32_t args[3] = { idx, count, p->ncores };
-
-		if (idx >= p->ncores)
-			count = args[1] = 0;
-		if ((ret = tt_runtime_args_set(prog, cv->reader, core, args, 3)) ||
-		    (ret = tt_runtime_args_set(prog, cv->compute, core, &count, 1)) ||
-		    (ret = tt_runtime_args_set(prog, cv->writer, core, args, 3)))
-			goto fail;
-	}
+	ret = op_split_args(prog, cores, used, p->items, (int[]){ cv->reader, cv->writer }, 2,
+			    cv->compute);
+	if (ret)
+		goto fail;
 	tt_program_destroy(cv->prog);
 	cv->prog = prog;
 	cv->prog_h = in->h;

@@ -21,4 +21,19 @@ int op_tensor_check(const struct op_tensor *t, const char *what);
 /* The worker grid of dev. */
 int op_grid(struct tt_device *dev, uint32_t *gx, uint32_t *gy, uint32_t *l1_budget);
 
+/* out = in[y * stride][x * stride] (eltwise.c); out's size checked by the caller. */
+int op_strided_copy(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *in,
+		    uint32_t stride, struct op_tensor *out, struct op_stats *stats);
+/*
+ * Cores for items work items dealt round-robin: whole rows of the grid from
+ * (0, 0), used of them with work (the others get none).
+ */
+int op_cores(struct tt_device *dev, uint32_t items, struct tt_core_range *cores, uint32_t *used);
+/*
+ * Per-core args of the data movement kernels ({first item, items, step})
+ * and of the compute kernel ({items}; compute < 0: none).
+ */
+int op_split_args(struct tt_program *prog, struct tt_core_range cores, uint32_t used,
+		  uint32_t items, const int *kernels, unsigned nkernels, int compute);
+
 #endif

@@ -85,3 +85,44 @@ int op_grid(struct tt_device *dev, uint32_t *gx, uint32_t *gy, uint32_t *l1_budg
 	*l1_budget = info.l1_size > info.l1_free + 16384 ? info.l1_size - info.l1_free - 16384 : 0;
 	return 0;
 }
+
+int op_cores(struct tt_device *dev, uint32_t items, struct tt_core_range *cores, uint32_t *used)
+{
+	uint32_t gx, gy, budget, rows;
+	int ret = op_grid(dev, &gx, &gy, &budget);
+
+	if (ret)
+		return ret;
+	*used = items < gx * gy ? items : gx * gy;
+	if (!*used)
+		*used = 1;
+	rows = OP_DIV_UP(*used, gx);
+	*cores = TT_CORES(0, 0, rows > 1 ? gx - 1 : *used - 1, rows - 1);
+	return 0;
+}
+
+int op_split_args(struct tt_program *prog, struct tt_core_range cores, uint32_t used,
+		  uint32_t items, const int *kernels, unsigned nkernels, int compute)
+{
+	uint32_t w = cores.end.x + 1, n = w * (cores.end.y + 1), idx;
+	unsigned k;
+	int ret;
+
+	for (idx = 0; idx < n; idx++) {
+		struct tt_core core = TT_CORE(idx % w, idx / w);
+		uint32_t count = idx < used && idx < items ? OP_DIV_UP(items - idx, used) : 0;
+		uint32_t args[3] = { idx, count, used };
+
+		for (k = 0; k < nkernels; k++) {
+			ret = tt_runtime_args_set(prog, kernels[k], core, args, 3);
+			if (ret)
+				return ret;
+		}
+		if (compute >= 0) {
+			ret = tt_runtime_args_set(prog, compute, core, &count, 1);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}

@@ -183,12 +183,92 @@ static void test_linear_chunked(void **state)
 	tt_device_close(dev);
 }
 
+static void test_bad_input(void **state)
+{
+	struct tt_device *dev = open_device("sim:grid=2x2");
+	struct tt_cq *cq = tt_device_cq(dev, 0);
+	struct op_conv_desc d = CONV(32, 32, 3, 1, 1, 1, false);
+	struct op_precision bad = op_precision_bf16;
+	struct op_tensor in, in16, out, small, in32;
+	struct op_conv *cv, *none = (struct op_conv *)1;
+	float *wt = random_floats(32 * 32 * 9, 0.1f), *x = random_floats(32 * 16, 1.0f), *got;
+	uint32_t ho, wo;
+
+	(void)state;
+	bad.weight = TT_FORMAT_UINT32;
+	CHECK_FAILS(op_conv_create(dev, &d, wt, NULL, &bad, &none), -EINVAL, "is not supported");
+	assert_null(none);
+	bad = op_precision_bf16;
+	bad.fidelity = 1;
+	CHECK_FAILS(op_conv_create(dev, &d, wt, NULL, &bad, &none), -EINVAL, "is not supported");
+	d.stride = 0;
+	CHECK_FAILS(op_conv_create(dev, &d, wt, NULL, &op_precision_bf16, &none), -EINVAL,
+		    "out of range");
+	CHECK_FAILS(op_conv_out_size(&d, 4, 4, &ho, &wo), -EINVAL, "must be > 0");
+	d.stride = 1;
+	d.pad = 0;
+	CHECK_FAILS(op_conv_out_size(&d, 2, 4, &ho, &wo), -EINVAL, "smaller than the");
+	d.pad = 1;
+	CHECK_FAILS(op_conv_create(dev, &d, NULL, NULL, &op_precision_bf16, &none), -EINVAL,
+		    "NULL argument");
+
+	CHECK(op_conv_create(dev, &d, wt, NULL, &op_precision_bf16, &cv));
+	CHECK(op_tensor_create(dev, 4, 4, 32, TT_FORMAT_FLOAT16_B, &in));
+	CHECK(op_tensor_create(dev, 4, 4, 16, TT_FORMAT_FLOAT16_B, &in16));
+	CHECK(op_tensor_create(dev, 4, 4, 32, TT_FORMAT_FLOAT32, &in32));
+	CHECK(op_tensor_create(dev, 4, 4, 32, TT_FORMAT_FLOAT16_B, &out));
+	CHECK(op_tensor_create(dev, 2, 2, 32, TT_FORMAT_FLOAT16_B, &small));
+	CHECK_FAILS(op_conv_run(cv, cq, &in16, &out, NULL), -EINVAL, "input has 16 channels");
+	CHECK_FAILS(op_conv_run(cv, cq, &in32, &out, NULL), -EINVAL, "formats");
+	CHECK_FAILS(op_conv_run(cv, cq, &in, &small, NULL), -EINVAL, "must be 4x4x32");
+	CHECK_FAILS(op_conv_run(cv, cq, &in, NULL, NULL), -EINVAL, "no tensor");
+	/* a buffer too small for the size the tensor claims (in: 4x4 in 32 rows) */
+	in.h = in.w = 8;
+	in.rows = 64;
+	CHECK_FAILS(op_conv_run(cv, cq, &in, &out, NULL), -EINVAL, "does not match its buffer");
+	in.h = in.w = 4;
+	in.rows = 32;
+	small.h = small.w = 2;
+	CHECK_FAILS(op_conv_run(NULL, cq, &in, &out, NULL), -EINVAL, "NULL argument");
+
+	/* still works: a 3x3 conv of a constant 1 input with all-one weights counts the window */
+	for (size_t i = 0; i < 32 * 16; i++)
+		x[i] = 1.0f;
+	for (size_t i = 0; i < 32 * 32 * 9; i++)
+		wt[i] = 1.0f / 32;
+	op_conv_destroy(cv);
+	CHECK(op_conv_create(dev, &d, wt, NULL, &op_precision_bf16, &cv));
+	CHECK(op_tensor_write(cq, &in, x));
+	CHECK(op_conv_run(cv, cq, &in, &out, NULL));
+	got = malloc(32 * 16 * sizeof(float));
+	assert_non_null(got);
+	CHECK(op_tensor_read(cq, &out, got));
+	for (uint32_t y = 0; y < 4; y++)
+		for (uint32_t xx = 0; xx < 4; xx++) {
+			float n = (float)((y == 0 || y == 3 ? 2 : 3) * (xx == 0 || xx == 3 ? 2 : 3));
+
+			assert_true(got[y * 4 + xx] == n);
+			assert_true(got[31 * 16 + y * 4 + xx] == n);
+		}
+	free(got);
+	op_tensor_destroy(&in);
+	op_tensor_destroy(&in16);
+	op_tensor_destroy(&in32);
+	op_tensor_destroy(&out);
+	op_tensor_destroy(&small);
+	op_conv_destroy(cv);
+	free(wt);
+	free(x);
+	tt_device_close(dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conv3x3),
 		cmocka_unit_test(test_conv1x1_and_stem),
 		cmocka_unit_test(test_linear_chunked),
+		cmocka_unit_test(test_bad_input),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

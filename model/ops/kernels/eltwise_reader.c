@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+/*
+ * eltwise reader: for each block of 32 output pixels, the 32 sticks of a
+ * (and of b) that those pixels take, side by side in ct pages of c_0
+ * (c_1): row-major 32 x c_pad, which element-wise tile ops treat as ct
+ * tiles. Output pixel (y, x) takes a's pixel (y * mul_y / div_y,
+ * x * mul_x / div_x) -- the identity, nearest upsampling (in / out) or a
+ * stride (s / 1) -- and b's likewise. Pixels past the output take pixel 0.
+ *
+ * Common args: a, b addresses, stick bytes, out w, out pixels, then for a
+ * and for b: w, mul_y, div_y, mul_x, div_x; ct, binary.
+ * Args: first block, blocks, step.
+ */
+#include <ttuser/kernel/dataflow.h>
+
+static uint32_t source(uint32_t p, uint32_t out_w, uint32_t npix, uint32_t arg)
+{
+	uint32_t y = p / out_w, x = p % out_w;
+
+	if (p >= npix)
+		return 0;
+	return (y * get_common_arg_val(arg + 1) / get_common_arg_val(arg + 2)) *
+	       get_common_arg_val(arg) +
+	       x * get_common_arg_val(arg + 3) / get_common_arg_val(arg + 4);
+}
+
+void kernel_main(void)
+{
+	const uint32_t page = get_common_arg_val(2), out_w = get_common_arg_val(3);
+	const uint32_t npix = get_common_arg_val(4), ct = get_common_arg_val(15);
+	const uint32_t binary = get_common_arg_val(16);
+	const uint32_t first = get_arg_val(0), count = get_arg_val(1), step = get_arg_val(2);
+	const InterleavedAddrGen a = {
+		.bank_base_address = get_common_arg_val(0), .page_size = page, .is_dram = true,
+	};
+	const InterleavedAddrGen b = {
+		.bank_base_address = get_common_arg_val(1), .page_size = page, .is_dram = true,
+	};
+	uint32_t it, r;
+
+	for (it = 0; it < count; it++) {
+		uint32_t blk = first + it * step, la, lb = 0;
+
+		cb_reserve_back(c_0, ct);
+		la = get_write_ptr(c_0);
+		if (binary) {
+			cb_reserve_back(c_1, ct);
+			lb = get_write_ptr(c_1);
+		}
+		for (r = 0; r < 32; r++) {
+			uint32_t p = blk * 32 + r;
+
+			noc_async_read_page(source(p, out_w, npix, 5), &a, la + r * page);
+			if (binary)
+				noc_async_read_page(source(p, out_w, npix, 10), &b, lb + r * page);
+		}
+		noc_async_read_barrier();
+		cb_push_back(c_0, ct);
+		if (binary)
+			cb_push_back(c_1, ct);
+	}
+}
