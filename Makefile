@@ -341,7 +341,9 @@ $(OPS_TESTS): $(BUILD)/tests/%: tests/integration/%.c tests/integration/helpers.
 	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -DEXAMPLES_DIR='"$(abspath examples)"' $< \
 		$(MODEL_LIB) $(BUILD)/lib/libttuser.a $(LDFLAGS) -lcmocka $(LDLIBS) -o $@
 
+# bench_conv compares with im2col + OpenBLAS sgemm on the CPU.
+DEPS += libopenblas-dev
 $(OPS_BENCHES): $(BUILD)/bench/%: tests/bench/%.c $(MODEL_LIB) $(BUILD)/lib/libttuser.a
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(MODEL_LIB) $(BUILD)/lib/libttuser.a \
-		$(LDFLAGS) $(LDLIBS) -o $@
+		$(LDFLAGS) -lopenblas $(LDLIBS) -o $@
