@@ -347,3 +347,13 @@ $(OPS_BENCHES): $(BUILD)/bench/%: tests/bench/%.c $(MODEL_LIB) $(BUILD)/lib/libt
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(MODEL_LIB) $(BUILD)/lib/libttuser.a \
 		$(LDFLAGS) -lopenblas $(LDLIBS) -o $@
+
+# The ResNet body on the device against torchvision's reference tensors.
+tests: $(BUILD)/tests/test_backbone
+ifeq ($(HAVE_TORCHVISION),yes)
+TOOL_TESTS += $(BUILD)/tests/test_backbone
+endif
+$(BUILD)/tests/test_backbone: tests/parity/test_backbone.c $(MODEL_LIB) $(BUILD)/lib/libttuser.a
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -DPARITY_DIR='"$(abspath $(PARITY_DIR))"' $< \
+		$(MODEL_LIB) $(BUILD)/lib/libttuser.a $(LDFLAGS) -lcmocka $(LDLIBS) -o $@

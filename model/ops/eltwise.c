@@ -30,7 +30,7 @@ static int eltwise(struct tt_device *dev, struct tt_cq *cq, const struct gather 
 		.role = TT_ROLE_COMPUTE, .math_fidelity = TT_HIFI4, .fp32_dest_acc = true,
 	};
 	uint32_t es = op_tensor_elem_size(out), page = out->c_pad * es, ct = out->c_pad / 32;
-	uint32_t blocks = out->rows / 32, used, gx, gy, budget;
+	uint32_t used, gx, gy, budget, groups, cw, items;
 	struct tt_core_range cores;
 	struct tt_program *prog;
 	int reader, compute, writer, ret;
@@ -38,16 +38,22 @@ static int eltwise(struct tt_device *dev, struct tt_cq *cq, const struct gather 
 	ret = op_grid(dev, &gx, &gy, &budget);
 	if (ret)
 		return ret;
-	if ((uint64_t)(b ? 6 : 4) * ct * 1024 * es > budget)
-		return tt_error(-ENOSPC, "eltwise: %u channels do not fit in L1", out->c);
-	ret = op_cores(dev, blocks, &cores, &used);
+	/* channel groups: the fewest that fit two blocks of each CB in L1 */
+	for (groups = 1; groups <= ct; groups++)
+		if (ct % groups == 0 && (uint64_t)(b ? 6 : 4) * (ct / groups) * 1024 * es <= budget)
+			break;
+	if (groups > ct)
+		return tt_error(-ENOSPC, "eltwise: 32 channels do not fit in L1");
+	cw = ct / groups;
+	items = out->rows / 32 * groups;
+	ret = op_cores(dev, items, &cores, &used);
 	if (!ret)
 		ret = tt_program_create(dev, &prog);
 	if (ret)
 		return ret;
-	if ((ret = op_cb(prog, cores, 0, out->fmt, 1024 * es, 2 * ct)) ||
-	    (b && (ret = op_cb(prog, cores, 1, out->fmt, 1024 * es, 2 * ct))) ||
-	    (ret = op_cb(prog, cores, 16, out->fmt, 1024 * es, 2 * ct)))
+	if ((ret = op_cb(prog, cores, 0, out->fmt, 1024 * es, 2 * cw)) ||
+	    (b && (ret = op_cb(prog, cores, 1, out->fmt, 1024 * es, 2 * cw))) ||
+	    (ret = op_cb(prog, cores, 16, out->fmt, 1024 * es, 2 * cw)))
 		goto out;
 	if ((ret = reader = op_kernel(prog, "eltwise_reader.c", cores, &rcfg)) < 0 ||
 	    (ret = compute = op_kernel(prog, "eltwise_compute.c", cores, &ccfg)) < 0 ||
@@ -60,17 +66,17 @@ static int eltwise(struct tt_device *dev, struct tt_cq *cq, const struct gather 
 			out->w, out->h * out->w,
 			a->t->w, a->mul_y, a->div_y, a->mul_x, a->div_x,
 			gb->t->w, gb->mul_y, gb->div_y, gb->mul_x, gb->div_x,
-			ct, b != NULL,
+			cw, b != NULL, groups,
 		};
-		uint32_t cargs[] = { ct, op };
-		uint32_t wargs[] = { tt_buffer_address(out->buf), page, ct };
+		uint32_t cargs[] = { cw, op };
+		uint32_t wargs[] = { tt_buffer_address(out->buf), page, cw, groups };
 
 		if ((ret = tt_common_runtime_args_set(prog, reader, rargs, sizeof(rargs) / 4)) ||
 		    (ret = tt_common_runtime_args_set(prog, compute, cargs, sizeof(cargs) / 4)) ||
 		    (ret = tt_common_runtime_args_set(prog, writer, wargs, sizeof(wargs) / 4)))
 			goto out;
 	}
-	ret = op_split_args(prog, cores, used, blocks, (int[]){ reader, writer }, 2, compute);
+	ret = op_split_args(prog, cores, used, items, (int[]){ reader, writer }, 2, compute);
 	if (!ret)
 		ret = op_run(cq, prog, stats);
 out:

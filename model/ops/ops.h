@@ -33,6 +33,8 @@ struct op_tensor {
 int op_tensor_create(struct tt_device *dev, uint32_t h, uint32_t w, uint32_t c,
 		     enum tt_format fmt, struct op_tensor *t);
 void op_tensor_destroy(struct op_tensor *t);
+/* -EINVAL unless t is a tensor op_tensor_create made; what names it in the message. */
+int op_tensor_check(const struct op_tensor *t, const char *what);
 /* Bytes of one element of t. */
 uint32_t op_tensor_elem_size(const struct op_tensor *t);
 /* chw: float [c][h][w] (torch's layout), converted to t's format. */

@@ -116,6 +116,7 @@ static void test_add(void **state)
 	add_case(&d, 7, 9, 256, TT_FORMAT_FLOAT16_B, true);	/* bottleneck residual */
 	add_case(&d, 5, 5, 40, TT_FORMAT_FLOAT32, false);	/* padded channels */
 	add_case(&d, 3, 3, 2048, TT_FORMAT_FLOAT16_B, true);	/* layer4's width */
+	add_case(&d, 3, 3, 2048, TT_FORMAT_FLOAT32, true);	/* in channel groups */
 	tt_device_close(d.dev);
 }
 
