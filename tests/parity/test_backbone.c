@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The ResNet-50 body on the device (model/backbone.c, built from
- * model/ops) against torchvision: the seeded random-init model and the
+ * The ResNet-50 body and the FPN on the device (model/backbone.c,
+ * model/fpn.c, built from model/ops) against torchvision: the seeded random-init model and the
  * reference tensors of tests/parity/make_reference.py at 320x320. The
- * device gets torchvision's transformed image; its stem and C2..C5 must
- * reach, by PCC:
+ * device gets torchvision's transformed image; its stem, C2..C5 and
+ * P2..P6 must reach, by PCC:
  *   fp32 (fp32 weights, HiFi4):                >= 0.99 at every stage
  *   bf16 activations, bf16 weights, HiFi2:     >= 0.99 at every stage
  */
@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "../../model/backbone.h"
+#include "../../model/fpn.h"
 
 #ifndef PARITY_DIR
 #define PARITY_DIR "build/parity"
@@ -67,9 +68,37 @@ static double pcc(const float *a, const float *b, size_t n)
 	return sab / sqrt(saa * sbb);
 }
 
+static void compare(struct tt_cq *cq, const struct op_tensor *t, const char *name,
+		    double min_pcc, const char *mode)
+{
+	const struct weights_tensor *want = weights_find(ref, name);
+	size_t n;
+	float *got;
+	double r;
+
+	assert_non_null(t);
+	assert_non_null(want);
+	n = (size_t)t->c * t->h * t->w;
+	assert_int_equal(n, want->numel);
+	assert_int_equal(t->c, want->shape[0]);
+	assert_int_equal(t->h, want->shape[1]);
+	got = malloc(n * sizeof(float));
+	assert_non_null(got);
+	assert_int_equal(op_tensor_read(cq, t, got), 0);
+	r = pcc(got, want->data, n);
+	printf("  %s %-4s %ux%ux%u pcc %.6f (>= %g)\n", mode, name, t->c, t->h, t->w, r, min_pcc);
+	free(got);
+	if (!(r >= min_pcc))
+		fail_msg("%s %s: pcc %.6f < %g", mode, name, r, min_pcc);
+}
+
 static void run(const struct op_precision *prec, double min_pcc, const char *mode)
 {
 	static const char *const names[] = { "stem", "c2", "c3", "c4", "c5" };
+	static const char *const pnames[] = { "p2", "p3", "p4", "p5", "p6" };
+	const struct op_tensor *c[4];
+	struct op_stats fst = { 0 };
+	struct fpn *fpn;
 	const struct weights_tensor *img = weights_find(ref, "transformed");
 	struct tt_device *dev;
 	struct tt_cq *cq;
@@ -90,30 +119,19 @@ static void run(const struct op_precision *prec, double min_pcc, const char *mod
 	if (backbone_forward(bb, cq, &in, &st))
 		fail_msg("backbone_forward: %s", tt_last_error());
 	for (level = 1; level <= 5; level++) {
-		const struct op_tensor *t = backbone_output(bb, level);
-		const struct weights_tensor *want = weights_find(ref, names[level - 1]);
-		size_t n;
-		float *got;
-		double r;
-
-		assert_non_null(t);
-		assert_non_null(want);
-		n = (size_t)t->c * t->h * t->w;
-		assert_int_equal(n, want->numel);
-		assert_int_equal(t->c, want->shape[0]);
-		assert_int_equal(t->h, want->shape[1]);
-		got = malloc(n * sizeof(float));
-		assert_non_null(got);
-		assert_int_equal(op_tensor_read(cq, t, got), 0);
-		r = pcc(got, want->data, n);
-		printf("  %s %-4s %ux%ux%u pcc %.6f (>= %g)\n", mode, names[level - 1], t->c, t->h,
-		       t->w, r, min_pcc);
-		free(got);
-		if (!(r >= min_pcc))
-			fail_msg("%s %s: pcc %.6f < %g", mode, names[level - 1], r, min_pcc);
+		compare(cq, backbone_output(bb, level), names[level - 1], min_pcc, mode);
+		if (level >= 2)
+			c[level - 2] = backbone_output(bb, level);
 	}
+	if (fpn_create(dev, net, prec, &fpn) || fpn_forward(fpn, cq, c, &fst))
+		fail_msg("fpn: %s", tt_last_error());
+	for (level = 2; level <= 6; level++)
+		compare(cq, fpn_output(fpn, level), pnames[level - 2], min_pcc, mode);
 	printf("  %s body: %.3f ms modelled device time, %.0f ms host time\n", mode,
 	       (double)st.device_cycles / 1e6, st.host_us / 1e3);
+	printf("  %s fpn:  %.3f ms modelled device time, %.0f ms host time\n", mode,
+	       (double)fst.device_cycles / 1e6, fst.host_us / 1e3);
+	fpn_destroy(fpn);
 	op_tensor_destroy(&in);
 	backbone_destroy(bb);
 	tt_device_close(dev);
