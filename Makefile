@@ -340,3 +340,45 @@ train-shapes: $(BUILD)/bin/coco_eval
 	nice -n 19 /usr/bin/python3 tools/ttdetect/train_shapes.py --out $(BUILD)/shapes \
 		--evaluator $(BUILD)/bin/coco_eval
 .PHONY: train-shapes
+
+# ---- Device op library: model/ops/ (conv, eltwise, pool) and its tests ----
+# The op kernels (model/ops/kernels/*.c) are built into libttmodel.a, so
+# programs that link it (tools/ttdetect) need no source tree.
+OPS_KERNELS := $(wildcard model/ops/kernels/*.c)
+OPS_OBJ     := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard model/ops/*.c)) $(BUILD)/obj/gen/op_kernels.o
+OPS_TESTS   := $(filter $(INTEG_TESTS),$(addprefix $(BUILD)/tests/,test_model_ops test_model_conv))
+OPS_BENCHES := $(filter $(BENCHES),$(BUILD)/bench/bench_conv)
+
+$(MODEL_LIB): $(OPS_OBJ)
+
+$(BUILD)/gen/op_kernels.c: $(OPS_KERNELS) tools/embed.sh
+	@mkdir -p $(@D)
+	$(call say,GEN,$@)EMBED_NAME=op_kernels sh tools/embed.sh \
+		$(foreach k,$(OPS_KERNELS),$(k)=$(notdir $(k))) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/op_kernels.o: $(BUILD)/gen/op_kernels.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OPS_TESTS): $(BUILD)/tests/%: tests/integration/%.c tests/integration/helpers.h $(MODEL_LIB) \
+		$(BUILD)/lib/libttuser.a
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -DEXAMPLES_DIR='"$(abspath examples)"' $< \
+		$(MODEL_LIB) $(BUILD)/lib/libttuser.a $(LDFLAGS) -lcmocka $(LDLIBS) -o $@
+
+# bench_conv compares with im2col + OpenBLAS sgemm on the CPU.
+DEPS += libopenblas-dev
+$(OPS_BENCHES): $(BUILD)/bench/%: tests/bench/%.c $(MODEL_LIB) $(BUILD)/lib/libttuser.a
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(MODEL_LIB) $(BUILD)/lib/libttuser.a \
+		$(LDFLAGS) -lopenblas $(LDLIBS) -o $@
+
+# The ResNet body on the device against torchvision's reference tensors.
+tests: $(BUILD)/tests/test_backbone
+ifeq ($(HAVE_TORCHVISION),yes)
+TOOL_TESTS += $(BUILD)/tests/test_backbone
+endif
+$(BUILD)/tests/test_backbone: tests/parity/test_backbone.c $(MODEL_LIB) $(BUILD)/lib/libttuser.a
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -DPARITY_DIR='"$(abspath $(PARITY_DIR))"' $< \
+		$(MODEL_LIB) $(BUILD)/lib/libttuser.a $(LDFLAGS) -lcmocka $(LDLIBS) -o $@
