@@ -44,6 +44,7 @@ UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/
 INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
 EXAMPLES    := $(BUILD)/examples/add1
 EXAMPLES    += $(BUILD)/examples/eltwise_add
+EXAMPLES    += $(BUILD)/examples/matmul
 BENCHES     := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
 
 TOOLS       := $(BUILD)/bin/ttctl $(BUILD)/bin/ttsim-ivshmem
@@ -120,6 +121,14 @@ $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/lib/libttuser.a
 	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -DTESTS_DIR='"$(abspath tests)"' $< $(BUILD)/lib/libttuser.a \
 		$(LDFLAGS) $(LDLIBS) -o $@
 
+# matmul: the GEMM example and its benchmark share gemm.h; OpenBLAS gives the
+# float64 reference and the sgemm to compare with.
+$(BUILD)/examples/matmul $(BUILD)/bench/bench_matmul: examples/matmul/gemm.h
+$(BUILD)/examples/matmul $(BUILD)/bench/bench_matmul: LDLIBS += -lopenblas
+$(BUILD)/bench/bench_matmul: CFLAGS += -DEXAMPLES_DIR='"$(abspath examples)"'
+# make check runs it at 512 (2048 takes minutes under ASan); make demo at 2048.
+check-plain: TEST_ENV += MATMUL_SIZE=512
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 # ---- tests ----------------------------------------------------------
@@ -141,6 +150,7 @@ bench: benches
 demo: examples
 	$(TEST_ENV) $(BUILD)/examples/add1
 	$(TEST_ENV) $(BUILD)/examples/eltwise_add
+	$(TEST_ENV) $(BUILD)/examples/matmul
 
 # ---- kernel module (Kbuild, kmod/, dkms.conf, tools/udev) -----------
 # Built against the Debian 6.1 headers when they are installed (never
@@ -154,7 +164,7 @@ KMOD_DIR := $(abspath $(BUILD))/kmod
 KMOD     := $(KMOD_DIR)/tenstorrent.ko
 KBUILD    = $(MAKE) --no-print-directory -C $(KDIR) M=$(KMOD_DIR) W=1 KCFLAGS=-Werror
 UDEV_RULE := tools/udev/60-tenstorrent.rules
-DEPS += linux-headers-amd64 sparse dkms pahole kmod udev
+DEPS += linux-headers-amd64 linux-image-amd64 sparse dkms pahole kmod udev
 ifneq ($(KDIR),)
 all: module
 endif
@@ -203,7 +213,15 @@ dkms-remove:
 	-dkms remove tenstorrent/$(KMOD_VER) --all
 	rm -rf $(DKMS_SRC)
 
-.PHONY: module kdir sparse udev-install modules_install dkms-install dkms-remove
+# The ioctl ABI's layout: no holes, no padding, and as recorded.
+abi-check:
+	@mkdir -p $(BUILD)/abi
+	$(Q)$(CC) -g -c -Iuapi tests/abi/tenstorrent_abi.c -o $(BUILD)/abi/abi.o
+	$(Q)pahole $(BUILD)/abi/abi.o | grep -v cacheline > $(BUILD)/abi/layout.txt
+	$(Q)if grep -n 'XXX' $(BUILD)/abi/layout.txt; then echo "abi-check: holes or padding"; exit 1; fi
+	$(Q)diff -u tests/abi/tenstorrent.pahole $(BUILD)/abi/layout.txt && echo "abi-check: layout as recorded"
+
+.PHONY: module kdir sparse udev-install modules_install dkms-install dkms-remove abi-check
 
 # ---- QEMU harness (tests/qemu/): the module against the model device ----
 QEMU_TESTS := $(patsubst tests/qemu/%.c,$(BUILD)/tests/qemu/%,$(wildcard tests/qemu/*.c))
@@ -225,8 +243,13 @@ qemu-prime: tests examples
 qemu-check: module tools qemu-tests qemu-prime
 	$(Q)BUILD=$(BUILD) KDIR=$(KDIR) sh tests/qemu/run.sh check
 
-qemu-bench: module tools qemu-tests qemu-prime
+qemu-bench: module tools qemu-tests
 	$(Q)BUILD=$(BUILD) KDIR=$(KDIR) sh tests/qemu/run.sh bench
+
+# make bench: also the module's figures, measured in the guest.
+ifneq ($(and $(KDIR),$(shell command -v qemu-system-x86_64)),)
+bench: qemu-bench
+endif
 
 .PHONY: qemu-tests qemu-prime qemu-check qemu-bench
 
@@ -247,6 +270,7 @@ install: lib tools
 # ---- dependencies (Debian 12) ---------------------------------------
 # One line per component, so that each says what it needs.
 DEPS := build-essential pkg-config clang lld libcmocka-dev libudev-dev
+DEPS += libopenblas-dev
 
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
@@ -338,3 +362,45 @@ demo: demo-ttdetect
 parity-r50: $(BUILD)/tests/test_parity $(PARITY_DIR)/reference.safetensors
 	nice $(BUILD)/tests/test_parity --r50-network
 .PHONY: parity-r50
+
+# ---- Device op library: model/ops/ (conv, eltwise, pool) and its tests ----
+# The op kernels (model/ops/kernels/*.c) are built into libttmodel.a, so
+# programs that link it (tools/ttdetect) need no source tree.
+OPS_KERNELS := $(wildcard model/ops/kernels/*.c)
+OPS_OBJ     := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard model/ops/*.c)) $(BUILD)/obj/gen/op_kernels.o
+OPS_TESTS   := $(filter $(INTEG_TESTS),$(addprefix $(BUILD)/tests/,test_model_ops test_model_conv))
+OPS_BENCHES := $(filter $(BENCHES),$(BUILD)/bench/bench_conv)
+
+$(MODEL_LIB): $(OPS_OBJ)
+
+$(BUILD)/gen/op_kernels.c: $(OPS_KERNELS) tools/embed.sh
+	@mkdir -p $(@D)
+	$(call say,GEN,$@)EMBED_NAME=op_kernels sh tools/embed.sh \
+		$(foreach k,$(OPS_KERNELS),$(k)=$(notdir $(k))) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/op_kernels.o: $(BUILD)/gen/op_kernels.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OPS_TESTS): $(BUILD)/tests/%: tests/integration/%.c tests/integration/helpers.h $(MODEL_LIB) \
+		$(BUILD)/lib/libttuser.a
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -DEXAMPLES_DIR='"$(abspath examples)"' $< \
+		$(MODEL_LIB) $(BUILD)/lib/libttuser.a $(LDFLAGS) -lcmocka $(LDLIBS) -o $@
+
+# bench_conv compares with im2col + OpenBLAS sgemm on the CPU.
+DEPS += libopenblas-dev
+$(OPS_BENCHES): $(BUILD)/bench/%: tests/bench/%.c $(MODEL_LIB) $(BUILD)/lib/libttuser.a
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(MODEL_LIB) $(BUILD)/lib/libttuser.a \
+		$(LDFLAGS) -lopenblas $(LDLIBS) -o $@
+
+# The ResNet body on the device against torchvision's reference tensors.
+tests: $(BUILD)/tests/test_backbone
+ifeq ($(HAVE_TORCHVISION),yes)
+TOOL_TESTS += $(BUILD)/tests/test_backbone
+endif
+$(BUILD)/tests/test_backbone: tests/parity/test_backbone.c $(MODEL_LIB) $(BUILD)/lib/libttuser.a
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -DPARITY_DIR='"$(abspath $(PARITY_DIR))"' $< \
+		$(MODEL_LIB) $(BUILD)/lib/libttuser.a $(LDFLAGS) -lcmocka $(LDLIBS) -o $@

@@ -30,6 +30,7 @@ struct simdev {
 	void __iomem *regs;		/* BAR2: struct ttsim_regs */
 	u32 peer_id;
 	u32 reset_count;		/* before the reset in flight */
+	bool unresponsive;		/* a reset timed out: wait no more until one works */
 };
 
 static struct simdev *sd_of(struct tt_device *tt)
@@ -126,6 +127,7 @@ static bool simdev_reset_pending(struct tt_device *tt)
 
 static void simdev_start_reset(struct tt_device *tt)
 {
+	sd_of(tt)->unresponsive = false;
 	sd_of(tt)->reset_count = sim_rd(tt, SIM_REG(reset_count));
 	iowrite32(TTSIM_RESET_MAGIC, sd_of(tt)->regs + SIM_REG(reset));
 	simdev_doorbell(tt, TTSIM_CTRL_VECTOR);
@@ -134,9 +136,16 @@ static void simdev_start_reset(struct tt_device *tt)
 /* Sleeps until the reset in flight is done; the control vector wakes us. */
 static int simdev_wait_reset(struct tt_device *tt)
 {
-	long left = wait_event_timeout(tt->reset_wq, simdev_reset_ready(tt),
-				       msecs_to_jiffies(SIMDEV_RESET_TIMEOUT_MS));
+	struct simdev *sd = sd_of(tt);
+	long left;
 
+	if (sd->unresponsive && !simdev_reset_ready(tt))
+		return -ETIMEDOUT;
+	left = wait_event_timeout(tt->reset_wq, simdev_reset_ready(tt),
+				  msecs_to_jiffies(SIMDEV_RESET_TIMEOUT_MS));
+	sd->unresponsive = !left;
+	if (!left)
+		dev_err(&tt->pdev->dev, "model device did not finish its reset\n");
 	return left ? 0 : -ETIMEDOUT;
 }
 
@@ -178,8 +187,7 @@ static void simdev_dma_release(struct tt_device *tt, dma_addr_t dma, size_t size
 		return;
 	if (!simdev_reset_pending(tt))
 		simdev_start_reset(tt);
-	if (simdev_wait_reset(tt))
-		dev_err(&tt->pdev->dev, "model device did not stop its queues\n");
+	simdev_wait_reset(tt);
 }
 
 static void simdev_irq(struct tt_device *tt, unsigned int vector)

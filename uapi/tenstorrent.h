@@ -16,7 +16,9 @@
  * reads min(argsz, sizeof) bytes; bytes of a larger argsz beyond what the
  * kernel knows must be zero (else -E2BIG); argsz below the first published
  * size of the struct is -EINVAL. Output fields are written back over the
- * same min(argsz, sizeof) bytes, never with uninitialised bytes.
+ * same min(argsz, sizeof) bytes, never with uninitialised bytes; argsz
+ * itself comes back as the kernel's size. 14..16 (argsz structs in tt-kmd,
+ * which wants argsz == sizeof) follow the same rule here.
  *
  * Every command: unknown number -ENOTTY; an fd opened before the last
  * destructive reset gets -ENODEV (except GET_DEVICE_INFO, GET_DRIVER_INFO
@@ -88,7 +90,8 @@ struct tenstorrent_get_device_info_out {
 	__u16 subsystem_vendor_id;
 	__u16 subsystem_id;
 	__u16 bus_dev_fn;	/* [0:2] function, [3:7] device, [8:15] bus */
-	__u16 max_dma_buf_size_log2;
+	__u16 max_dma_buf_size_log2;	/* largest ALLOCATE_DMA_BUF this kernel can
+					 * give: 28, or 22 without a CMA area */
 	__u16 pci_domain;
 	__u16 reserved;
 };
@@ -151,6 +154,7 @@ struct tenstorrent_query_mappings {
 /* ---- 3: ALLOCATE_DMA_BUF, 4: FREE_DMA_BUF -------------------------------- */
 #define TENSTORRENT_ALLOCATE_DMA_BUF_NOC_DMA	2
 
+/* Above max_dma_buf_size_log2 (GET_DEVICE_INFO) but within the ABI: -ENOMEM. */
 struct tenstorrent_allocate_dma_buf_in {
 	__u32 requested_size;	/* page multiple, 1 .. 1 << MAX_DMA_BUF_SIZE_LOG2 */
 	__u8 buf_index;		/* unused in this fd */
@@ -242,6 +246,14 @@ struct tenstorrent_reset_device {
 };
 
 /* ---- 7: PIN_PAGES, 10: UNPIN_PAGES -------------------------------------- */
+/*
+ * The pinned range must come out as one range of DMA addresses: with an
+ * IOMMU that translates, any range; without, physically contiguous pages
+ * only (else -EINVAL). NOC_DMA and NOC_TOP_DOWN: -EOPNOTSUPP (this module
+ * programs no outbound iATU); READ_ONLY without a translating IOMMU:
+ * -EOPNOTSUPP. The same range twice: -EEXIST. Unpin of a range that is not
+ * pinned exactly so: -EINVAL.
+ */
 #define TENSTORRENT_PIN_PAGES_CONTIGUOUS	1
 #define TENSTORRENT_PIN_PAGES_NOC_DMA		2
 #define TENSTORRENT_PIN_PAGES_NOC_TOP_DOWN	4
@@ -380,7 +392,12 @@ struct tenstorrent_configure_tlb {
 };
 
 /* ---- 14: SET_NOC_CLEANUP ---------------------------------------------- */
-/* A 32-bit NoC write the kernel performs when the fd is released. */
+/*
+ * A 32-bit NoC write the kernel performs when the fd is released (not if
+ * the fd went stale). Checked: flags 0, enabled and noc 0 or 1, x and y
+ * < 64, reserved0 0, addr 4-byte aligned, data < 2^32. The model device
+ * has no NoC window for the kernel: -EOPNOTSUPP there.
+ */
 struct tenstorrent_set_noc_cleanup {
 	__u32 argsz;
 	__u32 flags;
@@ -394,6 +411,12 @@ struct tenstorrent_set_noc_cleanup {
 };
 
 /* ---- 15: SET_POWER_STATE ---------------------------------------------- */
+/*
+ * Per open file; the module combines all files (flags OR'ed, settings
+ * max'ed, flag bits a file did not declare count as on) and sends the
+ * result to the firmware. Checked: flags 0, reserved0 0, at most 15 flag
+ * bits and 14 settings declared, power_flags bit 15 clear.
+ */
 #define TT_POWER_FLAG_MAX_AI_CLK	(1u << 0)
 #define TT_POWER_FLAG_MRISC_PHY_WAKEUP	(1u << 1)
 #define TT_POWER_FLAG_TENSIX_ENABLE	(1u << 2)

@@ -66,16 +66,37 @@ static inline bool log_has(struct log_capture *c, const char *text)
 }
 
 /*
- * The model with the given options, in-process; or, when TT_TEST_DEVICE is
- * set, that device instead (the QEMU harness: /dev/tenstorrent/N, a model
- * with the same options behind the kernel module).
+ * The model with the given spec ("sim:OPTIONS"), in-process. The QEMU
+ * harness sets TT_TEST_DEVICES to "OPTIONS=/dev/tenstorrent/N;..." so that
+ * each spec opens a model with the same options behind the kernel module.
  */
+static inline const char *test_device_for(const char *spec, char *buf, size_t len)
+{
+	const char *map = getenv("TT_TEST_DEVICES"), *opts;
+	size_t n;
+
+	if (!map || strncmp(spec, "sim:", 4))
+		return spec;
+	opts = spec + 4;
+	n = strlen(opts);
+	while (*map) {
+		size_t item = strcspn(map, ";");
+
+		if (item > n + 1 && !strncmp(map, opts, n) && map[n] == '=') {
+			snprintf(buf, len, "%.*s", (int)(item - n - 1), map + n + 1);
+			return buf;
+		}
+		map += item + (map[item] == ';');
+	}
+	return spec;
+}
+
 static inline struct tt_device *open_device(const char *spec)
 {
-	const char *over = getenv("TT_TEST_DEVICE");
 	struct tt_device *dev = NULL;
+	char path[64];
 
-	CHECK(tt_device_open(over && *over ? over : spec, &dev));
+	CHECK(tt_device_open(test_device_for(spec, path, sizeof(path)), &dev));
 	return dev;
 }
 

@@ -178,7 +178,7 @@ static void test_nop_and_info(void **state)
 	assert_int_equal(info.dram_bank_size, 64 << 20);
 	assert_int_equal(info.nqueues, 2);
 	/* The QEMU harness runs this through the kernel module. */
-	assert_string_equal(info.transport, getenv("TT_TEST_DEVICE") ? "kmod" : "in-process");
+	assert_string_equal(info.transport, getenv("TT_TEST_DEVICES") ? "kmod" : "in-process");
 	for (i = 0; i < 1000; i++)
 		CHECK(tt_cq_nop(tt_device_cq(dev, i % 2), i % 3 == 0));
 	CHECK(tt_cq_finish(tt_device_cq(dev, 0)));

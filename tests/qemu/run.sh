@@ -50,12 +50,13 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---- what runs in the guest -----------------------------------------
-# Each line of $work/list: a program, its model options ("-" for none:
-# the test opens the model in-process), and its environment.
+# Each line of $work/list: a program and the model options it opens
+# ("default" for the model's defaults; integration tests name theirs in
+# open_device("sim:OPTIONS") calls, several per test at most).
 list=$work/list
 : > "$list"
-spec_of() {	# the model options a libttuser integration test opens
-	sed -n 's/.*open_device("sim:\([^"]*\)").*/\1/p' "$1" | head -n 1
+specs_of() {	# the model options a libttuser integration test opens
+	sed -n 's/.*open_device("sim:\([^"]*\)").*/\1/p' "$1" | awk '!seen[$0]++' | tr '\n' ' '
 }
 if [ "$mode" = bench ]; then
 	echo "$BUILD/tests/qemu/bench_kmod default" >> "$list"
@@ -68,7 +69,7 @@ else
 	done
 	for src in "$root"/tests/integration/test_*.c; do
 		name=$(basename "$src" .c)
-		opts=$(spec_of "$src")
+		opts=$(specs_of "$src")
 		echo "$BUILD/tests/$name ${opts:-default}" >> "$list"
 	done
 	[ -e "$root/tests/qemu/test_ttctl_guest.sh" ] &&
@@ -76,7 +77,15 @@ else
 fi
 
 # One model device per distinct configuration, in order of first use.
-configs=$(awk '{print $2}' "$list" | awk '!seen[$0]++')
+configs=$(cut -d' ' -f2- "$list" | tr ' ' '\n' | sed '/^$/d' | awk '!seen[$0]++')
+device_of() {	# /dev/tenstorrent/K of a configuration
+	k=0
+	for c in $configs; do
+		[ "$c" = "$1" ] && break
+		k=$((k + 1))
+	done
+	echo "/dev/tenstorrent/$k"
+}
 
 # ---- initramfs --------------------------------------------------------
 rfs=$work/rootfs
@@ -109,18 +118,19 @@ for p in $(awk '{print $1}' "$list") "$BUILD/bin/ttctl"; do
 done
 mkdir -p "$rfs$root"
 cp -r "$root/examples" "$root/tests" "$rfs$root/"
-# Wrapper per test: its device, its time bound.
+# Wrapper per test: its devices, its time bound.
 i=0
 while read -r prog opts; do
-	dev=0
-	for c in $configs; do
-		[ "$c" = "$opts" ] && break
-		dev=$((dev + 1))
+	map=""
+	for o in $opts; do
+		map="$map${map:+;}$o=$(device_of "$o")"
 	done
+	first=${opts%% *}
 	w=$rfs/harness/t/$(printf '%02d' $i)-$(basename "$prog")
 	{
 		echo "#!/bin/sh"
-		echo "export TT_DEVICE=/dev/tenstorrent/$dev TT_TEST_DEVICE=/dev/tenstorrent/$dev"
+		echo "export TT_DEVICE=$(device_of "$first")"
+		[ "$first" = default ] || echo "export TT_TEST_DEVICES='$map'"
 		echo "export TTCTL=$BUILD/bin/ttctl"
 		echo "exec timeout -s KILL $TEST_TIMEOUT $prog"
 	} > "$w"
@@ -185,7 +195,7 @@ if [ -z "$accel" ]; then
 			> "$work/probe/init"
 		chmod 755 "$work/probe/init"
 		(cd "$work/probe" && find . | cpio -o -H newc --quiet) > "$work/probe.cpio"
-		if timeout -s KILL 20 qemu-system-x86_64 -accel kvm -machine pc -m 128M -nographic \
+		if timeout -s KILL 10 qemu-system-x86_64 -accel kvm -machine pc -m 128M -nographic \
 			-no-reboot -kernel "$kernel" -initrd "$work/probe.cpio" \
 			-append "console=ttyS0 panic=-1" > "$work/probe.log" 2>&1 < /dev/null &&
 			grep -q '@@PROBE-OK' "$work/probe.log"; then
@@ -193,7 +203,7 @@ if [ -z "$accel" ]; then
 		fi
 	fi
 fi
-echo "qemu-check: $KVER, accel $accel, $k model device(s), $(wc -l < "$list") guest program(s)"
+echo >&2 "qemu-check: $KVER, accel $accel, $k model device(s), $(wc -l < "$list") guest program(s)"
 start=$(date +%s)
 # shellcheck disable=SC2086
 timeout -s KILL "$QEMU_TIMEOUT" $qemu_base -accel "$accel" $qdev -append "$append" \
@@ -202,7 +212,13 @@ end=$(date +%s)
 
 # ---- report ----------------------------------------------------------------
 log=$work/console.log
-tr -d '\r' < "$log" | sed -n '/@@DEVICES/,/^@@DMESG-BEGIN/p' | grep -v '^@@' || true
+if [ "$mode" = bench ]; then
+	# One JSON object per line on stdout; the rest goes to stderr.
+	tr -d '\r' < "$log" | grep '^{' || true
+	exec 1>&2
+else
+	tr -d '\r' < "$log" | sed -n '/@@DEVICES/,/^@@DMESG-BEGIN/p' | grep -v '^@@' || true
+fi
 grep -ao '@@DEVICES.*' "$log" | tr -d '\r' | sed 's/^@@DEVICES/qemu-check: model devices in the guest:/' || true
 summary=$(sed -n 's/^@@SUMMARY //p' "$log" | tr -d '\r')
 sed -n '/^@@DMESG-BEGIN/,/^@@DMESG-END/p' "$log" | tr -d '\r' > "$work/dmesg"
@@ -220,6 +236,10 @@ else
 	*" 0 failed"*|"bench done") ;;
 	*) status=1 ;;
 	esac
+fi
+if [ "$mode" = check ] && ! grep -aq '^@@RMMOD ok' "$log"; then
+	echo "qemu-check: rmmod tenstorrent failed in the guest"
+	status=1
 fi
 if [ ! -s "$work/dmesg" ]; then
 	echo "qemu-check: dmesg scan: no dmesg from the guest"
