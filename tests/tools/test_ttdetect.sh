@@ -38,6 +38,12 @@ has "backbone+fpn"
 [ "$(head -c 4 "$dir/out.png" | od -An -c | tr -d ' ')" = "211PNG" ] && ok || bad "out.png is no PNG"
 cmp -s "$dir/out.png" "$data/shapes/shape_00001.png" && bad "nothing drawn" || ok
 
+expect 0 --bench 0.2 "$data/shapes/shape_00002.png"
+has '"median_fps": '
+has '"steps_on_device": 0'
+has "backbone+fpn"
+has "square"
+
 # Bad input: clear errors, exit 1; bad usage, exit 2.
 expect 1 "$dir/missing.png"
 has "No such file"
@@ -48,6 +54,7 @@ expect 1 -w "$dir/cut.png" "$data/shapes/shape_00000.png"
 has "cut.png"
 expect 2 -o "$dir/x.png" "$data/shapes/shape_00000.png" "$data/shapes/shape_00001.png"
 expect 2 --size 5 "$data/shapes/shape_00000.png"
+expect 2 --bench 0 "$data/shapes/shape_00000.png"
 expect 2 --frobnicate "$data/shapes/shape_00000.png"
 expect 2
 echo "$pass passed, $fail failed"

@@ -3,7 +3,7 @@
  * ttdetect: Faster-RCNN detections of images.
  *
  *   ttdetect [-w WEIGHTS] [--size N] [--score S] [-o OUT.png] [--json RESULTS.json]
- *            [--report] IMAGE...
+ *            [--report] [--bench SECONDS] IMAGE...
  *
  * Every step runs on the host for now (--report says where each ran).
  */
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../model/class_names.h"
@@ -31,7 +32,7 @@ static const uint8_t palette[6][3] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: ttdetect [-w WEIGHTS] [--size N] [--score S] [-o OUT.png] [--json RESULTS.json]\n"
-		   "                [--report] IMAGE...\n"
+		   "                [--report] [--bench SECONDS] IMAGE...\n"
 		   "Faster-RCNN detections of JPEG, PNG or PPM images.\n"
 		   "  -w WEIGHTS      safetensors from tools/ttdetect/convert.py (default %s)\n"
 		   "  --size N        resize to N x N at most (default: the weights' image_size, else 320)\n"
@@ -40,6 +41,8 @@ static void usage(FILE *f)
 		   "  --json FILE     every detection as COCO results; the image id is the number\n"
 		   "                  ending the file name (COCO's naming), else its position\n"
 		   "  --report        each step: output shape, where it ran, host time\n"
+		   "  --bench SECONDS after one warm-up run, run the first image for SECONDS at\n"
+		   "                  batch 1: median frames per second and median time per step\n"
 		   "exit status: 0 done, 1 an error, 2 bad usage\n", DEFAULT_WEIGHTS);
 }
 
@@ -71,12 +74,93 @@ static void print_report(const struct detector_report *r)
 	printf("on the device: %d of %d steps\n", on_device, r->count);
 }
 
+static int by_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double seconds(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/*
+ * --bench: the median over the window of whole runs and of each step. Prints
+ * a table, then one JSON line with the figure and its unit.
+ */
+static int bench(const struct network *net, const struct detector_config *cfg, const float *chw,
+		 int h, int w, double window)
+{
+	struct detection det[100];
+	struct detector_report r;
+	size_t cap = 4, n = 0;
+	double *runs = malloc(cap * sizeof(double)), *steps = NULL, start;
+	int nsteps;
+
+	if (!runs || detector_run(net, cfg, chw, h, w, det, &r) < 0)	/* warm-up */
+		goto fail;
+	nsteps = r.count;
+	steps = malloc(cap * (size_t)nsteps * sizeof(double));
+	if (!steps)
+		goto fail;
+	start = seconds();
+	do {
+		double t = seconds();
+
+		if (detector_run(net, cfg, chw, h, w, det, &r) < 0)
+			goto fail;
+		if (n == cap) {
+			double *a = realloc(runs, 2 * cap * sizeof(double));
+			double *b = a ? realloc(steps, 2 * cap * (size_t)nsteps * sizeof(double)) : NULL;
+
+			if (a)
+				runs = a;
+			if (!b)
+				goto fail;
+			steps = b;
+			cap *= 2;
+		}
+		runs[n] = seconds() - t;
+		for (int i = 0; i < nsteps; i++)
+			steps[n * (size_t)nsteps + (size_t)i] = r.steps[i].host_ms;
+		n++;
+	} while (seconds() - start < window);
+	printf("%-32s %-7s %14s\n", "step", "where", "median host ms");
+	for (int i = 0; i < nsteps; i++) {
+		double *v = malloc(n * sizeof(double));
+
+		if (!v)
+			goto fail;
+		for (size_t j = 0; j < n; j++)
+			v[j] = steps[j * (size_t)nsteps + (size_t)i];
+		qsort(v, n, sizeof(double), by_double);
+		printf("%-32s %-7s %14.2f\n", r.steps[i].op, r.steps[i].where, v[n / 2]);
+		free(v);
+	}
+	qsort(runs, n, sizeof(double), by_double);
+	printf("{\"bench\": \"ttdetect\", \"runs\": %zu, \"median_fps\": %.3f, \"unit\": \"frames/s\", "
+	       "\"median_ms\": %.2f, \"steps_on_device\": 0, \"steps\": %d}\n", n, 1.0 / runs[n / 2],
+	       runs[n / 2] * 1e3, nsteps);
+	free(runs);
+	free(steps);
+	return 0;
+fail:
+	free(runs);
+	free(steps);
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *weights_path = DEFAULT_WEIGHTS, *out_png = NULL, *json_path = NULL;
 	int size = 0, report = 0, nimages = 0, rc = 1;
 	const char **images = calloc((size_t)argc, sizeof(char *));
-	double score = 0.5;
+	double score = 0.5, bench_s = 0;
 	struct weights *w = NULL;
 	struct network *net = NULL;
 	struct class_names names = { 0 };
@@ -115,6 +199,13 @@ int main(int argc, char **argv)
 				fprintf(stderr, "ttdetect: --size %s: not a size in 32..4096\n", argv[i]);
 				rc = 2;
 			goto done;
+			}
+		} else if (!strcmp(a, "--bench")) {
+			bench_s = strtod(argv[++i], &end);
+			if (*end || !(bench_s > 0 && bench_s <= 3600)) {
+				fprintf(stderr, "ttdetect: --bench %s: not a number of seconds in (0, 3600]\n", argv[i]);
+				rc = 2;
+				goto done;
 			}
 		} else if (!strcmp(a, "--score")) {
 			score = strtod(argv[++i], &end);
@@ -179,6 +270,11 @@ int main(int argc, char **argv)
 		for (size_t p = 0; p < plane; p++)
 			for (int ch = 0; ch < 3; ch++)
 				chw[ch * plane + p] = img.rgb[p * 3 + (size_t)ch] / 255.0f;
+		if (bench_s > 0 && i == 0 && bench(net, &cfg, chw, img.height, img.width, bench_s)) {
+			free(chw);
+			image_free(&img);
+			goto fail;
+		}
 		n = detector_run(net, &cfg, chw, img.height, img.width, det, report ? &r : NULL);
 		free(chw);
 		if (n < 0) {
