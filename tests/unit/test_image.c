@@ -208,6 +208,36 @@ static void test_jpeg(void **state)
 	unlink(path);
 }
 
+/* Every prefix of a PNG and a JPEG is refused with a clear error, never half read. */
+static void test_every_cut(void **state)
+{
+	struct image img;
+	uint8_t *data;
+	size_t n;
+
+	(void)state;
+	pattern(&img, 9, 6);
+	assert_int_equal(image_write_png(tmp("png"), &img), 0);
+	image_free(&img);
+	n = read_bytes(path, &data);
+	for (size_t k = 1; k < n; k++) {
+		write_bytes(path, data, k);
+		img.width = -5;
+		assert_int_equal(image_read(path, &img), -EINVAL);
+		assert_int_equal(img.width, -5);
+	}
+	free(data);
+	write_jpeg(tmp("jpg"), 24, 16, false);
+	n = read_bytes(path, &data);
+	for (size_t k = 1; k < n; k += 3) {
+		write_bytes(path, data, k);
+		assert_int_equal(image_read(path, &img), -EINVAL);
+	}
+	free(data);
+	unlink(path);
+	unlink(tmp("png"));
+}
+
 static void test_ppm(void **state)
 {
 	static const char p3[] = "P3\n# a comment\n2 1\n15\n15 0 0  0 15 7\n";
@@ -314,6 +344,7 @@ int main(void)
 		cmocka_unit_test(test_png_round_trip),
 		cmocka_unit_test(test_png_grey),
 		cmocka_unit_test(test_jpeg),
+		cmocka_unit_test(test_every_cut),
 		cmocka_unit_test(test_ppm),
 		cmocka_unit_test(test_not_images),
 		cmocka_unit_test(test_draw),

@@ -322,6 +322,57 @@ static void test_eps_metadata(void **state)
 	weights_close(w);
 }
 
+/* Every prefix of a good file is refused; every single-byte change is refused or read cleanly. */
+static void test_every_cut_and_flip(void **state)
+{
+	const char *h = "{\"__metadata__\":{\"bn_eps\":\"0\"},"
+			"\"a\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]},"
+			"\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[16,24]}}";
+	uint8_t *good;
+	size_t size;
+	FILE *f;
+	struct weights *w;
+
+	(void)state;
+	make_file(0, h, six, 24);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	size = (size_t)ftell(f);
+	rewind(f);
+	good = malloc(size);
+	assert_int_equal(fread(good, 1, size, f), size);
+	fclose(f);
+	for (size_t n = 0; n < size; n++) {
+		f = fopen(path, "wb");
+		fwrite(good, 1, n, f);
+		fclose(f);
+		assert_int_equal(weights_open(path, &w), -EINVAL);
+		assert_non_null(strstr(tt_last_error(), path));
+	}
+	for (size_t i = 0; i < size - 24; i++) {
+		uint8_t *bad = malloc(size);
+		int err;
+
+		memcpy(bad, good, size);
+		bad[i] ^= (uint8_t)(i < 8 ? 0x40 : 0x21);
+		f = fopen(path, "wb");
+		fwrite(bad, 1, size, f);
+		fclose(f);
+		err = weights_open(path, &w);
+		if (!err) {
+			/* still a well-formed file: it must read as one */
+			for (size_t t = 0; t < weights_count(w); t++)
+				assert_true(weights_at(w, t)->size <= 24);
+			weights_close(w);
+		} else {
+			assert_int_equal(err, -EINVAL);
+		}
+		free(bad);
+	}
+	free(good);
+}
+
 /* Opens a tensorless file with the given __metadata__ members. */
 static struct weights *with_meta(const char *members)
 {
@@ -386,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_fold_bn),
 		cmocka_unit_test(test_eps_metadata),
 		cmocka_unit_test(test_class_names),
+		cmocka_unit_test(test_every_cut_and_flip),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
