@@ -183,10 +183,10 @@ sparse: kdir $(KMOD_DIR)/.copied
 udev-install:
 	getent group tenstorrent >/dev/null || groupadd --system tenstorrent
 	install -D -m 644 $(UDEV_RULE) $(DESTDIR)/etc/udev/rules.d/60-tenstorrent.rules
-	-udevadm control --reload 2>/dev/null
+	udevadm control --reload 2>/dev/null || true
 
 modules_install: module udev-install
-	$(KBUILD) INSTALL_MOD_DIR=updates modules_install
+	$(KBUILD) INSTALL_MOD_DIR=updates CONFIG_MODULE_SIG_ALL= modules_install
 	depmod -a $(KVER)
 
 # dkms: the module's source under /usr/src/tenstorrent-VERSION.
