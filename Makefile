@@ -154,7 +154,6 @@ KMOD_DIR := $(abspath $(BUILD))/kmod
 KMOD     := $(KMOD_DIR)/tenstorrent.ko
 KBUILD    = $(MAKE) --no-print-directory -C $(KDIR) M=$(KMOD_DIR) W=1 KCFLAGS=-Werror
 UDEV_RULE := tools/udev/60-tenstorrent.rules
-DEPS += linux-headers-amd64 linux-image-amd64 sparse dkms pahole kmod udev
 ifneq ($(KDIR),)
 all: module
 endif
@@ -215,7 +214,6 @@ abi-check:
 
 # ---- QEMU harness (tests/qemu/): the module against the model device ----
 QEMU_TESTS := $(patsubst tests/qemu/%.c,$(BUILD)/tests/qemu/%,$(wildcard tests/qemu/*.c))
-DEPS += qemu-system-x86 busybox-static cpio
 
 $(BUILD)/tests/qemu/%: tests/qemu/%.c $(wildcard tests/qemu/*.h) $(BUILD)/lib/libttuser.a
 	@mkdir -p $(@D)
@@ -260,6 +258,9 @@ install: lib tools
 # ---- dependencies (Debian 12) ---------------------------------------
 # One line per component, so that each says what it needs.
 DEPS := build-essential pkg-config clang lld libcmocka-dev libudev-dev
+# the kernel module (build, sparse, abi-check, dkms, udev) and the QEMU harness
+DEPS += linux-headers-amd64 linux-image-amd64 sparse dkms pahole kmod udev
+DEPS += qemu-system-x86 busybox-static cpio
 
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
