@@ -408,11 +408,19 @@ static int transfer(struct tt_cq *cq, struct tt_buffer *buf, void *host, bool wr
 
 int tt_cq_write_buffer(struct tt_cq *cq, struct tt_buffer *buf, const void *src, bool blocking)
 {
+	if (cq && buf && src && buf->type == TT_BUFFER_L1_SHARDED)
+		return tt_sharded_write(cq, buf, src, blocking);
 	return transfer(cq, buf, (void *)src, true, blocking);
 }
 
 int tt_cq_read_buffer(struct tt_cq *cq, struct tt_buffer *buf, void *dst, bool blocking)
 {
+	if (cq && buf && dst && buf->type == TT_BUFFER_L1_SHARDED) {
+		if (!blocking)
+			return tt_error(-EINVAL, "tt_cq_read_buffer: a read of a sharded buffer "
+					"blocks (pass blocking = true)");
+		return tt_sharded_read(cq, buf, dst);
+	}
 	return transfer(cq, buf, dst, false, blocking);
 }
 

@@ -89,6 +89,8 @@ struct tt_buffer {
 	uint32_t page_size;
 	uint32_t num_pages;
 	uint32_t address;
+	struct tt_shard_spec shard;	/* TT_BUFFER_L1_SHARDED */
+	uint32_t shard_slots;		/* pages each core holds */
 };
 
 /* ---- programs ------------------------------------------------------- */
@@ -112,6 +114,9 @@ void tt_cq_destroy(struct tt_cq *cq);
 int tt_cq_restart(struct tt_cq *cq);
 void tt_cq_lock(struct tt_cq *cq);
 void tt_cq_unlock(struct tt_cq *cq);
+/* buffer.c: whole transfers of a sharded buffer, pages in page order. */
+int tt_sharded_write(struct tt_cq *cq, struct tt_buffer *buf, const void *src, bool blocking);
+int tt_sharded_read(struct tt_cq *cq, struct tt_buffer *buf, void *dst);
 /* Release every trace of the device (it is closing). */
 void tt_traces_release_all(struct tt_device *dev);
 

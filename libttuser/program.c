@@ -35,6 +35,11 @@ struct cb {
 	uint32_t addr;
 };
 
+struct sem {
+	struct tt_core_range range;
+	uint32_t id, value;
+};
+
 struct tt_program {
 	struct tt_device *dev;
 	atomic_int refs;
@@ -42,9 +47,15 @@ struct tt_program {
 	unsigned nk;
 	struct cb *cbs;
 	unsigned ncbs;
+	struct sem *sems;
+	unsigned nsems;
+	char name[64];			/* the op, in profiles */
 	pthread_mutex_t stats_lock;
 	struct tt_program_stats stats;
 	bool has_stats;
+	struct tt_dma core_stats;	/* the device writes ttsim_core_stats[] here */
+	uint32_t ncore_stats;		/* 0: none (no DMA memory was left for them) */
+	bool core_stats_tried;
 };
 
 int tt_program_create(struct tt_device *dev, struct tt_program **out)
@@ -57,6 +68,7 @@ int tt_program_create(struct tt_device *dev, struct tt_program **out)
 	if (!p)
 		return tt_error(-ENOMEM, "out of memory");
 	p->dev = dev;
+	snprintf(p->name, sizeof(p->name), "program");
 	atomic_init(&p->refs, 1);
 	pthread_mutex_init(&p->stats_lock, NULL);
 	*out = p;
@@ -75,6 +87,9 @@ static void program_free(struct tt_program *p)
 	}
 	free(p->k);
 	free(p->cbs);
+	free(p->sems);
+	if (p->core_stats.va)
+		p->dev->ops->dma_free(p->dev, &p->core_stats);
 	pthread_mutex_destroy(&p->stats_lock);
 	free(p);
 }
@@ -272,6 +287,58 @@ int tt_common_runtime_args_set(struct tt_program *p, int kernel, const uint32_t 
 	return 0;
 }
 
+/*
+ * A page holds whole values of the format: whole tiles for Bfp8_b (its
+ * exponents are shared per tile), whole 4- or 2-byte values otherwise.
+ */
+static int check_cb_page(const struct tt_cb_config *cfg, size_t tile)
+{
+	uint32_t unit = cfg->format == TT_FORMAT_BFP8_B ? (uint32_t)tile :
+			cfg->format == TT_FORMAT_FLOAT16_B ? 2 : 4;
+
+	if (cfg->page_size % unit)
+		return tt_error(-EINVAL, "cb %u: a page of %u bytes is not a whole number of %s "
+				"(%u bytes; a tile is %zu)", cfg->index, cfg->page_size,
+				cfg->format == TT_FORMAT_BFP8_B ? "Bfp8_b tiles" : "values", unit,
+				tile);
+	return 0;
+}
+
+/* A CB in an L1 buffer: the buffer holds it on every core of the range. */
+static int check_cb_buffer(const struct tt_program *p, struct tt_core_range cores,
+			   const struct tt_cb_config *cfg)
+{
+	const struct tt_buffer *b = cfg->buffer;
+	uint64_t size = (uint64_t)cfg->page_size * cfg->num_pages, per_core;
+	uint32_t stride = (b->page_size + TT_PAGE_ALIGN - 1) & ~(TT_PAGE_ALIGN - 1);
+	uint32_t ncores = p->dev->info.grid_x * p->dev->info.grid_y;
+
+	if (b->dev != p->dev)
+		return tt_error(-EINVAL, "cb %u: its buffer belongs to another device", cfg->index);
+	if (b->type == TT_BUFFER_DRAM)
+		return tt_error(-EINVAL, "cb %u: a CB can live in an L1 buffer, not in DRAM",
+				cfg->index);
+	if (b->type == TT_BUFFER_L1_SHARDED) {
+		struct tt_core_range r = TT_CORES(b->shard.x0, b->shard.y0, b->shard.x1,
+						  b->shard.y1);
+
+		if (cores.start.x < r.start.x || cores.end.x > r.end.x ||
+		    cores.start.y < r.start.y || cores.end.y > r.end.y)
+			return tt_error(-EINVAL, "cb %u: cores (%u,%u)-(%u,%u) are not all among the "
+					"buffer's cores (%u,%u)-(%u,%u)", cfg->index, cores.start.x,
+					cores.start.y, cores.end.x, cores.end.y, r.start.x,
+					r.start.y, r.end.x, r.end.y);
+		per_core = (uint64_t)b->shard_slots * stride;
+	} else {
+		per_core = ((uint64_t)b->num_pages + ncores - 1) / ncores * stride;
+	}
+	if (size > per_core)
+		return tt_error(-EINVAL, "cb %u: %u pages of %u bytes do not fit in the buffer's "
+				"%llu bytes per core", cfg->index, cfg->num_pages, cfg->page_size,
+				(unsigned long long)per_core);
+	return 0;
+}
+
 int tt_cb_create(struct tt_program *p, struct tt_core_range cores, const struct tt_cb_config *cfg)
 {
 	uint64_t addr = TT_L1_FREE, end;
@@ -293,15 +360,29 @@ int tt_cb_create(struct tt_program *p, struct tt_core_range cores, const struct 
 	if (!cfg->page_size || !cfg->num_pages)
 		return tt_error(-EINVAL, "cb %u: page size and page count must be positive",
 				cfg->index);
+	ret = check_cb_page(cfg, tsize);
+	if (ret)
+		return ret;
 	for (i = 0; i < p->ncbs; i++) {
 		if (!overlap(p->cbs[i].range, cores))
 			continue;
 		if (p->cbs[i].cfg.index == cfg->index)
 			return tt_error(-EEXIST, "cb %u already exists on a core of this range",
 					cfg->index);
+		if (p->cbs[i].cfg.buffer && p->cbs[i].cfg.buffer == cfg->buffer)
+			return tt_error(-EEXIST, "cb %u: cb %u already lives in that buffer on a core "
+					"of this range", cfg->index, p->cbs[i].cfg.index);
+		if (p->cbs[i].cfg.buffer)
+			continue;
 		end = p->cbs[i].addr + (uint64_t)p->cbs[i].cfg.page_size * p->cbs[i].cfg.num_pages;
 		if (end > addr)
 			addr = end;
+	}
+	if (cfg->buffer) {
+		ret = check_cb_buffer(p, cores, cfg);
+		if (ret)
+			return ret;
+		addr = cfg->buffer->address;
 	}
 	addr = (addr + TT_L1_ALIGN - 1) & ~(uint64_t)(TT_L1_ALIGN - 1);
 	end = addr + (uint64_t)cfg->page_size * cfg->num_pages;
@@ -329,10 +410,112 @@ uint32_t tt_program_cb_end(const struct tt_program *p)
 	for (i = 0; i < p->ncbs; i++) {
 		uint32_t e = p->cbs[i].addr + p->cbs[i].cfg.page_size * p->cbs[i].cfg.num_pages;
 
+		if (p->cbs[i].cfg.buffer)
+			continue;	/* inside an L1 buffer */
 		if (e > end)
 			end = e;
 	}
 	return end;
+}
+
+int tt_semaphore_create(struct tt_program *p, struct tt_core_range cores, uint32_t value)
+{
+	uint32_t used = 0, id;
+	struct sem *sems;
+	unsigned i;
+	int ret;
+
+	if (!p)
+		return tt_error(-EINVAL, "tt_semaphore_create: NULL argument");
+	ret = check_range(p, cores, "tt_semaphore_create");
+	if (ret)
+		return ret;
+	for (i = 0; i < p->nsems; i++)
+		if (overlap(p->sems[i].range, cores))
+			used |= 1u << p->sems[i].id;
+	for (id = 0; id < TT_MAX_SEMS && (used >> id & 1); id++)
+		;
+	if (id == TT_MAX_SEMS)
+		return tt_error(-ENOSPC, "tt_semaphore_create: cores (%u,%u)-(%u,%u) have no free "
+				"semaphore (at most %u per core)", cores.start.x, cores.start.y,
+				cores.end.x, cores.end.y, TT_MAX_SEMS);
+	sems = realloc(p->sems, (p->nsems + 1) * sizeof(*sems));
+	if (!sems)
+		return tt_error(-ENOMEM, "out of memory");
+	p->sems = sems;
+	sems[p->nsems++] = (struct sem){ .range = cores, .id = id, .value = value };
+	return (int)id;
+}
+
+int tt_program_set_name(struct tt_program *p, const char *name)
+{
+	if (!p || !name)
+		return tt_error(-EINVAL, "tt_program_set_name: NULL argument");
+	if (!*name || strlen(name) >= sizeof(p->name) || strpbrk(name, ",\"\n\r"))
+		return tt_error(-EINVAL, "program name '%s': 1 to %zu characters, no comma, quote "
+				"or newline", name, sizeof(p->name) - 1);
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	return 0;
+}
+
+int tt_program_core_stats(struct tt_program *p, struct tt_core core, struct tt_core_stats *out)
+{
+	const struct tt_device_info *info;
+	struct ttsim_core_stats st;
+	uint32_t i;
+	int ret = 0;
+
+	if (!p || !out)
+		return tt_error(-EINVAL, "tt_program_core_stats: NULL argument");
+	info = &p->dev->info;
+	if (core.x >= info->grid_x || core.y >= info->grid_y)
+		return tt_error(-EINVAL, "tt_program_core_stats: core (%u,%u) is outside the %ux%u "
+				"grid", core.x, core.y, info->grid_x, info->grid_y);
+	i = core.y * info->grid_x + core.x;
+	pthread_mutex_lock(&p->stats_lock);
+	if (!p->has_stats) {
+		ret = tt_error(-ENODATA, "the program has not completed a run yet");
+	} else if (i >= p->ncore_stats) {
+		ret = tt_error(-ENODATA, "no per-core figures: there was no host DMA memory left "
+			       "for them when the program was enqueued");
+	} else {
+		memcpy(&st, (const struct ttsim_core_stats *)p->core_stats.va + i, sizeof(st));
+		*out = (struct tt_core_stats){
+			.device_cycles = st.cycles,
+			.device_us = (double)st.cycles / TTSIM_CLOCK_MHZ,
+			.instructions = st.instructions,
+			.noc_bytes = st.noc_bytes,
+			.dram_bytes = st.dram_bytes,
+		};
+		memcpy(out->hart_cycles, st.hart_cycles, sizeof(out->hart_cycles));
+	}
+	pthread_mutex_unlock(&p->stats_lock);
+	return ret;
+}
+
+int tt_program_profile_csv(struct tt_program *p, const char *path)
+{
+	struct tt_program_stats st;
+	FILE *f;
+	long at;
+	int ret;
+
+	if (!p || !path)
+		return tt_error(-EINVAL, "tt_program_profile_csv: NULL argument");
+	ret = tt_program_stats(p, &st);
+	if (ret)
+		return ret;
+	f = fopen(path, "a");
+	if (!f)
+		return tt_error(-errno, "profile %s: %s", path, strerror(errno));
+	fseek(f, 0, SEEK_END);
+	at = ftell(f);
+	if (at == 0)
+		fprintf(f, "op,cores,device_us,host_us\n");
+	fprintf(f, "%s,%u,%.3f,%.3f\n", p->name, st.cores, st.device_us, st.host_us);
+	if (fclose(f))
+		return tt_error(-EIO, "profile %s: write error", path);
+	return 0;
 }
 
 int tt_program_stats(struct tt_program *p, struct tt_program_stats *stats)
@@ -352,8 +535,20 @@ int tt_program_stats(struct tt_program *p, struct tt_program_stats *stats)
 
 void tt_program_set_stats(struct tt_program *p, const struct tt_program_stats *stats)
 {
+	uint32_t i;
+
 	pthread_mutex_lock(&p->stats_lock);
 	p->stats = *stats;
+	p->stats.device_us = (double)stats->device_cycles / TTSIM_CLOCK_MHZ;
+	p->stats.cores = 0;
+	for (i = 0; i < p->dev->info.grid_x * p->dev->info.grid_y; i++) {
+		struct tt_core c = { i % p->dev->info.grid_x, i / p->dev->info.grid_x };
+		unsigned k;
+
+		for (k = 0; k < p->nk && !contains(p->k[k].range, c); k++)
+			;
+		p->stats.cores += k < p->nk;
+	}
 	p->has_stats = true;
 	pthread_mutex_unlock(&p->stats_lock);
 }
@@ -376,6 +571,25 @@ int tt_program_image(struct tt_program *p, uint8_t **out, size_t *out_size)
 
 	if (!p->nk)
 		return tt_error(-EINVAL, "the program has no kernels");
+	/*
+	 * Host DMA memory for the per-core figures; a transport's DMA buffers
+	 * are few (the module's: 256 per file), so without one the program
+	 * still runs, only without them.
+	 */
+	pthread_mutex_lock(&p->stats_lock);
+	if (!p->core_stats_tried) {
+		uint32_t n = p->dev->info.grid_x * p->dev->info.grid_y;
+
+		p->core_stats_tried = true;
+		if (!p->dev->ops->dma_alloc(p->dev, n * sizeof(struct ttsim_core_stats),
+					    &p->core_stats))
+			p->ncore_stats = n;
+		else
+			memset(&p->core_stats, 0, sizeof(p->core_stats));
+	}
+	h.stats_addr = p->core_stats.iova;
+	h.stats_size = p->ncore_stats * (uint32_t)sizeof(struct ttsim_core_stats);
+	pthread_mutex_unlock(&p->stats_lock);
 	for (i = 0; i < p->nk; i++)
 		nargs += p->k[i].nrt;
 	h.nkernels = p->nk;
@@ -385,7 +599,8 @@ int tt_program_image(struct tt_program *p, uint8_t **out, size_t *out_size)
 	h.cbs_off = h.kernels_off + p->nk * sizeof(*kt);
 	h.args_off = h.cbs_off + p->ncbs * sizeof(*ct);
 	h.sems_off = h.args_off + nargs * sizeof(*at);
-	size = h.sems_off;
+	h.nsems = p->nsems;
+	size = h.sems_off + p->nsems * sizeof(struct ttsim_prog_sem);
 	for (i = 0; i < p->nk; i++) {
 		size += align4(p->k[i].elf_size) + p->k[i].ncommon * 4;
 		for (j = 0; j < p->k[i].nrt; j++)
@@ -399,7 +614,16 @@ int tt_program_image(struct tt_program *p, uint8_t **out, size_t *out_size)
 	kt = (void *)(img + h.kernels_off);
 	ct = (void *)(img + h.cbs_off);
 	at = (void *)(img + h.args_off);
-	pos = h.sems_off;
+	pos = h.sems_off + p->nsems * sizeof(struct ttsim_prog_sem);
+	for (i = 0; i < p->nsems; i++) {
+		struct ttsim_prog_sem *st = (struct ttsim_prog_sem *)(void *)(img + h.sems_off) + i;
+		const struct sem *sm = &p->sems[i];
+
+		st->range = (struct ttsim_core_range){ (uint8_t)sm->range.start.x,
+			(uint8_t)sm->range.start.y, (uint8_t)sm->range.end.x, (uint8_t)sm->range.end.y };
+		st->id = sm->id;
+		st->value = sm->value;
+	}
 	for (i = 0; i < p->nk; i++) {
 		const struct kernel *k = &p->k[i];
 

@@ -330,30 +330,39 @@ const struct weights_tensor *weights_find(const struct weights *w, const char *n
 	return t;
 }
 
+/* "[a, b, c]" of a shape into buf. */
+static void shape_text(const int64_t *shape, int ndim, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < ndim && n < size; i++) {
+		int k = snprintf(buf + n, size - n, i ? ", %lld" : "%lld", (long long)shape[i]);
+
+		if (k < 0)
+			break;
+		n += (size_t)k;
+	}
+}
+
 int weights_f32(const struct weights *w, const char *name, int ndim, const int64_t *shape,
 		const float **data)
 {
 	const struct weights_tensor *t = weights_find(w, name);
-	char want[160], got[160];
-	int n = 0, m = 0;
+	char want[256], got[256];
+	bool ok;
 
 	if (!t)
 		return tt_error(-ENOENT, "%s: no tensor '%s'", w->path, name);
 	if (t->dtype != WEIGHTS_F32)
 		return tt_error(-EINVAL, "%s: tensor '%s' is %s, expected F32", w->path, name,
 				dtype_name(t->dtype));
-	bool ok = t->ndim == ndim;
-
+	ok = t->ndim == ndim;
 	for (int i = 0; i < ndim && ok; i++)
 		ok = shape[i] < 0 || shape[i] == t->shape[i];
 	if (!ok) {
-		for (int i = 0; i < ndim; i++)
-			n += snprintf(want + n, sizeof(want) - (size_t)n, i ? ", %lld" : "%lld",
-				      (long long)shape[i]);
-		for (int i = 0; i < t->ndim; i++)
-			m += snprintf(got + m, sizeof(got) - (size_t)m, i ? ", %lld" : "%lld",
-				      (long long)t->shape[i]);
-		want[n] = got[m] = 0;
+		shape_text(shape, ndim < WEIGHTS_MAX_DIMS ? ndim : WEIGHTS_MAX_DIMS, want, sizeof(want));
+		shape_text(t->shape, t->ndim, got, sizeof(got));
 		return tt_error(-EINVAL, "%s: tensor '%s' has shape [%s], expected [%s]", w->path,
 				name, got, want);
 	}

@@ -14,6 +14,13 @@
 
 #include "internal.h"
 
+/*
+ * Costs in device cycles (1 GHz). The calls' own cost; what they move or
+ * compute is charged by noc.c (transfers) and tile.c (tile-engine ops),
+ * and a call that waits moves the hart's clock to when it could go on:
+ * a CB page's push or pop, a semaphore's last NoC write, a transfer's
+ * landing (barriers).
+ */
 #define CALL_CYCLES	4	/* any call into the core */
 
 const char *sim_role_name(enum tt_role role)
@@ -69,6 +76,34 @@ static int cb_advance(struct sim_cb *cb, uint32_t *ptr, uint32_t n)
 	return 0;
 }
 
+/*
+ * Device time per page, so that a CB's timing follows its pages in FIFO
+ * order whatever order the harts ran in on the host: a reserve waits for
+ * the pops of the pages it reuses, a wait for the pushes of its pages.
+ */
+static uint32_t cb_page(const struct sim_cb *cb, uint32_t ptr)
+{
+	return (ptr - cb->addr) / cb->page_size;
+}
+
+static void cb_stamp(struct sim_cb *cb, uint64_t *clock, uint32_t ptr, uint32_t n, uint64_t t)
+{
+	uint32_t i, p = cb_page(cb, ptr);
+
+	for (i = 0; i < n; i++)
+		clock[(p + i) % cb->num_pages] = t;
+}
+
+static void cb_sync(struct sim_hart *ht, const struct sim_cb *cb, const uint64_t *clock,
+		    uint32_t ptr, uint32_t n)
+{
+	uint32_t i, p = cb_page(cb, ptr);
+
+	for (i = 0; i < n; i++)
+		if (clock[(p + i) % cb->num_pages] > ht->clock)
+			ht->clock = clock[(p + i) % cb->num_pages];
+}
+
 static enum rv_mmio cb_call(struct sim_hart *ht, uint32_t call)
 {
 	struct sim_core *c = ht->core;
@@ -119,8 +154,7 @@ static enum rv_mmio cb_call(struct sim_hart *ht, uint32_t call)
 		if (cb->num_pages - filled < n)
 			return block(ht, "cb_reserve_back(cb %u, %u pages): %u of %u pages free",
 				     idx, n, cb->num_pages - filled, cb->num_pages);
-		if (cb->pop_clock > ht->clock)
-			ht->clock = cb->pop_clock;
+		cb_sync(ht, cb, cb->pop_clock, cb->wr_ptr, n);
 		if (n > cb->reserved)
 			cb->reserved = n;
 		return RV_MMIO_OK;
@@ -130,14 +164,15 @@ static enum rv_mmio cb_call(struct sim_hart *ht, uint32_t call)
 				       "%u pages (%u reserved)", idx, n, n, cb->reserved);
 			return RV_MMIO_FAULT;
 		}
+		tmp = cb->wr_ptr;
 		if (cb_advance(cb, &cb->wr_ptr, n)) {
 			sim_core_fault(ht, "cb_push_back(cb %u, %u pages) crosses the end of the CB",
 				       idx, n);
 			return RV_MMIO_FAULT;
 		}
+		cb_stamp(cb, cb->push_clock, tmp, n, ht->clock);
 		cb->reserved -= n;
 		cb->received += n;
-		cb->push_clock = ht->clock;
 		return RV_MMIO_OK;
 	case TT_CALL_CB_WAIT_FRONT:
 		tmp = cb->rd_ptr;
@@ -150,8 +185,7 @@ static enum rv_mmio cb_call(struct sim_hart *ht, uint32_t call)
 		if (filled < n)
 			return block(ht, "cb_wait_front(cb %u, %u pages): %u of %u pages filled",
 				     idx, n, filled, cb->num_pages);
-		if (cb->push_clock > ht->clock)
-			ht->clock = cb->push_clock;
+		cb_sync(ht, cb, cb->push_clock, cb->rd_ptr, n);
 		if (n > cb->waited)
 			cb->waited = n;
 		return RV_MMIO_OK;
@@ -161,14 +195,15 @@ static enum rv_mmio cb_call(struct sim_hart *ht, uint32_t call)
 				       "pages (%u waited for)", idx, n, n, cb->waited);
 			return RV_MMIO_FAULT;
 		}
+		tmp = cb->rd_ptr;
 		if (cb_advance(cb, &cb->rd_ptr, n)) {
 			sim_core_fault(ht, "cb_pop_front(cb %u, %u pages) crosses the end of the CB",
 				       idx, n);
 			return RV_MMIO_FAULT;
 		}
+		cb_stamp(cb, cb->pop_clock, tmp, n, ht->clock);
 		cb->waited -= n;
 		cb->acked += n;
-		cb->pop_clock = ht->clock;
 		return RV_MMIO_OK;
 	}
 	return RV_MMIO_FAULT;
@@ -197,44 +232,160 @@ static uint8_t *remote_ptr(struct sim_hart *ht, uint64_t noc, uint64_t len, cons
 	return p;
 }
 
+/* The worker core a unicast NoC address names, or NULL (DRAM, or no core). */
+static struct sim_core *noc_core(struct sim_device *d, uint64_t noc)
+{
+	uint32_t x = TT_NOC_X(noc), y = TT_NOC_Y(noc);
+
+	if (x >= d->cfg.grid_x || y >= d->cfg.grid_y)
+		return NULL;
+	return &d->cores[y * d->cfg.grid_x + x];
+}
+
+/* Semaphores of c that a write of [addr, addr + len) landing at t touches. */
+static void sem_written(struct sim_core *c, uint64_t addr, uint64_t len, uint64_t t)
+{
+	uint64_t lo = TT_L1_SEMS, hi = TT_L1_SEMS + 16ull * TT_MAX_SEMS, a;
+
+	if (!c || addr + len <= lo || addr >= hi)
+		return;
+	for (a = addr < lo ? lo : addr & ~15ull; a < addr + len && a < hi; a += 16)
+		sim_clock_raise(&c->sem_clock[(a - lo) / 16], t);
+}
+
+/* The hart waited for the word at local addr: it saw what was written by then. */
+static void sem_seen(struct sim_hart *ht, uint32_t addr)
+{
+	uint64_t t;
+
+	if (addr < TT_L1_SEMS || addr >= TT_L1_SEMS + 16 * TT_MAX_SEMS)
+		return;
+	t = __atomic_load_n(&ht->core->sem_clock[(addr - TT_L1_SEMS) / 16], __ATOMIC_SEQ_CST);
+	if (t > ht->clock)
+		ht->clock = t;
+}
+
+static void landed(uint64_t *done, uint64_t t)
+{
+	if (t > *done)
+		*done = t;
+}
+
+/*
+ * Multicast: a[0] source L1, a[2]:a[1] multicast NoC address, a[3] bytes,
+ * a[4] how many cores the caller says it writes, a[5] flags.
+ */
+static enum rv_mmio noc_mcast(struct sim_hart *ht, const char *what)
+{
+	const uint32_t *a = ht->arg;
+	struct sim_core *self = ht->core;
+	struct sim_device *d = self->dev;
+	uint64_t noc = (uint64_t)a[2] << 32 | a[1], addr = TT_NOC_LOCAL(noc), t;
+	uint32_t x0 = TT_NOC_X(noc), y0 = TT_NOC_Y(noc), x1 = TT_NOC_X_END(noc);
+	uint32_t y1 = TT_NOC_Y_END(noc), x, y, n;
+	bool loopback = a[5] & TT_MCAST_LOOPBACK, inside;
+	uint8_t *src;
+
+	if (a[5] & ~TT_MCAST_LOOPBACK) {
+		sim_core_fault(ht, "%s: unknown flags 0x%x", what, a[5]);
+		return RV_MMIO_FAULT;
+	}
+	if (!(noc & TT_NOC_MCAST) || x0 > x1 || y0 > y1 || x1 >= d->cfg.grid_x ||
+	    y1 >= d->cfg.grid_y) {
+		sim_core_fault(ht, "%s: 0x%016llx is not a multicast address of a rectangle of "
+			       "cores (%u,%u)-(%u,%u) inside the %ux%u grid (get_noc_multicast_addr)",
+			       what, (unsigned long long)noc, x0, y0, x1, y1, d->cfg.grid_x,
+			       d->cfg.grid_y);
+		return RV_MMIO_FAULT;
+	}
+	if (addr > d->cfg.l1_size || a[3] > d->cfg.l1_size - addr) {
+		sim_core_fault(ht, "%s: L1 0x%llx + %u bytes is past the end of L1 (0x%x)", what,
+			       (unsigned long long)addr, a[3], d->cfg.l1_size);
+		return RV_MMIO_FAULT;
+	}
+	src = local_ptr(ht, a[0], a[3], what);
+	if (!src)
+		return RV_MMIO_FAULT;
+	inside = self->x >= x0 && self->x <= x1 && self->y >= y0 && self->y <= y1;
+	n = (x1 - x0 + 1) * (y1 - y0 + 1) - (inside && !loopback);
+	if (a[4] != n) {
+		sim_core_fault(ht, "%s: num_dests is %u, but cores (%u,%u)-(%u,%u) are %u "
+			       "destinations (the sender %s)", what, a[4], x0, y0, x1, y1, n,
+			       !inside ? "is outside" : loopback ? "included: loopback" :
+			       "excluded: no loopback");
+		return RV_MMIO_FAULT;
+	}
+	t = sim_noc_transfer(ht, TT_NOC_MCAST, a[3]);
+	for (y = y0; y <= y1; y++)
+		for (x = x0; x <= x1; x++) {
+			struct sim_core *c = &d->cores[y * d->cfg.grid_x + x];
+
+			if (c == self && !loopback)
+				continue;
+			memmove(c->l1 + addr, src, a[3]);
+			sem_written(c, addr, a[3], t);
+		}
+	landed(&ht->write_done, t);
+	return RV_MMIO_OK;
+}
+
 static enum rv_mmio noc_call(struct sim_hart *ht, uint32_t call)
 {
 	const uint32_t *a = ht->arg;
+	struct sim_device *d = ht->core->dev;
+	uint64_t noc, t;
 	uint8_t *src, *dst;
 	uint32_t *word;
 
 	switch (call) {
 	case TT_CALL_NOC_READ:
-		src = remote_ptr(ht, (uint64_t)a[1] << 32 | a[0], a[3], "noc_async_read");
+		noc = (uint64_t)a[1] << 32 | a[0];
+		src = remote_ptr(ht, noc, a[3], "noc_async_read");
 		dst = src ? local_ptr(ht, a[2], a[3], "noc_async_read") : NULL;
 		if (!dst)
 			return RV_MMIO_FAULT;
 		memmove(dst, src, a[3]);
-		ht->clock += sim_noc_cycles(a[3]);
+		landed(&ht->read_done, sim_noc_transfer(ht, noc, a[3]));
 		return RV_MMIO_OK;
 	case TT_CALL_NOC_WRITE:
+		noc = (uint64_t)a[2] << 32 | a[1];
 		src = local_ptr(ht, a[0], a[3], "noc_async_write");
-		dst = src ? remote_ptr(ht, (uint64_t)a[2] << 32 | a[1], a[3], "noc_async_write") : NULL;
+		dst = src ? remote_ptr(ht, noc, a[3], "noc_async_write") : NULL;
 		if (!dst)
 			return RV_MMIO_FAULT;
 		memmove(dst, src, a[3]);
-		ht->clock += sim_noc_cycles(a[3]);
+		t = sim_noc_transfer(ht, noc, a[3]);
+		if (TT_NOC_Y(noc) != TT_NOC_DRAM_Y)
+			sem_written(noc_core(d, noc), TT_NOC_LOCAL(noc), a[3], t);
+		landed(&ht->write_done, t);
 		return RV_MMIO_OK;
+	case TT_CALL_NOC_WRITE_MCAST:
+		return noc_mcast(ht, a[3] == 4 ? "noc_semaphore_set_multicast" :
+				 "noc_async_write_multicast");
 	case TT_CALL_NOC_READ_BARRIER:
+		landed(&ht->clock, ht->read_done);
+		return RV_MMIO_OK;
 	case TT_CALL_NOC_WRITE_BARRIER:
-		/* Transfers complete when they are issued. */
+		landed(&ht->clock, ht->write_done);
+		return RV_MMIO_OK;
+	case TT_CALL_NOC_WRITES_FLUSHED:
+		landed(&ht->clock, ht->noc_free);
 		return RV_MMIO_OK;
 	case TT_CALL_NOC_SEM_INC:
-		word = (uint32_t *)remote_ptr(ht, (uint64_t)a[1] << 32 | a[0], 4,
-					      "noc_semaphore_inc");
+		noc = (uint64_t)a[1] << 32 | a[0];
+		word = (uint32_t *)remote_ptr(ht, noc, 4, "noc_semaphore_inc");
 		if (!word)
 			return RV_MMIO_FAULT;
 		if ((uintptr_t)word & 3) {
 			sim_core_fault(ht, "noc_semaphore_inc: address is not 4-byte aligned");
 			return RV_MMIO_FAULT;
 		}
+		t = sim_noc_transfer(ht, noc, 4);
+		/* The time first, so that whoever sees the new value sees it too. */
+		if (TT_NOC_Y(noc) != TT_NOC_DRAM_Y)
+			sem_written(noc_core(d, noc), TT_NOC_LOCAL(noc), 4, t);
 		__atomic_add_fetch(word, a[2], __ATOMIC_SEQ_CST);
-		ht->clock += sim_noc_cycles(4);
+		landed(&ht->write_done, t);
 		return RV_MMIO_OK;
 	case TT_CALL_SEM_WAIT:
 	case TT_CALL_SEM_WAIT_MIN: {
@@ -251,6 +402,7 @@ static enum rv_mmio noc_call(struct sim_hart *ht, uint32_t call)
 		if (call == TT_CALL_SEM_WAIT ? v != a[1] : v < a[1])
 			return block(ht, "noc_semaphore_wait%s(0x%x, %u): value is %u",
 				     call == TT_CALL_SEM_WAIT ? "" : "_min", a[0], a[1], v);
+		sem_seen(ht, a[0]);
 		return RV_MMIO_OK;
 	}
 	}
@@ -406,7 +558,7 @@ static enum rv_mmio call(struct sim_hart *ht, uint32_t num)
 	}
 	if (num >= TT_CALL_CB_RESERVE_BACK && num <= TT_CALL_CB_PAGE_SIZE)
 		return cb_call(ht, num);
-	if (num >= TT_CALL_NOC_READ && num <= TT_CALL_SEM_WAIT_MIN)
+	if (num >= TT_CALL_NOC_READ && num <= TT_CALL_NOC_WRITES_FLUSHED)
 		return noc_call(ht, num);
 	if (num == TT_CALL_DPRINT)
 		return dprint(ht);

@@ -237,7 +237,7 @@ static void device_reset(struct sim_device *d)
 	r->error = 0;
 	memset(r->error_msg, 0, sizeof(r->error_msg));
 	r->reset = 0;
-	r->reset_count++;
+	__atomic_add_fetch(&r->reset_count, 1, __ATOMIC_RELEASE);	/* the host polls it */
 
 	atomic_store(&d->abort, 0);
 	d->resetting = false;

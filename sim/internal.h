@@ -23,7 +23,8 @@ struct sim_cb {
 	uint32_t wr_ptr, rd_ptr;	/* L1 addresses */
 	uint32_t reserved;		/* pages the producer reserved, not pushed */
 	uint32_t waited;		/* pages the consumer waited for, not popped */
-	uint64_t push_clock, pop_clock;	/* device time of the last push / pop */
+	/* device time each page was last pushed / popped (num_pages each) */
+	uint64_t *push_clock, *pop_clock;
 };
 
 enum sim_hart_state {
@@ -43,6 +44,10 @@ struct sim_hart {
 	uint32_t arg[TT_MMIO_NARGS];	/* MMIO argument registers */
 	uint32_t result;		/* MMIO result register */
 	char wait[96];			/* what a blocked hart waits for */
+	/* data movement: this hart's NoC port (see noc.c for the costs) */
+	uint64_t noc_free;		/* device time the port is free again */
+	uint64_t read_done, write_done;	/* when the last issued read / write lands */
+	uint64_t noc_bytes, dram_bytes;	/* moved in this launch */
 	char line[256];			/* DPRINT text up to the next newline */
 	unsigned line_len;
 };
@@ -59,6 +64,7 @@ struct sim_core {
 	uint32_t x, y;
 	uint8_t *l1;
 	bool held;			/* by a launch that runs (exec_lock) */
+	struct sim_run *run;		/* the launch that holds it */
 	bool active;			/* has a kernel in the launch that holds it */
 	struct sim_hart hart[TT_NUM_ROLES];
 	struct sim_cb cb[TT_MAX_CBS];
@@ -70,7 +76,12 @@ struct sim_core {
 	float *dst;			/* 16 tiles of TT_TILE_HW values */
 	uint32_t dst_dirty;		/* tiles math touched since they were zeroed */
 	char fault[SIM_MSG_LEN];	/* first fault on this core in this launch */
+	/* device time of the last NoC write into each semaphore (atomic max) */
+	uint64_t sem_clock[TT_MAX_SEMS];
 };
+
+/* DRAM banks whose traffic is counted for the bandwidth bound. */
+#define SIM_DRAM_STAT_BANKS	32u
 
 /* A decoded kernel text, kept across launches (keyed by its bytes). */
 struct sim_code_entry {
@@ -103,6 +114,7 @@ struct sim_run {
 	unsigned nthreads;		/* workers taking part */
 	unsigned active;		/* workers still with harts to run */
 	unsigned idle;			/* workers waiting for progress elsewhere */
+	uint64_t idle_gen;		/* bumped when progress empties `idle` */
 	unsigned finished;		/* workers that returned */
 	atomic_uint_fast64_t epoch;	/* bumped whenever a hart makes progress */
 	atomic_int stop;		/* a fault, a deadlock, the watchdog or reset */
@@ -111,6 +123,8 @@ struct sim_run {
 	struct sim_core **cores;	/* the active cores */
 	unsigned ncores;
 	char msg[SIM_MSG_LEN];		/* why it stopped */
+	/* bytes each DRAM bank moved in this launch (atomic adds) */
+	uint64_t dram_bank_bytes[SIM_DRAM_STAT_BANKS];
 };
 
 struct sim_queue {
@@ -166,8 +180,18 @@ uint8_t *sim_noc_ptr(struct sim_device *d, uint64_t noc_addr, uint64_t len,
 /* Bytes of host memory at a DMA address range, or NULL with a reason. */
 uint8_t *sim_dma_ptr(struct sim_device *d, uint64_t addr, uint64_t len,
 		     char *err, size_t errlen);
-/* Device cycles of moving len bytes over the NoC. */
+/* Device cycles of moving len bytes over the NoC, latency included. */
 uint64_t sim_noc_cycles(uint64_t len);
+/*
+ * Charge a transfer of len bytes between this hart's core and the endpoint
+ * of noc_addr (a DRAM bank or a worker) to the hart's NoC port; returns
+ * the device time it lands.
+ */
+uint64_t sim_noc_transfer(struct sim_hart *ht, uint64_t noc_addr, uint64_t len);
+/* A launch's lower bound from DRAM bandwidth: the busiest bank's cycles. */
+uint64_t sim_dram_bound_cycles(struct sim_run *run);
+/* Raise *clock to at least t (atomic, for clocks other threads read). */
+void sim_clock_raise(uint64_t *clock, uint64_t t);
 /* Where interleaved page `page` lives, or NULL with a reason. */
 uint8_t *sim_page_ptr(struct sim_device *d, uint32_t bank_kind, uint32_t base,
 		      uint32_t page_size, uint32_t page, char *err, size_t errlen);

@@ -27,6 +27,15 @@
 
 #define QUANTUM		20000	/* instructions per hart per turn */
 
+/*
+ * Device time (1 GHz clock), this file's part: a hart's clock advances one
+ * cycle per RISC-V instruction it retires. Calls into the core, transfers
+ * and tile-engine ops add their own costs (core.c, noc.c, tile.c). A core
+ * is done when its last hart is and its transfers have landed; a program
+ * when its last core is, but no sooner than its busiest DRAM bank allows.
+ */
+#define HART_CYCLES_PER_INSTRUCTION	1
+
 /* ---- decoded kernel code, cached by content ------------------------ */
 static uint64_t fnv1a(const uint8_t *p, size_t n)
 {
@@ -154,7 +163,8 @@ static bool in_range(const struct ttsim_core_range *r, uint32_t x, uint32_t y)
 }
 
 /* Check the image; the code of its kernels is pinned (code_put). exec_lock held. */
-static int check_program(struct sim_device *d, struct prog *p, struct ttsim_completion *c)
+static int check_program(struct sim_device *d, struct prog *p, bool stats,
+			 struct ttsim_completion *c)
 {
 	const struct ttsim_prog_hdr *h = p->hdr;
 	char why[SIM_MSG_LEN];
@@ -164,8 +174,10 @@ static int check_program(struct sim_device *d, struct prog *p, struct ttsim_comp
 		return bad(c, "bad header (magic 0x%08x, size %u of %u)",
 			   p->size >= sizeof(*h) ? h->magic : 0,
 			   p->size >= sizeof(*h) ? h->size : 0, p->size);
-	if (h->reserved[0] || h->reserved[1])
+	if (h->reserved)
 		return bad(c, "reserved header fields are not zero");
+	if (stats && h->stats_size && !sim_dma_ptr(d, h->stats_addr, h->stats_size, why, sizeof(why)))
+		return bad(c, "per-core figures: %s", why);
 	if (h->nkernels > 256 || !table_ok(p, h->kernels_off, h->nkernels, sizeof(*p->kernels)) ||
 	    !table_ok(p, h->cbs_off, h->ncbs, sizeof(*p->cbs)) ||
 	    !table_ok(p, h->args_off, h->nargs, sizeof(*p->args)) ||
@@ -267,6 +279,8 @@ static void load_kernel(struct sim_core *c, const struct prog *p, uint32_t k)
 	ht->rv.instret = 0;
 	ht->state = HART_RUNNING;
 	ht->clock = 0;
+	ht->noc_free = ht->read_done = ht->write_done = 0;
+	ht->noc_bytes = ht->dram_bytes = 0;
 	ht->wait[0] = '\0';
 	ht->line_len = 0;
 	if (pk->role == TT_ROLE_COMPUTE) {
@@ -277,12 +291,29 @@ static void load_kernel(struct sim_core *c, const struct prog *p, uint32_t k)
 	c->active = true;
 }
 
-/* Set up the cores of `uses` (held by this launch); the others are not touched. */
-static void setup_cores(struct sim_device *d, const struct prog *p, const bool *uses)
+/* The per-page CB clocks of the cores of `uses`. */
+static void free_cb_clocks(struct sim_device *d, const bool *uses)
+{
+	unsigned i, j;
+
+	for (i = 0; i < d->ncores; i++)
+		for (j = 0; uses[i] && j < TT_MAX_CBS; j++) {
+			free(d->cores[i].cb[j].push_clock);
+			d->cores[i].cb[j].push_clock = d->cores[i].cb[j].pop_clock = NULL;
+		}
+}
+
+/*
+ * Set up the cores of `uses` (held by this launch, run); the others are
+ * not touched. -ENOMEM if the CBs' clocks do not fit in memory.
+ */
+static int setup_cores(struct sim_device *d, const struct prog *p, const bool *uses,
+		       struct sim_run *run)
 {
 	const struct ttsim_prog_hdr *h = p->hdr;
 	uint32_t i, x, y;
 
+	free_cb_clocks(d, uses);
 	for (i = 0; i < d->ncores; i++) {
 		struct sim_core *c = &d->cores[i];
 		struct tt_core_info info = {
@@ -294,6 +325,7 @@ static void setup_cores(struct sim_device *d, const struct prog *p, const bool *
 		if (!uses[i])
 			continue;
 		c->active = false;
+		c->run = run;
 		c->dst_state = DST_FREE;
 		c->fault[0] = '\0';
 		memset(c->cb, 0, sizeof(c->cb));
@@ -301,7 +333,11 @@ static void setup_cores(struct sim_device *d, const struct prog *p, const bool *
 			c->hart[r].state = HART_IDLE;
 		memcpy(c->l1 + TT_L1_INFO, &info, sizeof(info));
 		memset(c->l1 + TT_L1_ARGS, 0, TT_NUM_ROLES * TT_L1_ARGS_STRIDE);
+		/* Semaphores the program does not set start at 0. */
+		memset(c->l1 + TT_L1_SEMS, 0, 16 * TT_MAX_SEMS);
+		memset(c->sem_clock, 0, sizeof(c->sem_clock));
 	}
+	memset(run->dram_bank_bytes, 0, sizeof(run->dram_bank_bytes));
 	for (i = 0; i < h->nkernels; i++) {
 		const struct ttsim_core_range *r = &p->kernels[i].range;
 
@@ -330,6 +366,10 @@ static void setup_cores(struct sim_device *d, const struct prog *p, const bool *
 				cb->num_pages = b->num_pages;
 				cb->size = b->page_size * b->num_pages;
 				cb->wr_ptr = cb->rd_ptr = b->addr;
+				cb->push_clock = calloc(2 * (size_t)b->num_pages, sizeof(uint64_t));
+				if (!cb->push_clock)
+					return -ENOMEM;
+				cb->pop_clock = cb->push_clock + b->num_pages;
 			}
 	}
 	for (i = 0; i < h->nsems; i++) {
@@ -340,6 +380,7 @@ static void setup_cores(struct sim_device *d, const struct prog *p, const bool *
 				memcpy(d->cores[y * d->cfg.grid_x + x].l1 + TT_L1_SEMS + 16 * s->id,
 				       &s->value, 4);
 	}
+	return 0;
 }
 
 /* ---- running the harts --------------------------------------------- */
@@ -363,7 +404,7 @@ static bool run_hart(struct sim_run *run, struct sim_hart *ht)
 	bool progress = ht->rv.instret != before;
 	char msg[SIM_MSG_LEN];
 
-	ht->clock += ht->rv.instret - before;
+	ht->clock += (ht->rv.instret - before) * HART_CYCLES_PER_INSTRUCTION;
 	switch (ex) {
 	case RV_EXIT_QUANTUM:
 		return true;
@@ -425,6 +466,19 @@ static void stop_watchdog(struct sim_run *run, unsigned t)
 		}
 }
 
+/* A hart got somewhere: idle threads run their harts again. */
+static void announce_progress(struct sim_run *run)
+{
+	pthread_mutex_lock(&run->run_lock);
+	atomic_fetch_add(&run->epoch, 1);
+	if (run->idle) {
+		run->idle = 0;
+		run->idle_gen++;
+		pthread_cond_broadcast(&run->run_cond);
+	}
+	pthread_mutex_unlock(&run->run_lock);
+}
+
 static void run_share(struct sim_run *run, unsigned t)
 {
 	struct sim_device *d = run->dev;
@@ -448,35 +502,36 @@ static void run_share(struct sim_run *run, unsigned t)
 		}
 		if (atomic_load(&run->stop) || atomic_load(&d->abort))
 			return;
+		if (progress)
+			announce_progress(run);
 		if (!left)
 			return;
 		if (run->deadline_ns && sim_now_ns() > run->deadline_ns) {
 			stop_watchdog(run, t);
 			return;
 		}
-		if (progress) {
-			atomic_fetch_add(&run->epoch, 1);
-			pthread_mutex_lock(&run->run_lock);
-			if (run->idle)
-				pthread_cond_broadcast(&run->run_cond);
-			pthread_mutex_unlock(&run->run_lock);
+		if (progress)
 			continue;
-		}
-		/* Nothing moved here: wait for progress elsewhere, or find a hang. */
+		/*
+		 * Nothing moved here: wait for progress elsewhere, or find a hang.
+		 * Threads counted idle all ran a whole round since the last
+		 * progress anywhere (announce_progress empties the count).
+		 */
 		pthread_mutex_lock(&run->run_lock);
-		run->idle++;
 		if (atomic_load(&run->epoch) == seen) {
-			if (run->idle == run->active) {
+			struct timespec ts;
+			uint64_t gen;
+
+			if (run->idle + 1 == run->active) {
 				char msg[SIM_MSG_LEN];
 
-				run->idle--;
 				pthread_mutex_unlock(&run->run_lock);
 				describe_hang(run, msg, sizeof(msg));
 				stop_run(run, msg);
 				return;
 			}
-			struct timespec ts;
-
+			run->idle++;
+			gen = run->idle_gen;
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_nsec += 50 * 1000 * 1000;
 			if (ts.tv_nsec >= 1000000000) {
@@ -484,8 +539,9 @@ static void run_share(struct sim_run *run, unsigned t)
 				ts.tv_nsec -= 1000000000;
 			}
 			pthread_cond_timedwait(&run->run_cond, &run->run_lock, &ts);
+			if (run->idle_gen == gen)
+				run->idle--;
 		}
-		run->idle--;
 		pthread_mutex_unlock(&run->run_lock);
 	}
 }
@@ -579,6 +635,56 @@ void sim_workers_stop(struct sim_device *d)
 }
 
 /* Run the loaded cores among `uses` to the end on the run's worker threads. */
+/* ---- device time ---------------------------------------------------- */
+/* When hart ht is done: its clock, or later if its last transfers land later. */
+static uint64_t hart_end(const struct sim_hart *ht)
+{
+	uint64_t t = ht->clock;
+
+	if (ht->read_done > t)
+		t = ht->read_done;
+	if (ht->write_done > t)
+		t = ht->write_done;
+	return t;
+}
+
+/* Per-core figures of the cores of `uses` into host memory at the program's stats_addr. */
+static void write_core_stats(struct sim_device *d, const struct ttsim_prog_hdr *h,
+			     const bool *uses)
+{
+	struct ttsim_core_stats *out;
+	char why[SIM_MSG_LEN];
+	unsigned i, r, n;
+
+	if (!h->stats_size)
+		return;
+	n = h->stats_size / sizeof(*out);
+	if (n > d->ncores)
+		n = d->ncores;
+	out = (struct ttsim_core_stats *)sim_dma_ptr(d, h->stats_addr, (uint64_t)n * sizeof(*out),
+						      why, sizeof(why));
+	if (!out)
+		return;
+	for (i = 0; i < n; i++) {
+		struct sim_core *core = &d->cores[i];
+		struct ttsim_core_stats st = { 0 };
+
+		for (r = 0; uses[i] && core->active && r < TT_NUM_ROLES; r++) {
+			const struct sim_hart *ht = &core->hart[r];
+
+			if (ht->state == HART_IDLE)
+				continue;
+			st.hart_cycles[r] = hart_end(ht);
+			if (st.hart_cycles[r] > st.cycles)
+				st.cycles = st.hart_cycles[r];
+			st.instructions += ht->rv.instret;
+			st.noc_bytes += ht->noc_bytes;
+			st.dram_bytes += ht->dram_bytes;
+		}
+		memcpy(&out[i], &st, sizeof(st));
+	}
+}
+
 static int run_cores(struct sim_run *run, const bool *uses, struct ttsim_completion *c)
 {
 	struct sim_device *d = run->dev;
@@ -620,9 +726,11 @@ static int run_cores(struct sim_run *run, const bool *uses, struct ttsim_complet
 			if (ht->state == HART_IDLE)
 				continue;
 			c->instructions += ht->rv.instret;
-			if (ht->clock > c->cycles)
-				c->cycles = ht->clock;
+			if (hart_end(ht) > c->cycles)
+				c->cycles = hart_end(ht);
 		}
+	if (sim_dram_bound_cycles(run) > c->cycles)
+		c->cycles = sim_dram_bound_cycles(run);
 	free(cores);
 	if (atomic_load(&d->abort)) {
 		snprintf(c->msg, sizeof(c->msg), "program stopped by a device reset");
@@ -710,25 +818,14 @@ static void release_cores(struct sim_device *d, struct sim_run *run, const bool 
 	pthread_cond_broadcast(&d->cores_cond);
 }
 
-int sim_launch(struct sim_device *d, uint64_t prog_addr, uint32_t prog_size,
-	       struct ttsim_completion *c)
-{
-	const uint8_t *src;
-	char why[SIM_MSG_LEN];
-
-	src = sim_dma_ptr(d, prog_addr, prog_size, why, sizeof(why));
-	if (!src)
-		return bad(c, "%s", why);
-	return sim_launch_image(d, src, prog_size, c);
-}
-
 /*
  * Check the program, hold its cores (waiting for a launch of the other
  * queue that holds some), set them up, and run it; programs on other
- * cores run meanwhile.
+ * cores run meanwhile. With stats, the per-core figures go to the
+ * program's stats_addr.
  */
-int sim_launch_image(struct sim_device *d, const uint8_t *src, uint32_t prog_size,
-		     struct ttsim_completion *c)
+static int launch(struct sim_device *d, const uint8_t *src, uint32_t prog_size, bool stats,
+		  struct ttsim_completion *c)
 {
 	struct sim_run *run = NULL;
 	struct prog *p;
@@ -754,25 +851,31 @@ int sim_launch_image(struct sim_device *d, const uint8_t *src, uint32_t prog_siz
 	p->hdr = (const void *)p->img;
 
 	pthread_mutex_lock(&d->exec_lock);
-	ret = check_program(d, p, c);
+	ret = check_program(d, p, stats, c);
 	if (!ret) {
 		cores_used(d, p, uses);
 		run = hold_cores(d, uses);
-		if (run) {
-			setup_cores(d, p, uses);
-		} else {
+		if (!run) {
 			snprintf(c->msg, sizeof(c->msg), "program stopped by a device reset");
 			ret = -ECANCELED;
+		} else if (setup_cores(d, p, uses, run)) {
+			snprintf(c->msg, sizeof(c->msg), "out of memory setting up the CBs");
+			ret = -ENOMEM;
 		}
 	}
 	pthread_mutex_unlock(&d->exec_lock);
 
-	if (run)
+	if (run && !ret) {
 		ret = run_cores(run, uses, c);
+		if (stats)
+			write_core_stats(d, p->hdr, uses);
+	}
 
 	pthread_mutex_lock(&d->exec_lock);
-	if (run)
+	if (run) {
+		free_cb_clocks(d, uses);
 		release_cores(d, run, uses);
+	}
 	for (i = 0; i < 256; i++)
 		if (p->code[i])
 			code_put(p->code[i]);
@@ -781,4 +884,23 @@ int sim_launch_image(struct sim_device *d, const uint8_t *src, uint32_t prog_siz
 	free(p);
 	free(uses);
 	return ret;
+}
+
+int sim_launch(struct sim_device *d, uint64_t prog_addr, uint32_t prog_size,
+	       struct ttsim_completion *c)
+{
+	const uint8_t *src;
+	char why[SIM_MSG_LEN];
+
+	src = sim_dma_ptr(d, prog_addr, prog_size, why, sizeof(why));
+	if (!src)
+		return bad(c, "%s", why);
+	return launch(d, src, prog_size, true, c);
+}
+
+/* From a trace: no per-core figures, the program that asked may be gone. */
+int sim_launch_image(struct sim_device *d, const uint8_t *src, uint32_t prog_size,
+		     struct ttsim_completion *c)
+{
+	return launch(d, src, prog_size, false, c);
 }

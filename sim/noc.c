@@ -5,20 +5,79 @@
  * bytes costs in device cycles.
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "internal.h"
 
 /*
- * Costs in device cycles (1 GHz clock). One table, so the model's timing
- * can be read and changed in one place.
+ * Costs in device cycles at the 1 GHz clock (TTSIM_CLOCK_MHZ). One table,
+ * so the model's data-movement timing can be read and changed in one place.
+ *
+ * Each hart has its own NoC port. A transfer occupies the port for
+ * len / NOC_BYTES_PER_CYCLE cycles (or at the DRAM bank's rate, if that is
+ * slower) after the port's previous transfer, and lands NOC_LATENCY_CYCLES
+ * (plus DRAM_LATENCY_CYCLES for a bank) later. Issuing is cheap: the hart
+ * only waits in a barrier (noc_async_read_barrier, ...), which advances
+ * its clock to the time its transfers land. A multicast is one stream on
+ * the sender's port, replicated by the network.
+ *
+ * DRAM bank b moves at most DRAM_BYTES_PER_CYCLE per cycle: a launch takes
+ * at least (bytes bank b moved) / DRAM_BYTES_PER_CYCLE cycles, for the
+ * busiest bank. That bound is applied to the whole launch, not per
+ * transfer, because harts run in host order, not in device-time order.
  */
-#define NOC_LATENCY_CYCLES	64	/* per transfer */
-#define NOC_BYTES_PER_CYCLE	32	/* one flit per cycle per link */
+#define NOC_LATENCY_CYCLES	64	/* per transfer, any endpoint */
+#define NOC_BYTES_PER_CYCLE	32	/* one 32-byte flit per cycle per port */
+#define DRAM_LATENCY_CYCLES	100	/* extra, to or from a DRAM bank */
+#define DRAM_BYTES_PER_CYCLE	24	/* per bank (~24 GB/s) */
 
 uint64_t sim_noc_cycles(uint64_t len)
 {
 	return NOC_LATENCY_CYCLES + (len + NOC_BYTES_PER_CYCLE - 1) / NOC_BYTES_PER_CYCLE;
+}
+
+void sim_clock_raise(uint64_t *clock, uint64_t t)
+{
+	uint64_t cur = __atomic_load_n(clock, __ATOMIC_RELAXED);
+
+	while (cur < t && !__atomic_compare_exchange_n(clock, &cur, t, true, __ATOMIC_SEQ_CST,
+						       __ATOMIC_RELAXED))
+		;
+}
+
+uint64_t sim_noc_transfer(struct sim_hart *ht, uint64_t noc_addr, uint64_t len)
+{
+	struct sim_run *run = ht->core->run;
+	bool dram = !(noc_addr & TT_NOC_MCAST) && TT_NOC_Y(noc_addr) == TT_NOC_DRAM_Y;
+	uint32_t rate = dram ? DRAM_BYTES_PER_CYCLE : NOC_BYTES_PER_CYCLE;
+	uint64_t start = ht->clock > ht->noc_free ? ht->clock : ht->noc_free;
+
+	ht->noc_free = start + (len + rate - 1) / rate;
+	ht->noc_bytes += len;
+	if (dram) {
+		uint32_t bank = TT_NOC_X(noc_addr);
+
+		ht->dram_bytes += len;
+		if (bank < SIM_DRAM_STAT_BANKS && run)
+			__atomic_add_fetch(&run->dram_bank_bytes[bank], len, __ATOMIC_RELAXED);
+		return ht->noc_free + NOC_LATENCY_CYCLES + DRAM_LATENCY_CYCLES;
+	}
+	return ht->noc_free + NOC_LATENCY_CYCLES;
+}
+
+uint64_t sim_dram_bound_cycles(struct sim_run *run)
+{
+	uint64_t most = 0;
+	unsigned b;
+
+	for (b = 0; b < SIM_DRAM_STAT_BANKS; b++) {
+		uint64_t n = __atomic_load_n(&run->dram_bank_bytes[b], __ATOMIC_RELAXED);
+
+		if (n > most)
+			most = n;
+	}
+	return (most + DRAM_BYTES_PER_CYCLE - 1) / DRAM_BYTES_PER_CYCLE;
 }
 
 uint8_t *sim_noc_ptr(struct sim_device *d, uint64_t noc_addr, uint64_t len,

@@ -156,7 +156,7 @@ static const char *typecast(float *t, uint32_t from, uint32_t to, bool dst_fp32)
 			u = float_to_int(t[i], to);
 			memcpy(&t[i], &u, sizeof(u));
 		} else if (to == TT_FORMAT_FLOAT16_B || to == TT_FORMAT_BFP8_B) {
-			t[i] = sim_bf16_round(t[i]);
+			t[i] = sim_bf16_round(sim_ftz(t[i]));
 		}
 	}
 	return NULL;

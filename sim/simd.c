@@ -4,6 +4,9 @@
  * that decides which of them this CPU runs. Every path computes the same
  * bits (see matmul.c and fpu.c); a path only changes how fast.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "tile.h"
 
 static const char *const names[SIM_SIMD_PATHS] = {
@@ -36,6 +39,25 @@ bool sim_simd_available(enum sim_simd path)
 	}
 }
 
+/* The path TTSIM_SIMD names, if this CPU has it; else -1. */
+static int path_from_env(void)
+{
+	const char *want = getenv("TTSIM_SIMD");
+	int p;
+
+	if (!want)
+		return -1;
+	for (p = 0; p < SIM_SIMD_PATHS; p++)
+		if (!strcmp(want, names[p]) && sim_simd_available((enum sim_simd)p))
+			return p;
+	return -1;
+}
+
+/*
+ * The fastest path, or the one TTSIM_SIMD names (portable, avx2, avx512,
+ * avx512_bf16) when this CPU has it: the results are the same, so the
+ * variable only serves to compare the paths.
+ */
 enum sim_simd sim_simd_best(void)
 {
 	static int best = -1;
@@ -44,9 +66,11 @@ enum sim_simd sim_simd_best(void)
 	/* Racing threads all compute the same answer. */
 	if (__atomic_load_n(&best, __ATOMIC_RELAXED) >= 0)
 		return (enum sim_simd)best;
-	for (p = SIM_SIMD_PATHS - 1; p > SIM_SIMD_PORTABLE; p--)
-		if (sim_simd_available((enum sim_simd)p))
-			break;
+	p = path_from_env();
+	if (p < 0)
+		for (p = SIM_SIMD_PATHS - 1; p > SIM_SIMD_PORTABLE; p--)
+			if (sim_simd_available((enum sim_simd)p))
+				break;
 	__atomic_store_n(&best, p, __ATOMIC_RELAXED);
 	return (enum sim_simd)p;
 }

@@ -283,7 +283,8 @@ static enum rv_mmio binary(struct sim_hart *ht, const uint32_t *a)
 		return RV_MMIO_FAULT;
 	}
 	what = names[op];
-	if (op <= TT_BINARY_MUL && detail > TT_BCAST_SCALAR) {
+	if (op <= TT_BINARY_MUL &&
+	    ((detail & 0xff) > TT_BCAST_SCALAR || (detail & ~(0xffu | TT_BINARY_ACC_TO_DEST)))) {
 		sim_core_fault(ht, "%s: unknown broadcast %u", what, detail);
 		return RV_MMIO_FAULT;
 	}
@@ -316,11 +317,20 @@ static enum rv_mmio binary(struct sim_hart *ht, const uint32_t *a)
 		ht->clock += TILE_REDUCE_CYCLES * phases;
 		break;
 	default:
-		if (detail != TT_BCAST_NONE) {
-			sim_bcast_tile(yb, y, detail);
+		if ((detail & 0xff) != TT_BCAST_NONE) {
+			sim_bcast_tile(yb, y, detail & 0xff);
 			memcpy(y, yb, sizeof(y));
 		}
-		sim_eltwise_tile(sim_simd_best(), d, x, y, op, c->math_fidelity);
+		if (detail & TT_BINARY_ACC_TO_DEST) {
+			unsigned i;
+
+			/* acc_to_dest: the result is added to what DST holds. */
+			sim_eltwise_tile(sim_simd_best(), yb, x, y, op, c->math_fidelity);
+			for (i = 0; i < TT_TILE_HW; i++)
+				d[i] = sim_ftz(d[i] + yb[i]);
+		} else {
+			sim_eltwise_tile(sim_simd_best(), d, x, y, op, c->math_fidelity);
+		}
 		ht->clock += TILE_ELTWISE_CYCLES * (op == TT_BINARY_MUL ? phases : 1);
 		break;
 	}
@@ -422,11 +432,6 @@ enum rv_mmio sim_tile_call(struct sim_hart *ht, uint32_t call, const uint32_t *a
 	case TT_CALL_TILE_PACK:
 		return pack(ht, a);
 	case TT_CALL_TILE_INIT:
-		if (a[3]) {
-			sim_core_fault(ht, "add/sub_tiles_init with acc_to_dest: accumulating into "
-				       "DST is not modelled yet");
-			return RV_MMIO_FAULT;
-		}
 		return cb_ok(ht, a[0]) && cb_ok(ht, a[1]) && cb_ok(ht, a[2]) ?
 			RV_MMIO_OK : RV_MMIO_FAULT;
 	}

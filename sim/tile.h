@@ -28,7 +28,7 @@ enum sim_simd {
 
 const char *sim_simd_name(enum sim_simd path);
 bool sim_simd_available(enum sim_simd path);
-/* The fastest path this CPU runs; decided once. */
+/* The fastest path this CPU runs, or the one $TTSIM_SIMD names; decided once. */
 enum sim_simd sim_simd_best(void);
 
 /* ---- numbers as the tile engine holds them (tile_format.c) ----------- */

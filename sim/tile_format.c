@@ -157,10 +157,15 @@ void sim_unpack_tile(const uint8_t *src, uint32_t format, float *out)
 	uint32_t blk[TT_BFP8_BLOCK];
 	unsigned i, k;
 
+	uint16_t h[TT_TILE_HW];
+	uint32_t u[TT_TILE_HW];
+
 	switch (format) {
 	case TT_FORMAT_FLOAT16_B:
+		memcpy(h, src, sizeof(h));
 		for (i = 0; i < TT_TILE_HW; i++)
-			out[i] = load_bf16(src + 2 * i);
+			u[i] = (uint32_t)h[i] << 16;
+		memcpy(out, u, sizeof(u));
 		return;
 	case TT_FORMAT_BFP8_B:
 		for (k = 0; k < TT_BFP8_EXP_BYTES; k++) {

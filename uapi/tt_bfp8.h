@@ -64,19 +64,15 @@ static inline uint8_t tt_bfp8_encode(uint32_t f, uint32_t e)
 /* A value byte under shared exponent e as a float bit pattern. */
 static inline uint32_t tt_bfp8_decode(uint8_t v, uint32_t e)
 {
-	uint32_t m = v & 0x7fu, sign = (uint32_t)(v & 0x80u) << 24;
-	uint32_t shift = 0;
+	uint32_t m = v & 0x7fu, sign = (uint32_t)(v & 0x80u) << 24, shift;
 
 	if (!m)
 		return sign;
 	/* Normalise: move the leading one to bit 6, where the hidden bit goes. */
-	while (!(m & 0x40u)) {
-		m <<= 1;
-		shift++;
-	}
+	shift = (uint32_t)__builtin_clz(m) - 25;
 	if (e < shift)
 		return sign;
-	return sign | (e - shift) << 23 | (m & 0x3fu) << 17;
+	return sign | (e - shift) << 23 | ((m << shift) & 0x3fu) << 17;
 }
 
 /* 16 float bit patterns as a block: its exponent into *e, its value bytes into v. */

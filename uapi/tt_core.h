@@ -72,6 +72,8 @@ struct tt_core_info {
 #define TT_NOC_X_END(n)		((uint32_t)((n) >> 48) & 0x3f)
 #define TT_NOC_Y_END(n)		((uint32_t)((n) >> 54) & 0x3f)
 #define TT_NOC_LOCAL(n)		((n) & ((1ull << TT_NOC_ADDR_BITS) - 1))
+#define TT_NOC_MCAST_ADDR(x0, y0, x1, y1, a) \
+	(TT_NOC_MCAST | ((uint64_t)(y1) << 54) | ((uint64_t)(x1) << 48) | TT_NOC_ADDR(x0, y0, a))
 
 /* ---- data formats (codes as tt-metal's tt::DataFormat) ------------- */
 enum tt_format {
@@ -87,6 +89,55 @@ enum tt_format {
 #define TT_TILE_HW	1024u
 #define TT_FACE_ROWS	16u
 #define TT_FACE_HW	256u
+
+/* ---- sharded L1 buffers ---------------------------------------------- */
+/*
+ * A sharded buffer is a matrix of rows x cols pages, cut into shards of
+ * shard_rows x shard_cols pages, each shard in the L1 of one core of the
+ * range (x0, y0)..(x1, y1), at the same address on every core; inside a
+ * shard, pages are row-major, TT_PAGE_ALIGN apart.
+ *   height: shards are whole rows of pages, shard k on the k-th core
+ *   width:  shards are whole columns of pages, likewise
+ *   block:  shard (i, j) on core (x0 + j, y0 + i)
+ * The k-th core counts row-major from (x0, y0), or column-major with
+ * col_major (block: shard (i, j) on core (x0 + i, y0 + j)).
+ * The host library gives kernels this description as TT_SHARD_SPEC_WORDS
+ * runtime args (tt_buffer_shard_spec).
+ */
+enum tt_shard_layout {
+	TT_SHARD_HEIGHT = 0,
+	TT_SHARD_WIDTH = 1,
+	TT_SHARD_BLOCK = 2,
+};
+
+struct tt_shard_spec {
+	uint32_t base, page_size;
+	uint32_t layout, col_major;
+	uint32_t x0, y0, x1, y1;
+	uint32_t cols, shard_rows, shard_cols;
+};
+
+#define TT_SHARD_SPEC_WORDS	11u
+
+/* The core and L1 address of page `page` (row-major over the whole matrix). */
+static inline uint64_t tt_shard_page_noc_addr(const struct tt_shard_spec *s, uint32_t page)
+{
+	uint32_t r = page / s->cols, c = page % s->cols;
+	uint32_t i = r / s->shard_rows, j = c / s->shard_cols;
+	uint32_t slot = (r % s->shard_rows) * s->shard_cols + c % s->shard_cols;
+	uint32_t w = s->x1 - s->x0 + 1, h = s->y1 - s->y0 + 1, k, x, y;
+	uint32_t stride = (s->page_size + TT_PAGE_ALIGN - 1) & ~(TT_PAGE_ALIGN - 1);
+
+	if (s->layout == TT_SHARD_BLOCK) {
+		x = s->col_major ? i : j;
+		y = s->col_major ? j : i;
+	} else {
+		k = s->layout == TT_SHARD_HEIGHT ? i : j;
+		x = s->col_major ? k / h : k % w;
+		y = s->col_major ? k % h : k / w;
+	}
+	return TT_NOC_ADDR(s->x0 + x, s->y0 + y, s->base + slot * stride);
+}
 
 /* ---- MMIO window ---------------------------------------------------- */
 #define TT_MMIO_BASE		0xFFB00000u
@@ -117,6 +168,9 @@ enum tt_call {
 	TT_CALL_NOC_SEM_INC = 20,	/* dst lo, dst hi, increment */
 	TT_CALL_SEM_WAIT = 21,		/* L1 address, value: waits for == */
 	TT_CALL_SEM_WAIT_MIN = 22,	/* L1 address, value: waits for >= */
+	/* data movement: multicast and flushes */
+	TT_CALL_NOC_WRITE_MCAST = 23,	/* src L1, dst lo, dst hi, bytes, num_dests, flags */
+	TT_CALL_NOC_WRITES_FLUSHED = 24,	/* waits until issued writes have left */
 
 	TT_CALL_DPRINT = 32,		/* fmt L1 address, args L1 address, nargs */
 
@@ -129,8 +183,11 @@ enum tt_call {
 	TT_CALL_TILE_UNARY = 70,	/* op, dst, param, param2 */
 	TT_CALL_TILE_PACK = 71,		/* dst, cb, tile in the reserved pages, pack mode,
 					   block tiles */
-	TT_CALL_TILE_INIT = 72,		/* cb0, cb1, out cb, acc_to_dest: checks the CBs */
+	TT_CALL_TILE_INIT = 72,		/* cb0, cb1, out cb: checks the CBs */
 };
+
+/* Flags of TT_CALL_NOC_WRITE_MCAST. */
+#define TT_MCAST_LOOPBACK	0x1u	/* the sender, if inside the rectangle, is written too */
 
 /*
  * TT_CALL_TILE_BINARY: ops that unpack one tile from each of two CBs.
@@ -179,6 +236,9 @@ enum tt_bcast {
 	TT_BCAST_COLS = 2,		/* column 0 to every column */
 	TT_BCAST_SCALAR = 3,		/* element (0, 0) to every element */
 };
+
+/* ARG6 flag of add/sub/mul: DST = DST + (cb0 op cb1), tt-metal's acc_to_dest. */
+#define TT_BINARY_ACC_TO_DEST	0x100u
 
 enum tt_reduce_pool {
 	TT_REDUCE_SUM = 0,

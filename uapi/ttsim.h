@@ -157,8 +157,9 @@ struct ttsim_cmd_launch {
 /*
  * RECORD_EVENT: everything before it on this queue has completed; the
  * queue's event counter becomes `event` once its completion is written
- * (so the host never sees a wait on it pass before the event itself). The host numbers the events of a
- * queue 1, 2, 3, ... (32-bit, wrapping); a reset sets the counter to 0.
+ * (so the host never sees a wait on it pass before the event itself).
+ * The host numbers the events of a queue 1, 2, 3, ... (32-bit, wrapping);
+ * a reset sets the counter to 0.
  */
 struct ttsim_cmd_event {
 	struct ttsim_cmd_hdr hdr;
@@ -167,6 +168,13 @@ struct ttsim_cmd_event {
 };
 
 /* ---- queues: events across queues and traces ------------------------- */
+/*
+ * The queues run independently. A launch (LAUNCH, LAUNCH_INLINE) holds the
+ * worker cores its program uses (kernels, CBs, semaphores) while it runs:
+ * a launch of the other queue on other cores runs at the same time, one
+ * that needs some of them waits until they are free.
+ */
+
 /*
  * WAIT_EVENT: the queue executes nothing more until queue `queue` has
  * recorded `event` or a later one (serial-number order: the counter minus
@@ -244,7 +252,27 @@ struct ttsim_prog_hdr {
 	__u32 ncbs, cbs_off;		/* struct ttsim_prog_cb[] */
 	__u32 nargs, args_off;		/* struct ttsim_prog_args[] */
 	__u32 nsems, sems_off;		/* struct ttsim_prog_sem[] */
-	__u32 reserved[2];
+	__u32 stats_size;		/* bytes at stats_addr; 0: no per-core figures */
+	__u32 reserved;
+	__u64 stats_addr;		/* host DMA address for struct ttsim_core_stats[] */
+};
+
+/*
+ * Device time: the model's clock, and what a launch reports per core. When
+ * a launch ends the device writes one record per core (row-major, cores
+ * without a kernel zero) to the program's stats_addr, as many as fit in
+ * stats_size, before it posts the completion. A program replayed from a
+ * trace writes none (the program that captured it may be gone).
+ */
+#define TTSIM_CLOCK_MHZ		1000u
+
+struct ttsim_core_stats {
+	__u64 cycles;			/* when the core's last kernel ended */
+	__u64 hart_cycles[3];		/* per role: reader, writer, compute */
+	__u64 instructions;
+	__u64 noc_bytes;		/* bytes its kernels moved over the NoC */
+	__u64 dram_bytes;		/* of those, to or from DRAM */
+	__u64 reserved;
 };
 
 struct ttsim_prog_kernel {

@@ -101,12 +101,16 @@ void tt_device_set_log(struct tt_device *dev, tt_log_fn fn, void *ctx);
 enum tt_buffer_type {
 	TT_BUFFER_DRAM = 0,	/* interleaved over DRAM banks */
 	TT_BUFFER_L1 = 1,	/* interleaved over worker cores */
+	TT_BUFFER_L1_SHARDED = 2,	/* shards on worker cores: see shard */
 };
+
+struct tt_shard_config;	/* below, with core ranges */
 
 struct tt_buffer_config {
 	enum tt_buffer_type type;
 	uint64_t size;		/* bytes, a multiple of page_size */
 	uint32_t page_size;	/* unit of interleaving: page i in bank i % nbanks */
+	const struct tt_shard_config *shard;	/* TT_BUFFER_L1_SHARDED only */
 };
 
 int tt_buffer_create(struct tt_device *dev, const struct tt_buffer_config *cfg,
@@ -115,6 +119,9 @@ void tt_buffer_destroy(struct tt_buffer *buf);
 uint32_t tt_buffer_address(const struct tt_buffer *buf);	/* same in every bank */
 uint64_t tt_buffer_size(const struct tt_buffer *buf);
 uint32_t tt_buffer_page_size(const struct tt_buffer *buf);
+
+/* Where a sharded buffer's pages are, for kernels (tt_shard_page_noc_addr). */
+int tt_buffer_shard_spec(const struct tt_buffer *buf, struct tt_shard_spec *spec);
 
 /* ---- tiles and formats ---------------------------------------------- */
 /* Bytes of one 32x32 tile in fmt; 0 for a format tiles do not use. */
@@ -152,6 +159,21 @@ struct tt_core_range {
 #define TT_CORES(x0, y0, x1, y1) \
 	((struct tt_core_range){ .start = { (x0), (y0) }, .end = { (x1), (y1) } })
 
+/*
+ * A sharded L1 buffer: a matrix of rows x cols pages (page id r * cols + c)
+ * cut into shards of shard_rows x shard_cols pages, one per core of cores
+ * (layouts and orientation as in ttuser/tt_core.h). Height sharding takes
+ * shard_cols == cols, width sharding shard_rows == rows. Shards at the
+ * bottom or right edge may be partial.
+ */
+struct tt_shard_config {
+	enum tt_shard_layout layout;
+	struct tt_core_range cores;
+	bool col_major;
+	uint32_t rows, cols;
+	uint32_t shard_rows, shard_cols;
+};
+
 enum tt_math_fidelity {
 	TT_LOFI = 0,
 	TT_HIFI2 = 2,
@@ -179,12 +201,21 @@ struct tt_cb_config {
 	enum tt_format format;
 	uint32_t page_size;		/* bytes */
 	uint32_t num_pages;
+	/*
+	 * Optional: an L1 buffer (interleaved or sharded) the CB lives in, at
+	 * the buffer's address, instead of the library's CB area; what a
+	 * kernel pushes is then the buffer's data. The CB must fit in the
+	 * buffer's part of each core's L1, and the buffer outlive the runs.
+	 */
+	struct tt_buffer *buffer;
 };
 
 struct tt_program_stats {
 	uint64_t device_cycles;		/* modelled, at the device clock */
 	uint64_t instructions;		/* RISC-V instructions retired */
 	double host_us;			/* wall time from enqueue to completion */
+	double device_us;		/* device_cycles at the model's 1 GHz clock */
+	uint32_t cores;			/* cores that ran a kernel */
 };
 
 int tt_program_create(struct tt_device *dev, struct tt_program **prog);
@@ -213,13 +244,45 @@ int tt_cb_create(struct tt_program *prog, struct tt_core_range cores,
 /* Figures of the program's last completed run. */
 int tt_program_stats(struct tt_program *prog, struct tt_program_stats *stats);
 
+/* ---- data movement and device time ---------------------------------- */
+/*
+ * A semaphore on every core of the range, starting at value; returns its
+ * id (>= 0) for get_semaphore(id) in kernels: the lowest id free on all
+ * those cores. Semaphores a program does not create start at 0.
+ */
+int tt_semaphore_create(struct tt_program *prog, struct tt_core_range cores, uint32_t value);
+
+/* Device time of one core in the program's last completed run. */
+struct tt_core_stats {
+	uint64_t device_cycles;		/* when its last kernel ended (0: no kernel) */
+	double device_us;
+	uint64_t hart_cycles[TT_NUM_ROLES];	/* per role */
+	uint64_t instructions;
+	uint64_t noc_bytes;		/* moved over the NoC by its kernels */
+	uint64_t dram_bytes;		/* of those, to or from DRAM */
+};
+
+int tt_program_core_stats(struct tt_program *prog, struct tt_core core,
+			  struct tt_core_stats *stats);
+
+/* The op name the program's profile rows carry (default "program"). */
+int tt_program_set_name(struct tt_program *prog, const char *name);
+
+/*
+ * Append the program's last completed run to the CSV file at path as
+ * "op,cores,device_us,host_us" (the header line first if the file is empty).
+ */
+int tt_program_profile_csv(struct tt_program *prog, const char *path);
+
 /* ---- command queues ------------------------------------------------- */
 /* Queue id of dev (0 or 1); NULL if there is no such queue. */
 struct tt_cq *tt_device_cq(struct tt_device *dev, unsigned id);
 
 /*
- * Whole-buffer transfers. A write copies src before it returns, so src
+ * Whole-buffer transfers; host data is the buffer's pages in page order,
+ * for sharded buffers too. A write copies src before it returns, so src
  * may be reused at once; a non-blocking read fills dst by tt_cq_finish.
+ * A read of a sharded buffer must block (-EINVAL otherwise).
  */
 int tt_cq_write_buffer(struct tt_cq *cq, struct tt_buffer *buf, const void *src, bool blocking);
 int tt_cq_read_buffer(struct tt_cq *cq, struct tt_buffer *buf, void *dst, bool blocking);

@@ -72,11 +72,13 @@ static inline bool log_has(struct log_capture *c, const char *text)
  */
 static inline const char *test_device_for(const char *spec, char *buf, size_t len)
 {
-	const char *map = getenv("TT_TEST_DEVICES"), *opts = spec + 4;
-	size_t n = strlen(opts);
+	const char *map = getenv("TT_TEST_DEVICES"), *opts;
+	size_t n;
 
 	if (!map || strncmp(spec, "sim:", 4))
 		return spec;
+	opts = spec + 4;
+	n = strlen(opts);
 	while (*map) {
 		size_t item = strcspn(map, ";");
 

@@ -145,12 +145,81 @@ static void test_broadcasts(void **state)
 				   60 + op * 4 + bc);
 }
 
+/*
+ * add/sub_tiles_init(cb0, cb1, true): the result is added to what DST
+ * holds (here a tile copied from CB 2); with false, or after another
+ * init, it replaces it.
+ */
+static const char acc_kernel[] =
+	"#include <ttuser/kernel/compute.h>\n"
+	"void kernel_main(void)\n"
+	"{\n"
+	"	binary_op_init_common(0, 1, 16);\n"
+	"	cb_wait_front(0, 1);\n"
+	"	cb_wait_front(1, 1);\n"
+	"	cb_wait_front(2, 1);\n"
+	"	cb_reserve_back(16, 2);\n"
+	"	for (uint32_t i = 0; i < 2; i++) {\n"
+	"		tile_regs_acquire();\n"
+	"		copy_tile_init(2);\n"
+	"		copy_tile(2, 0, 3);\n"
+	"		OP_INIT(0, 1, i == 0);\n"
+	"		OP(0, 1, 0, 0, 3);\n"
+	"		tile_regs_commit();\n"
+	"		tile_regs_wait();\n"
+	"		pack_tile(3, 16);\n"
+	"		tile_regs_release();\n"
+	"	}\n"
+	"	cb_push_back(16, 2);\n"
+	"}\n";
+
+static void test_acc_to_dest(void **state)
+{
+	static const char *const ops[] = { "add_tiles", "sub_tiles" };
+	static float a[1024], b[1024], z[1024], ah[1024], bh[1024], zh[1024], got[2048];
+	static double want[2048], tol[2048];
+	uint32_t seed = 70;
+	unsigned o, i;
+
+	(void)state;
+	random_floats(a, 1024, -4, 4, &seed);
+	random_floats(b, 1024, -4, 4, &seed);
+	random_floats(z, 1024, -50, 50, &seed);
+	for (o = 0; o < 2; o++) {
+		char init[32];
+		struct tt_define d[2] = { { "OP", ops[o] }, { "OP_INIT", init } };
+		struct tt_kernel_config cfg = { .defines = d, .ndefines = 2, .fp32_dest_acc = true };
+		struct tile_io in[3] = {
+			{ TT_FORMAT_FLOAT16_B, 1, to_tiles(a, 32, 32, TT_FORMAT_FLOAT16_B, ah) },
+			{ TT_FORMAT_FLOAT16_B, 1, to_tiles(b, 32, 32, TT_FORMAT_FLOAT16_B, bh) },
+			{ TT_FORMAT_FLOAT32, 1, to_tiles(z, 32, 32, TT_FORMAT_FLOAT32, zh) },
+		};
+		struct tile_io out = { TT_FORMAT_FLOAT32, 2, malloc(8192) };
+
+		snprintf(init, sizeof(init), "%s_init", ops[o]);
+		CHECK(run_tiles(dev, acc_kernel, &cfg, in, 3, &out));
+		CHECK(tt_untilize(out.data, TT_FORMAT_FLOAT32, 64, 32, got, TT_FORMAT_FLOAT32));
+		for (i = 0; i < 1024; i++) {
+			double r = o == 0 ? (double)ah[i] + bh[i] : (double)ah[i] - bh[i];
+
+			/* a op b rounds once to fp32, adding DST once more. */
+			want[i] = zh[i] + r;
+			tol[i] = 0x1p-24 * (fabs(r) + fabs(want[i]));
+			want[1024 + i] = r;
+			tol[1024 + i] = 0x1p-24 * fabs(r);
+		}
+		check_close(ops[o], got, want, tol, 2048);
+		free(in[0].data), free(in[1].data), free(in[2].data), free(out.data);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_eltwise),
 		cmocka_unit_test(test_mul_fidelities),
 		cmocka_unit_test(test_broadcasts),
+		cmocka_unit_test(test_acc_to_dest),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

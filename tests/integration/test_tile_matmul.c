@@ -307,6 +307,101 @@ static void test_matmul_accumulates_onto_dst(void **state)
 }
 
 /*
+ * matmul_block over a 2 x 3 block of output tiles, K = 2 tiles, gives the
+ * same bits as matmul_tiles tile by tile (mm_kernel).
+ */
+static void test_matmul_block(void **state)
+{
+	static const char block_kernel[] =
+		"#include <ttuser/kernel/compute.h>\n"
+		"void kernel_main(void)\n"
+		"{\n"
+		"	mm_block_init(0, 1, 16, 0, 3, 2, 2);\n"
+		"	cb_wait_front(0, 4);\n"
+		"	cb_wait_front(1, 6);\n"
+		"	cb_reserve_back(16, 6);\n"
+		"	tile_regs_acquire();\n"
+		"	for (uint32_t k = 0; k < 2; k++)\n"
+		"		matmul_block(0, 1, k, k * 3, 0, 0, 3, 2, 2);\n"
+		"	tile_regs_commit();\n"
+		"	tile_regs_wait();\n"
+		"	for (uint32_t t = 0; t < 6; t++)\n"
+		"		pack_tile(t, 16);\n"
+		"	tile_regs_release();\n"
+		"	cb_push_back(16, 6);\n"
+		"}\n";
+	static float a[64 * 64], b[64 * 96];
+	struct tt_define d[5] = { { "MT", "2" }, { "KT", "2" }, { "NT", "3" }, { "DST", "0" },
+				  { "TRANSPOSE", "0" } };
+	struct tt_kernel_config cfg = { .defines = d, .ndefines = 5, .math_fidelity = TT_HIFI3 };
+	struct tile_io in[2], out1 = { TT_FORMAT_FLOAT16_B, 6, malloc(6 * 2048) };
+	struct tile_io out2 = { TT_FORMAT_FLOAT16_B, 6, malloc(6 * 2048) };
+	uint32_t seed = 31;
+
+	(void)state;
+	random_floats(a, 64 * 64, -1, 1, &seed);
+	random_floats(b, 64 * 96, -1, 1, &seed);
+	in[0] = (struct tile_io){ TT_FORMAT_FLOAT16_B, 4, to_tiles(a, 64, 64, TT_FORMAT_FLOAT16_B, NULL) };
+	in[1] = (struct tile_io){ TT_FORMAT_FLOAT16_B, 6, to_tiles(b, 64, 96, TT_FORMAT_FLOAT16_B, NULL) };
+	CHECK(run_tiles(dev, mm_kernel, &cfg, in, 2, &out1));
+	CHECK(run_tiles(dev, block_kernel, &cfg, in, 2, &out2));
+	assert_memory_equal(out1.data, out2.data, 6 * 2048);
+	free(in[0].data), free(in[1].data), free(out1.data), free(out2.data);
+}
+
+/*
+ * The five-argument matmul_tiles transposes as mm_init said; the
+ * six-argument form as its own argument says.
+ */
+static void test_matmul_transpose_from_init(void **state)
+{
+	static const char kernel[] =
+		"#include <ttuser/kernel/compute.h>\n"
+		"void kernel_main(void)\n"
+		"{\n"
+		"	mm_init(0, 1, 16, INIT_TRANSPOSE);\n"
+		"	cb_wait_front(0, 1);\n"
+		"	cb_wait_front(1, 1);\n"
+		"	cb_reserve_back(16, 1);\n"
+		"	tile_regs_acquire();\n"
+		"	matmul_tiles(0, 1, 0, 0, 0 CALL_TRANSPOSE);\n"
+		"	tile_regs_commit();\n"
+		"	tile_regs_wait();\n"
+		"	pack_tile(0, 16);\n"
+		"	tile_regs_release();\n"
+		"	cb_push_back(16, 1);\n"
+		"}\n";
+	/* init transpose, call argument: the first two transpose, the last two do not. */
+	static const char *const forms[4][2] = { { "1", "" }, { "0", ", 1" }, { "0", "" },
+						 { "1", ", 0" } };
+	static float a[1024], b[1024];
+	uint8_t out[4][2048];
+	uint32_t seed = 17;
+	unsigned f;
+
+	(void)state;
+	random_floats(a, 1024, -1, 1, &seed);
+	random_floats(b, 1024, -1, 1, &seed);
+	for (f = 0; f < 4; f++) {
+		struct tt_define d[2] = { { "INIT_TRANSPOSE", forms[f][0] },
+					  { "CALL_TRANSPOSE", forms[f][1] } };
+		struct tt_kernel_config cfg = { .defines = d, .ndefines = 2,
+						.math_fidelity = TT_HIFI4 };
+		struct tile_io in[2] = {
+			{ TT_FORMAT_FLOAT16_B, 1, to_tiles(a, 32, 32, TT_FORMAT_FLOAT16_B, NULL) },
+			{ TT_FORMAT_FLOAT16_B, 1, to_tiles(b, 32, 32, TT_FORMAT_FLOAT16_B, NULL) },
+		};
+		struct tile_io o = { TT_FORMAT_FLOAT16_B, 1, out[f] };
+
+		CHECK(run_tiles(dev, kernel, &cfg, in, 2, &o));
+		free(in[0].data), free(in[1].data);
+	}
+	assert_memory_equal(out[0], out[1], 2048);
+	assert_memory_equal(out[2], out[3], 2048);
+	assert_memory_not_equal(out[0], out[2], 2048);
+}
+
+/*
  * Device time: a matmul_tiles costs 16 cycles per fidelity phase (LoFi 16,
  * HiFi2 32, HiFi3 48, HiFi4 64), and nothing else in the program depends
  * on the fidelity.
@@ -351,6 +446,8 @@ int main(void)
 		cmocka_unit_test(test_matmul_phase_products),
 		cmocka_unit_test(test_matmul_accumulates_onto_dst),
 		cmocka_unit_test(test_matmul_cycles_by_fidelity),
+		cmocka_unit_test(test_matmul_block),
+		cmocka_unit_test(test_matmul_transpose_from_init),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

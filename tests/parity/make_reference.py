@@ -1,12 +1,17 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""Reference tensors of torchvision's fasterrcnn_resnet50_fpn for the parity tests.
+"""Reference tensors of torchvision's Faster-RCNN for the parity tests.
 
     make_reference.py OUTDIR
 
-Builds a seeded, randomly initialised model (weights=None,
-weights_backbone=None, BN eps 1e-5, min_size = max_size = 320), runs it on a
-320x320 image of shapes (tools/ttdetect/shapes.py) stage by stage, and writes
+Two seeded, randomly initialised models, each run stage by stage on an image
+of shapes (tools/ttdetect/shapes.py):
+  OUTDIR/        fasterrcnn_resnet50_fpn (weights=None, weights_backbone=None,
+                 BN eps 1e-5, min_size = max_size = 320) on a 320x320 image;
+  OUTDIR/shapes/ the small network of tools/ttdetect/train_shapes.py (ResNet-18
+                 body to layer3, 128-wide FPN, 4 anchor levels 16..128, RoI
+                 pooling over 3 levels, 4 classes) on a 128x128 image.
+Each directory gets
 
   OUTDIR/weights.safetensors    the model, through tools/ttdetect/convert.py
   OUTDIR/reference.safetensors  every intermediate, all F32:
@@ -21,6 +26,8 @@ weights_backbone=None, BN eps 1e-5, min_size = max_size = 320), runs it on a
     detection_boxes [D,4], detection_scores [D], detection_labels [D],
     resize_input [3,180,240], resize_output [3,256,320], resize_image_size [2]
     (a second, smaller image through the transform alone: bilinear resize and padding).
+The metadata of reference.safetensors gives the configuration the C side
+needs: anchor_sizes, rpn_pre_nms_top_n, rpn_post_nms_top_n, roi_levels.
 
 The random model would detect nothing above the 0.05 score threshold (its
 predictor is initialised with std 0.01), and its BN layers would be the identity;
@@ -41,12 +48,15 @@ import convert  # noqa: E402
 import shapes  # noqa: E402
 
 SEED = 20260
-SIZE = 320
 
 
-def build():
+def build(variant):
     torch.manual_seed(SEED)
-    model = fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None, min_size=SIZE, max_size=SIZE)
+    if variant == "r50":
+        model = fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None, min_size=320, max_size=320)
+    else:
+        import train_shapes
+        model = train_shapes.build_model()
     g = torch.Generator().manual_seed(SEED + 1)
     with torch.no_grad():
         for m in model.modules():
@@ -69,9 +79,9 @@ def chw(img):
 
 
 @torch.no_grad()
-def run(model):
+def run(model, size):
     ref = {}
-    x = chw(shapes.generate(7, 0, SIZE)[0])
+    x = chw(shapes.generate(7, 0, size)[0])
     ref["input"] = x
     images, _ = model.transform([x])
     ref["transformed"] = images.tensors[0]
@@ -130,7 +140,7 @@ def run(model):
     assert torch.equal(whole["labels"].float(), ref["detection_labels"])
 
     # The transform on a smaller image: bilinear upscaling and padding to 32.
-    small = chw(shapes.generate(7, 1, 240)[0])[:, :180, :]
+    small = chw(shapes.generate(7, 1, size * 3 // 4)[0])[:, :size * 9 // 16, :]
     t, _ = model.transform([small])
     ref["resize_input"] = small
     ref["resize_output"] = t.tensors[0]
@@ -142,20 +152,25 @@ def main(argv):
     if len(argv) != 1:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
-    out = argv[0]
-    os.makedirs(out, exist_ok=True)
     torch.set_num_threads(1)
-    model = build()
-    ref = run(model)
-    meta = {"image_size": SIZE, "seed": SEED, "torchvision": torchvision.__version__,
-            "detections": ref["detection_boxes"].shape[0], "proposals": ref["proposals"].shape[0]}
-    convert.write_weights(model.state_dict(), 1e-5, os.path.join(out, "weights.safetensors"),
-                          extra={"image_size": SIZE})
-    tmp = os.path.join(out, "reference.safetensors.tmp")
-    convert.write_safetensors(tmp, ref, {k: str(v) for k, v in meta.items()})
-    os.replace(tmp, os.path.join(out, "reference.safetensors"))
-    print(f"{out}: {meta['proposals']} proposals, {meta['detections']} detections "
-          f"(labels {sorted(set(int(v) for v in ref['detection_labels'].tolist()))[:8]}...)")
+    for variant, out in (("shapes", os.path.join(argv[0], "shapes")), ("r50", argv[0])):
+        os.makedirs(out, exist_ok=True)
+        model = build(variant)
+        size = model.transform.min_size[-1]
+        ref = run(model, size)
+        rpn, pool = model.rpn, model.roi_heads.box_roi_pool
+        meta = {"image_size": size, "seed": SEED, "torchvision": torchvision.__version__,
+                "detections": ref["detection_boxes"].shape[0], "proposals": ref["proposals"].shape[0],
+                "anchor_sizes": ",".join(str(s[0]) for s in rpn.anchor_generator.sizes),
+                "rpn_pre_nms_top_n": rpn.pre_nms_top_n(), "rpn_post_nms_top_n": rpn.post_nms_top_n(),
+                "roi_levels": len(pool.featmap_names)}
+        convert.write_weights(model.state_dict(), 1e-5, os.path.join(out, "weights.safetensors"),
+                              extra={"image_size": size})
+        tmp = os.path.join(out, "reference.safetensors.tmp")
+        convert.write_safetensors(tmp, ref, {k: str(v) for k, v in meta.items()})
+        os.replace(tmp, os.path.join(out, "reference.safetensors"))
+        print(f"{out}: {variant}, {meta['proposals']} proposals, {meta['detections']} detections "
+              f"(labels {sorted(set(int(v) for v in ref['detection_labels'].tolist()))[:8]})")
     return 0
 
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * The host detection steps of model/ against torchvision: reference tensors
- * written by tests/parity/make_reference.py (a seeded random-init
- * fasterrcnn_resnet50_fpn at 320x320). Each step gets torchvision's own
- * inputs, so a difference shows in the step that makes it.
+ * written by tests/parity/make_reference.py for two seeded random-init
+ * networks, fasterrcnn_resnet50_fpn at 320x320 and the small shapes network
+ * at 128x128 (other anchors, levels and class count). Each step gets
+ * torchvision's own inputs, so a difference shows in the step that makes it.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -23,7 +24,19 @@
 #define PARITY_DIR "build/parity"
 #endif
 
+/* One network: its directory and what its converted weights must say. */
+struct variant {
+	const char *dir;
+	const char *depth, *blocks, *returned;
+};
+
+static const struct variant r50 = { PARITY_DIR, "50", "3,4,6,3", "1,2,3,4" };
+static const struct variant shapes_net = { PARITY_DIR "/shapes", "18", "2,2,2", "1,2,3" };
+static const struct variant *cur;
 static struct weights *ref, *net;
+static struct anchor_config anchors;
+static struct rpn_config rpn;
+static int nlevels, roi_levels;
 
 static const struct weights_tensor *tensor(const char *name)
 {
@@ -75,16 +88,52 @@ static double iou(const float *a, const float *b)
 	return u > 0 ? inter / u : (memcmp(a, b, 16) == 0);
 }
 
+static int meta_int(const char *key)
+{
+	const char *v = weights_meta(ref, key);
+
+	return v ? atoi(v) : -1;
+}
+
+/* Loads cur's files and the configuration its reference records. */
 static int setup(void **state)
 {
+	char path[512];
+	const char *sizes;
+
 	(void)state;
-	if (weights_open(PARITY_DIR "/reference.safetensors", &ref) ||
-	    weights_open(PARITY_DIR "/weights.safetensors", &net)) {
-		fprintf(stderr, "parity data: %s (run tests/parity/make_reference.py %s)\n",
-			tt_last_error(), PARITY_DIR);
+	snprintf(path, sizeof(path), "%s/reference.safetensors", cur->dir);
+	if (weights_open(path, &ref))
+		goto fail;
+	snprintf(path, sizeof(path), "%s/weights.safetensors", cur->dir);
+	if (weights_open(path, &net))
+		goto fail;
+	nlevels = (int)weights_find(ref, "rpn_level_counts")->numel;
+	roi_levels = meta_int("roi_levels");
+	memset(&anchors, 0, sizeof(anchors));
+	anchors.nlevels = nlevels;
+	anchors.nsizes = 1;
+	anchors.nratios = 3;
+	anchors.ratios[0] = 0.5f;
+	anchors.ratios[1] = 1.0f;
+	anchors.ratios[2] = 2.0f;
+	sizes = weights_meta(ref, "anchor_sizes");
+	for (int l = 0; sizes && l < nlevels; l++) {
+		anchors.sizes[l][0] = strtof(sizes, (char **)&sizes);
+		sizes += *sizes == ',';
+	}
+	rpn = rpn_default;
+	rpn.pre_nms_top_n = meta_int("rpn_pre_nms_top_n");
+	rpn.post_nms_top_n = meta_int("rpn_post_nms_top_n");
+	if (nlevels < 2 || nlevels > 5 || roi_levels < 1 || !sizes || rpn.post_nms_top_n < 1) {
+		fprintf(stderr, "%s: reference metadata incomplete\n", cur->dir);
 		return -1;
 	}
 	return 0;
+fail:
+	fprintf(stderr, "parity data: %s (run tests/parity/make_reference.py %s)\n", tt_last_error(),
+		PARITY_DIR);
+	return -1;
 }
 
 static int teardown(void **state)
@@ -100,25 +149,27 @@ static void test_transform(void **state)
 	const struct weights_tensor *in = tensor("input"), *t = tensor("transformed");
 	const struct weights_tensor *small = tensor("resize_input"), *st = tensor("resize_output");
 	const float *size = data("image_size"), *ssize = data("resize_image_size");
+	struct transform_config c = transform_default;
 	int rh, rw, ph, pw;
 	float *out;
 
 	(void)state;
-	transform_sizes(&transform_default, (int)in->shape[1], (int)in->shape[2], &rh, &rw, &ph, &pw);
+	c.min_size = c.max_size = meta_int("image_size");
+	transform_sizes(&c, (int)in->shape[1], (int)in->shape[2], &rh, &rw, &ph, &pw);
 	assert_true(rh == size[0] && rw == size[1]);
 	assert_true(ph == t->shape[1] && pw == t->shape[2]);
 	out = malloc(t->numel * sizeof(float));
-	assert_int_equal(transform_image(&transform_default, in->data, rh, rw, out), 0);
+	assert_int_equal(transform_image(&c, in->data, rh, rw, out), 0);
 	assert_true(max_abs_diff(out, t->data, t->numel) < 1e-5);
 	free(out);
 
-	/* 180x240 -> 240x320, padded to 256x320: bilinear upscaling and padding. */
-	transform_sizes(&transform_default, (int)small->shape[1], (int)small->shape[2], &rh, &rw, &ph, &pw);
+	/* 180x240 -> 240x320, padded to 256x320 (R50): bilinear upscaling and padding. */
+	transform_sizes(&c, (int)small->shape[1], (int)small->shape[2], &rh, &rw, &ph, &pw);
 	assert_true(rh == ssize[0] && rw == ssize[1]);
 	assert_true(ph == st->shape[1] && pw == st->shape[2]);
-	assert_true(ph > rh);
+	assert_true(rh < (int)small->shape[1] * 2 && rh > (int)small->shape[1]);
 	out = malloc(st->numel * sizeof(float));
-	assert_int_equal(transform_image(&transform_default, small->data, (int)small->shape[1],
+	assert_int_equal(transform_image(&c, small->data, (int)small->shape[1],
 					 (int)small->shape[2], out), 0);
 	double d = max_abs_diff(out, st->data, st->numel);
 
@@ -127,12 +178,12 @@ static void test_transform(void **state)
 	free(out);
 }
 
-/* The feature map sizes of P2..P6 and the padded image. */
+/* The feature map sizes of P2.. and the padded image. */
 static void level_sizes(int *fh, int *fw, int *ih, int *iw)
 {
-	char name[8];
+	char name[16];
 
-	for (int l = 0; l < 5; l++) {
+	for (int l = 0; l < nlevels; l++) {
 		snprintf(name, sizeof(name), "p%d", l + 2);
 		fh[l] = (int)tensor(name)->shape[1];
 		fw[l] = (int)tensor(name)->shape[2];
@@ -150,14 +201,17 @@ static void test_anchors(void **state)
 
 	(void)state;
 	level_sizes(fh, fw, &ih, &iw);
-	for (int l = 0; l < 5; l++)
-		n += (size_t)fh[l] * (size_t)fw[l] * anchors_per_cell(&anchors_r50_fpn);
+	for (int l = 0; l < nlevels; l++)
+		n += (size_t)fh[l] * (size_t)fw[l] * anchors_per_cell(&anchors);
 	assert_int_equal(n * 4, a->numel);
 	out = malloc(a->numel * sizeof(float));
-	assert_int_equal(anchors_generate(&anchors_r50_fpn, ih, iw, fh, fw, out), 0);
+	assert_int_equal(anchors_generate(&anchors, ih, iw, fh, fw, out), 0);
 	assert_memory_equal(out, a->data, a->numel * sizeof(float));
-	/* torchvision's documented first anchors of the size-32 level */
-	assert_true(out[0] == -23 && out[1] == -11 && out[2] == 23 && out[3] == 11);
+	if (cur == &r50) {
+		/* the preset, and torchvision's documented first anchors of size 32 */
+		assert_memory_equal(&anchors.sizes, &anchors_r50_fpn.sizes, sizeof(anchors.sizes));
+		assert_true(out[0] == -23 && out[1] == -11 && out[2] == 23 && out[3] == 11);
+	}
 	free(out);
 }
 
@@ -170,7 +224,7 @@ static void test_rpn_layout(void **state)
 	char name[32];
 
 	(void)state;
-	for (int l = 0; l < 5; l++) {
+	for (int l = 0; l < nlevels; l++) {
 		snprintf(name, sizeof(name), "rpn_objectness.%d", l);
 		const struct weights_tensor *o = tensor(name);
 
@@ -234,14 +288,15 @@ static void test_proposals(void **state)
 {
 	const float *counts = data("rpn_level_counts");
 	size_t lc[5];
-	float *boxes = malloc(1000 * 4 * sizeof(float)), *scores = malloc(1000 * sizeof(float));
+	float *boxes = malloc((size_t)rpn.post_nms_top_n * 4 * sizeof(float));
+	float *scores = malloc((size_t)rpn.post_nms_top_n * sizeof(float));
 	const float *size = data("image_size");
 	long n;
 
 	(void)state;
-	for (int l = 0; l < 5; l++)
+	for (int l = 0; l < nlevels; l++)
 		lc[l] = (size_t)counts[l];
-	n = rpn_filter_proposals(&rpn_default, data("rpn_decoded"), data("rpn_objectness"), lc, 5,
+	n = rpn_filter_proposals(&rpn, data("rpn_decoded"), data("rpn_objectness"), lc, nlevels,
 				 (int)size[0], (int)size[1], boxes, scores);
 	check_proposals(boxes, scores, n);
 	free(boxes);
@@ -255,20 +310,21 @@ static void test_rpn_chain(void **state)
 	const float *counts = data("rpn_level_counts"), *size = data("image_size");
 	int fh[5], fw[5], ih, iw;
 	size_t lc[5], n = a->numel / 4;
-	float *anchors = malloc(a->numel * sizeof(float)), *dec = malloc(a->numel * sizeof(float));
-	float *boxes = malloc(1000 * 4 * sizeof(float)), *scores = malloc(1000 * sizeof(float));
+	float *anc = malloc(a->numel * sizeof(float)), *dec = malloc(a->numel * sizeof(float));
+	float *boxes = malloc((size_t)rpn.post_nms_top_n * 4 * sizeof(float));
+	float *scores = malloc((size_t)rpn.post_nms_top_n * sizeof(float));
 	long k;
 
 	(void)state;
 	level_sizes(fh, fw, &ih, &iw);
-	for (int l = 0; l < 5; l++)
+	for (int l = 0; l < nlevels; l++)
 		lc[l] = (size_t)counts[l];
-	assert_int_equal(anchors_generate(&anchors_r50_fpn, ih, iw, fh, fw, anchors), 0);
-	box_decode(&box_coder_rpn, anchors, n, data("rpn_deltas"), 1, dec);
-	k = rpn_filter_proposals(&rpn_default, dec, data("rpn_objectness"), lc, 5, (int)size[0],
+	assert_int_equal(anchors_generate(&anchors, ih, iw, fh, fw, anc), 0);
+	box_decode(&box_coder_rpn, anc, n, data("rpn_deltas"), 1, dec);
+	k = rpn_filter_proposals(&rpn, dec, data("rpn_objectness"), lc, nlevels, (int)size[0],
 				 (int)size[1], boxes, scores);
 	check_proposals(boxes, scores, k);
-	free(anchors);
+	free(anc);
 	free(dec);
 	free(boxes);
 	free(scores);
@@ -282,18 +338,19 @@ static void test_multiscale_roi_align(void **state)
 	size_t n = p->numel / 4;
 	float *out = malloc(bf->numel * sizeof(float));
 	int *level = malloc(n * sizeof(int)), used[4] = { 0 };
-	char name[8];
+	char name[16];
 
 	(void)state;
-	for (int l = 0; l < 4; l++) {
+	assert_in_range(roi_levels, 1, 4);
+	for (int l = 0; l < roi_levels; l++) {
 		const struct weights_tensor *t;
 
 		snprintf(name, sizeof(name), "p%d", l + 2);
 		t = tensor(name);
 		maps[l] = (struct feature_map){ t->data, (int)t->shape[0], (int)t->shape[1], (int)t->shape[2] };
 	}
-	assert_int_equal(multiscale_roi_align(maps, 4, (int)size[0], (int)size[1], p->data, n, 7, 2,
-					      out, level), 0);
+	assert_int_equal(multiscale_roi_align(maps, roi_levels, (int)size[0], (int)size[1], p->data, n,
+					      7, 2, out, level), 0);
 	for (size_t i = 0; i < n; i++)
 		used[level[i]]++;
 	double r = pcc(out, bf->data, bf->numel), d = max_abs_diff(out, bf->data, bf->numel);
@@ -354,13 +411,13 @@ static void test_weights(void **state)
 	double worst = 0;
 
 	(void)state;
-	assert_string_equal(weights_meta(net, "backbone_depth"), "50");
-	assert_string_equal(weights_meta(net, "backbone_blocks"), "3,4,6,3");
-	assert_string_equal(weights_meta(net, "returned_layers"), "1,2,3,4");
+	assert_string_equal(weights_meta(net, "backbone_depth"), cur->depth);
+	assert_string_equal(weights_meta(net, "backbone_blocks"), cur->blocks);
+	assert_string_equal(weights_meta(net, "returned_layers"), cur->returned);
 	assert_int_equal(weights_bn_eps(net, &eps), 0);
 	assert_true(eps == 1e-5f);
 	assert_non_null(weights_find(net, "rpn.head.conv.0.0.weight"));
-	assert_non_null(weights_find(net, "backbone.fpn.inner_blocks.3.0.weight"));
+	assert_non_null(weights_find(net, "backbone.fpn.inner_blocks.2.0.weight"));
 
 	/* conv1 7x7/2 pad 3 + folded bn1 + relu at every 13th output position. */
 	assert_int_equal(weights_fold_bn(net, "backbone.body.conv1", "backbone.body.bn1", &c), 0);
@@ -389,21 +446,24 @@ static void test_weights(void **state)
 	folded_conv_free(&c);
 
 	/* fc6 from the converted weights on the reference RoI features. */
-	assert_int_equal(weights_f32(net, "roi_heads.box_head.fc6.weight", 2, (int64_t[]){ 1024, 12544 }, &w6), 0);
-	assert_int_equal(weights_f32(net, "roi_heads.box_head.fc6.bias", 1, (int64_t[]){ 1024 }, &b6), 0);
-	const float *bf = data("box_features"), *fc6 = data("fc6");
-	float row[1024];
+	const struct weights_tensor *bft = tensor("box_features"), *fc6t = tensor("fc6");
+	int64_t rois = bft->shape[0], in = (int64_t)(bft->numel / (size_t)rois), rep = fc6t->shape[1];
+	const float *bf = bft->data, *fc6 = fc6t->data;
+	float *row = malloc((size_t)rep * sizeof(float));
 
-	for (int r = 0; r < 1000; r += 97) {
-		for (int o = 0; o < 1024; o++) {
+	assert_int_equal(weights_f32(net, "roi_heads.box_head.fc6.weight", 2, (int64_t[]){ rep, in }, &w6), 0);
+	assert_int_equal(weights_f32(net, "roi_heads.box_head.fc6.bias", 1, &rep, &b6), 0);
+	for (int64_t r = 0; r < rois; r += 97) {
+		for (int64_t o = 0; o < rep; o++) {
 			double acc = b6[o];
 
-			for (int i = 0; i < 12544; i++)
-				acc += (double)w6[(size_t)o * 12544 + i] * bf[(size_t)r * 12544 + i];
+			for (int64_t i = 0; i < in; i++)
+				acc += (double)w6[o * in + i] * bf[r * in + i];
 			row[o] = (float)(acc > 0 ? acc : 0);
 		}
-		assert_true(pcc(row, fc6 + (size_t)r * 1024, 1024) > 0.9999);
+		assert_true(pcc(row, fc6 + r * rep, (size_t)rep) > 0.9999);
 	}
+	free(row);
 }
 
 int main(void)
@@ -420,5 +480,11 @@ int main(void)
 		cmocka_unit_test(test_weights),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	int failed;
+
+	cur = &r50;
+	failed = cmocka_run_group_tests_name("fasterrcnn_resnet50_fpn 320", tests, setup, teardown);
+	cur = &shapes_net;
+	failed |= cmocka_run_group_tests_name("shapes network 128", tests, setup, teardown);
+	return failed;
 }

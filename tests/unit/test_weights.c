@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "../../libttuser/internal.h"
+#include "../../model/class_names.h"
 #include "../../model/weights.h"
 
 static char path[64];
@@ -123,6 +124,25 @@ static void test_old_spelling(void **state)
 	assert_int_equal(weights_f32(w, "backbone.fpn.layer_blocks.0.0.bias", 1, (int64_t[]){ 1 }, &d), 0);
 	assert_true(d[0] == 3.0f);
 	assert_null(weights_find(w, "backbone.fpn.inner_blocks.1.0.weight"));
+	weights_close(w);
+}
+
+static void test_wrong_dtype(void **state)
+{
+	struct weights *w;
+	const float *d;
+
+	(void)state;
+	make_file(0, "{\"h\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[0,4]},"
+		  "\"i\":{\"dtype\":\"I64\",\"shape\":[1,1],\"data_offsets\":[8,16]},"
+		  "\"u\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":[4,8]}}", six, 16);
+	assert_int_equal(weights_open(path, &w), 0);
+	assert_int_equal(weights_find(w, "h")->dtype, WEIGHTS_BF16);
+	assert_int_equal(weights_find(w, "i")->numel, 1);
+	assert_int_equal(weights_f32(w, "h", 1, (int64_t[]){ 2 }, &d), -EINVAL);
+	assert_non_null(strstr(tt_last_error(), "tensor 'h' is BF16, expected F32"));
+	assert_int_equal(weights_f32(w, "i", 2, (int64_t[]){ 1, 1 }, &d), -EINVAL);
+	assert_non_null(strstr(tt_last_error(), "tensor 'i' is I64"));
 	weights_close(w);
 }
 
@@ -302,16 +322,70 @@ static void test_eps_metadata(void **state)
 	weights_close(w);
 }
 
+/* Opens a tensorless file with the given __metadata__ members. */
+static struct weights *with_meta(const char *members)
+{
+	char h[512];
+	struct weights *w;
+
+	snprintf(h, sizeof(h), "{\"__metadata__\":{%s}}", members);
+	make_file(0, h, NULL, 0);
+	assert_int_equal(weights_open(path, &w), 0);
+	return w;
+}
+
+static void test_class_names(void **state)
+{
+	struct class_names c;
+	struct weights *w;
+
+	(void)state;
+	w = with_meta("\"class_names\":\"square,circle,triangle\",\"num_classes\":\"4\"");
+	assert_int_equal(class_names_from_weights(w, &c), 0);
+	assert_int_equal(c.count, 4);
+	assert_string_equal(class_name(&c, 0), "__background__");
+	assert_string_equal(class_name(&c, 2), "circle");
+	assert_string_equal(class_name(&c, 3), "triangle");
+	assert_null(class_name(&c, 4));
+	assert_null(class_name(&c, -1));
+	class_names_free(&c);
+	weights_close(w);
+
+	w = with_meta("\"num_classes\":\"91\"");
+	assert_int_equal(class_names_from_weights(w, &c), 0);
+	assert_string_equal(class_name(&c, 1), "person");
+	assert_string_equal(class_name(&c, 12), "N/A");
+	assert_string_equal(class_name(&c, 90), "toothbrush");
+	class_names_free(&c);
+	weights_close(w);
+
+	w = with_meta("\"class_names\":\"a,b\",\"num_classes\":\"5\"");
+	assert_int_equal(class_names_from_weights(w, &c), -EINVAL);
+	assert_non_null(strstr(tt_last_error(), "2 names in class_names for 5 classes"));
+	weights_close(w);
+	w = with_meta("\"class_names\":\"a,,b\"");
+	assert_int_equal(class_names_from_weights(w, &c), -EINVAL);
+	assert_non_null(strstr(tt_last_error(), "label 2 has an empty name"));
+	assert_int_equal(c.count, 0);
+	weights_close(w);
+	w = with_meta("\"num_classes\":\"4\"");
+	assert_int_equal(class_names_from_weights(w, &c), -EINVAL);
+	assert_non_null(strstr(tt_last_error(), "not COCO's 91"));
+	weights_close(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_old_spelling),
+		cmocka_unit_test(test_wrong_dtype),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_bad_json),
 		cmocka_unit_test(test_bad_entries),
 		cmocka_unit_test(test_fold_bn),
 		cmocka_unit_test(test_eps_metadata),
+		cmocka_unit_test(test_class_names),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

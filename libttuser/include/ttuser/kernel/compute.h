@@ -94,12 +94,16 @@ static inline void release_dst(void)
 
 /* ---- init calls: the device checks that the CBs exist ---------------- */
 /*
- * ARG3 carries the acc_to_dest flag of add_tiles_init and sub_tiles_init
- * (0 otherwise).
+ * The acc_to_dest flag of the last init: add_tiles_init(cb0, cb1, true)
+ * and sub_tiles_init(cb0, cb1, true) set it, every other init clears it,
+ * and add/sub/mul_tiles pass it on with each op.
  */
+static bool tt_binary_acc __attribute__((unused));
+
 static inline void tt_tile_init(uint32_t cb0, uint32_t cb1, uint32_t ocb, uint32_t acc)
 {
-	tt_call4(TT_CALL_TILE_INIT, cb0, cb1, ocb, acc);
+	tt_binary_acc = acc != 0;
+	tt_call3(TT_CALL_TILE_INIT, cb0, cb1, ocb);
 }
 
 static inline void copy_tile_init(uint32_t cb)
@@ -176,10 +180,14 @@ static inline void tt_binary_tiles_ex(uint32_t op, uint32_t cb0, uint32_t cb1, u
 static inline void tt_binary_tiles(uint32_t op, uint32_t cb0, uint32_t cb1, uint32_t tile0,
 				   uint32_t tile1, uint32_t dst)
 {
-	tt_binary_tiles_ex(op, cb0, cb1, tile0, tile1, dst, TT_BCAST_NONE);
+	tt_binary_tiles_ex(op, cb0, cb1, tile0, tile1, dst,
+			   TT_BCAST_NONE | (tt_binary_acc ? TT_BINARY_ACC_TO_DEST : 0u));
 }
 
-/* DST[dst] = cb0[tile0] op cb1[tile1], element by element. */
+/*
+ * DST[dst] = cb0[tile0] op cb1[tile1], element by element; after
+ * add/sub_tiles_init(cb0, cb1, true), DST[dst] += cb0[tile0] op cb1[tile1].
+ */
 static inline void add_tiles(uint32_t cb0, uint32_t cb1, uint32_t tile0, uint32_t tile1,
 			     uint32_t dst)
 {

@@ -11,25 +11,31 @@
 #define TTUSER_KERNEL_COMPUTE_FPU_H
 
 /* ---- matmul --------------------------------------------------------- */
-static inline void tt_mm_init(uint32_t in0_cb, uint32_t in1_cb, uint32_t out_cb)
+/* The transpose of the last mm_init: what a five-argument matmul_tiles uses. */
+static bool tt_mm_transpose __attribute__((unused));
+
+static inline void tt_mm_init(uint32_t in0_cb, uint32_t in1_cb, uint32_t out_cb,
+			      uint32_t transpose)
 {
 	tt_tile_init(in0_cb, in1_cb, out_cb, 0);
+	tt_mm_transpose = transpose != 0;
 }
 
 /* mm_init(in0_cb, in1_cb, out_cb) or mm_init(in0_cb, in1_cb, out_cb, transpose). */
 #define mm_init(...)		TT_CAT(TT_MM_INIT_, TT_NARG(__VA_ARGS__))(__VA_ARGS__)
-#define TT_MM_INIT_3(a, b, o)		tt_mm_init((a), (b), (o))
-#define TT_MM_INIT_4(a, b, o, t)	((void)(t), tt_mm_init((a), (b), (o)))
+#define TT_MM_INIT_3(a, b, o)		tt_mm_init((a), (b), (o), 0)
+#define TT_MM_INIT_4(a, b, o, t)	tt_mm_init((a), (b), (o), (t))
 
 /* mm_init_short(in0_cb, in1_cb) or mm_init_short(in0_cb, in1_cb, transpose). */
 #define mm_init_short(...)	TT_CAT(TT_MM_INIT_SHORT_, TT_NARG(__VA_ARGS__))(__VA_ARGS__)
-#define TT_MM_INIT_SHORT_2(a, b)	tt_mm_init((a), (b), TT_CB_NONE)
-#define TT_MM_INIT_SHORT_3(a, b, t)	((void)(t), tt_mm_init((a), (b), TT_CB_NONE))
+#define TT_MM_INIT_SHORT_2(a, b)	tt_mm_init((a), (b), TT_CB_NONE, 0)
+#define TT_MM_INIT_SHORT_3(a, b, t)	tt_mm_init((a), (b), TT_CB_NONE, (t))
 
 /*
  * DST[dst] += in0_cb[t0] x in1_cb[t1]; with transpose, in1's tile is
- * transposed first. matmul_tiles(in0, in1, t0, t1, dst) or with a sixth
- * argument, transpose.
+ * transposed first. matmul_tiles(in0, in1, t0, t1, dst) transposes as the
+ * last mm_init said (tt-metal's current form); a sixth argument, as in
+ * its older form, says it for this call.
  */
 static inline void tt_matmul_tiles(uint32_t in0_cb, uint32_t in1_cb, uint32_t t0, uint32_t t1,
 				   uint32_t dst, uint32_t transpose)
@@ -38,8 +44,44 @@ static inline void tt_matmul_tiles(uint32_t in0_cb, uint32_t in1_cb, uint32_t t0
 }
 
 #define matmul_tiles(...)	TT_CAT(TT_MATMUL_TILES_, TT_NARG(__VA_ARGS__))(__VA_ARGS__)
-#define TT_MATMUL_TILES_5(a, b, t0, t1, d)	tt_matmul_tiles((a), (b), (t0), (t1), (d), 0)
+#define TT_MATMUL_TILES_5(a, b, t0, t1, d)	\
+	tt_matmul_tiles((a), (b), (t0), (t1), (d), tt_mm_transpose)
 #define TT_MATMUL_TILES_6(a, b, t0, t1, d, tr)	tt_matmul_tiles((a), (b), (t0), (t1), (d), (tr))
+
+/*
+ * matmul_block(in0, in1, i0, i1, dst, transpose, ct_dim, rt_dim, kt_dim):
+ * one step along K for a block of rt_dim x ct_dim output tiles in DST
+ * (row-major from dst): DST[dst + rt * ct_dim + ct] +=
+ * in0[i0 + rt * kt_dim] x in1[i1 + ct], in0's block being kt_dim tiles
+ * wide. The same products, in the same order, as matmul_tiles over the
+ * block.
+ */
+static inline void mm_block_init(uint32_t in0_cb, uint32_t in1_cb, uint32_t out_cb,
+				 uint32_t transpose, uint32_t ct_dim, uint32_t rt_dim,
+				 uint32_t kt_dim)
+{
+	(void)ct_dim, (void)rt_dim, (void)kt_dim;
+	tt_mm_init(in0_cb, in1_cb, out_cb, transpose);
+}
+
+static inline void mm_block_init_short(uint32_t in0_cb, uint32_t in1_cb, uint32_t transpose,
+				       uint32_t ct_dim, uint32_t rt_dim, uint32_t kt_dim)
+{
+	(void)ct_dim, (void)rt_dim, (void)kt_dim;
+	tt_mm_init(in0_cb, in1_cb, TT_CB_NONE, transpose);
+}
+
+static inline void matmul_block(uint32_t in0_cb, uint32_t in1_cb, uint32_t i0, uint32_t i1,
+				uint32_t dst, uint32_t transpose, uint32_t ct_dim,
+				uint32_t rt_dim, uint32_t kt_dim)
+{
+	uint32_t rt, ct;
+
+	for (rt = 0; rt < rt_dim; rt++)
+		for (ct = 0; ct < ct_dim; ct++)
+			tt_matmul_tiles(in0_cb, in1_cb, i0 + rt * kt_dim, i1 + ct,
+					dst + rt * ct_dim + ct, transpose);
+}
 
 /* ---- broadcast: cb1's tile spread over the tile ------------------------ */
 /*

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Data movement: NoC addresses, reads and writes between this core's L1
- * and any NoC endpoint (worker L1, DRAM banks), interleaved buffers and
- * semaphores.
+ * and any NoC endpoint (worker L1, DRAM banks), multicast to a rectangle
+ * of cores, interleaved and sharded buffers, and semaphores.
  *
  * Reads and writes are asynchronous: L1 written by noc_async_read is
  * valid after noc_async_read_barrier(), and L1 handed to noc_async_write
@@ -40,6 +40,31 @@ struct tt_interleaved_addr_gen {
 
 typedef struct tt_interleaved_addr_gen InterleavedAddrGen;
 typedef struct tt_interleaved_addr_gen InterleavedAddrGenFast;
+
+/*
+ * A sharded L1 buffer (see ttuser/tt_core.h): the host passes its
+ * tt_buffer_shard_spec() as TT_SHARD_SPEC_WORDS runtime args, read with
+ *
+ *	const ShardedAddrGen out = get_shard_spec_arg(3);	(args 3..13)
+ *	noc_async_write_page(i, &out, l1_addr);
+ */
+typedef struct tt_shard_spec ShardedAddrGen;
+
+static inline ShardedAddrGen get_shard_spec_arg(uint32_t first)
+{
+	ShardedAddrGen g;
+
+	memcpy(&g, (const void *)(uintptr_t)get_arg_addr(first), sizeof(g));
+	return g;
+}
+
+static inline ShardedAddrGen get_common_shard_spec_arg(uint32_t first)
+{
+	ShardedAddrGen g;
+
+	memcpy(&g, (const void *)(uintptr_t)get_common_arg_addr(first), sizeof(g));
+	return g;
+}
 
 /* ---- NoC addresses -------------------------------------------------- */
 static inline uint64_t tt_noc_addr_xy(uint32_t x, uint32_t y, uint32_t addr)
@@ -98,20 +123,37 @@ static inline uint64_t tt_page_noc_addr_noc(uint32_t id, const InterleavedAddrGe
 	return tt_page_noc_addr(id, gen, offset);
 }
 
+static inline uint64_t tt_shard_noc_addr_page(uint32_t id, const ShardedAddrGen *gen)
+{
+	return tt_shard_page_noc_addr(gen, id);
+}
+
+static inline uint64_t tt_shard_noc_addr_offset(uint32_t id, const ShardedAddrGen *gen,
+						uint32_t offset)
+{
+	return tt_shard_page_noc_addr(gen, id) + offset;
+}
+
 /*
  * get_noc_addr(local_addr)			this core's L1
- * get_noc_addr(id, &gen)			page id of an interleaved buffer
+ * get_noc_addr(id, &gen)			page id of an interleaved or sharded buffer
  * get_noc_addr(id, &gen, offset)		... plus a byte offset
  * get_noc_addr(x, y, addr)			L1 of worker (x, y)
  * A fourth argument, tt-metal's NoC index, is accepted and ignored.
  */
 #define get_noc_addr(...) TT_CAT(TT_GET_NOC_ADDR_, TT_NARG(__VA_ARGS__))(__VA_ARGS__)
 #define TT_GET_NOC_ADDR_1(addr)		tt_noc_addr_local(addr)
-#define TT_GET_NOC_ADDR_2(id, gen)	tt_noc_addr_page((id), (gen))
+#define TT_GET_NOC_ADDR_2(id, gen)					\
+	_Generic((gen),							\
+		 const ShardedAddrGen *: tt_shard_noc_addr_page,		\
+		 ShardedAddrGen *: tt_shard_noc_addr_page,		\
+		 default: tt_noc_addr_page)((id), (gen))
 #define TT_GET_NOC_ADDR_3(a, b, c)					\
 	_Generic((b),							\
 		 const InterleavedAddrGen *: tt_page_noc_addr,		\
 		 InterleavedAddrGen *: tt_page_noc_addr,		\
+		 const ShardedAddrGen *: tt_shard_noc_addr_offset,	\
+		 ShardedAddrGen *: tt_shard_noc_addr_offset,		\
 		 default: tt_noc_addr_xy)((a), (b), (c))
 #define TT_GET_NOC_ADDR_4(a, b, c, d)					\
 	_Generic((b),							\
@@ -142,9 +184,10 @@ static inline void noc_async_write_barrier(void)
 	tt_call0(TT_CALL_NOC_WRITE_BARRIER);
 }
 
+/* Writes have left this core (their source L1 may be reused); not yet landed. */
 static inline void noc_async_writes_flushed(void)
 {
-	tt_call0(TT_CALL_NOC_WRITE_BARRIER);
+	tt_call0(TT_CALL_NOC_WRITES_FLUSHED);
 }
 
 static inline void noc_async_full_barrier(void)
@@ -153,29 +196,92 @@ static inline void noc_async_full_barrier(void)
 	tt_call0(TT_CALL_NOC_WRITE_BARRIER);
 }
 
+/* ---- multicast ------------------------------------------------------ */
+/* L1 address addr on every worker of the rectangle (x_start, y_start)..(x_end, y_end). */
+static inline uint64_t get_noc_multicast_addr(uint32_t x_start, uint32_t y_start, uint32_t x_end,
+					      uint32_t y_end, uint32_t addr)
+{
+	return TT_NOC_MCAST_ADDR(x_start, y_start, x_end, y_end, addr);
+}
+
+/*
+ * Write size bytes from this core's L1 to the same address on every core
+ * of a multicast rectangle. num_dests is the number of cores written: the
+ * rectangle's cores without the sender; the _loopback_src variants write
+ * the sender too (when it lies inside) and count it. A wrong num_dests is
+ * reported as a fault. linked is accepted and ignored.
+ */
+static inline void tt_noc_mcast(uint32_t src_l1_addr, uint64_t dst, uint32_t size,
+				uint32_t num_dests, uint32_t flags)
+{
+	tt_call6(TT_CALL_NOC_WRITE_MCAST, src_l1_addr, (uint32_t)dst, (uint32_t)(dst >> 32), size,
+		 num_dests, flags);
+}
+
+static inline void noc_async_write_multicast(uint32_t src_l1_addr, uint64_t dst_noc_addr_multicast,
+					     uint32_t size, uint32_t num_dests, bool linked)
+{
+	(void)linked;
+	tt_noc_mcast(src_l1_addr, dst_noc_addr_multicast, size, num_dests, 0);
+}
+
+static inline void noc_async_write_multicast_loopback_src(uint32_t src_l1_addr,
+							  uint64_t dst_noc_addr_multicast,
+							  uint32_t size, uint32_t num_dests,
+							  bool linked)
+{
+	(void)linked;
+	tt_noc_mcast(src_l1_addr, dst_noc_addr_multicast, size, num_dests, TT_MCAST_LOOPBACK);
+}
+
 /* Whole pages of an interleaved buffer. */
-static inline void noc_async_read_page(uint32_t id, const InterleavedAddrGen *gen,
-				       uint32_t dst_l1_addr)
+static inline void tt_interleaved_read_page(uint32_t id, const InterleavedAddrGen *gen,
+					    uint32_t dst_l1_addr)
 {
 	noc_async_read(tt_page_noc_addr(id, gen, 0), dst_l1_addr, gen->page_size);
 }
 
-static inline void noc_async_write_page(uint32_t id, const InterleavedAddrGen *gen,
-					uint32_t src_l1_addr)
+static inline void tt_interleaved_write_page(uint32_t id, const InterleavedAddrGen *gen,
+					     uint32_t src_l1_addr)
 {
 	noc_async_write(src_l1_addr, tt_page_noc_addr(id, gen, 0), gen->page_size);
 }
 
+/* Whole pages of a sharded buffer. */
+static inline void tt_sharded_read_page(uint32_t id, const ShardedAddrGen *gen,
+					uint32_t dst_l1_addr)
+{
+	noc_async_read(tt_shard_page_noc_addr(gen, id), dst_l1_addr, gen->page_size);
+}
+
+static inline void tt_sharded_write_page(uint32_t id, const ShardedAddrGen *gen,
+					 uint32_t src_l1_addr)
+{
+	noc_async_write(src_l1_addr, tt_shard_page_noc_addr(gen, id), gen->page_size);
+}
+
+/* noc_async_read_page(id, &gen, l1) / noc_async_write_page(id, &gen, l1), either generator. */
+#define noc_async_read_page(id, gen, l1)					\
+	_Generic((gen),								\
+		 const ShardedAddrGen *: tt_sharded_read_page,			\
+		 ShardedAddrGen *: tt_sharded_read_page,			\
+		 default: tt_interleaved_read_page)((id), (gen), (l1))
+#define noc_async_write_page(id, gen, l1)					\
+	_Generic((gen),								\
+		 const ShardedAddrGen *: tt_sharded_write_page,			\
+		 ShardedAddrGen *: tt_sharded_write_page,			\
+		 default: tt_interleaved_write_page)((id), (gen), (l1))
+
 static inline void noc_async_read_tile(uint32_t id, const InterleavedAddrGenFast *gen,
 				       uint32_t dst_l1_addr)
 {
-	noc_async_read_page(id, gen, dst_l1_addr);
+	tt_interleaved_read_page(id, gen, dst_l1_addr);
 }
 
 static inline void noc_async_write_tile(uint32_t id, const InterleavedAddrGenFast *gen,
 					uint32_t src_l1_addr)
 {
-	noc_async_write_page(id, gen, src_l1_addr);
+	tt_interleaved_write_page(id, gen, src_l1_addr);
 }
 
 /* ---- semaphores ----------------------------------------------------- */
@@ -217,6 +323,22 @@ static inline void noc_semaphore_inc(uint64_t noc_addr, uint32_t incr)
 static inline void noc_semaphore_set_remote(uint32_t src_l1_addr, uint64_t dst_noc_addr)
 {
 	noc_async_write(src_l1_addr, dst_noc_addr, 4);
+}
+
+/* Copy the word at src_l1_addr to a semaphore on every core of a multicast rectangle. */
+static inline void noc_semaphore_set_multicast(uint32_t src_l1_addr, uint64_t dst_mcast_addr,
+					       uint32_t num_dests, bool linked)
+{
+	(void)linked;
+	tt_noc_mcast(src_l1_addr, dst_mcast_addr, 4, num_dests, 0);
+}
+
+static inline void noc_semaphore_set_multicast_loopback_src(uint32_t src_l1_addr,
+							    uint64_t dst_mcast_addr,
+							    uint32_t num_dests, bool linked)
+{
+	(void)linked;
+	tt_noc_mcast(src_l1_addr, dst_mcast_addr, 4, num_dests, TT_MCAST_LOOPBACK);
 }
 
 #endif

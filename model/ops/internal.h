@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* What the op files share: kernels by name, running a program, checking tensors. */
+#ifndef MODEL_OPS_INTERNAL_H
+#define MODEL_OPS_INTERNAL_H
+
+#include "ops.h"
+#include "../../libttuser/internal.h"
+
+#define OP_DIV_UP(a, b)		(((a) + (b) - 1) / (b))
+
+/* A kernel of model/ops/kernels/ (built into the library) on cores. */
+int op_kernel(struct tt_program *prog, const char *name, struct tt_core_range cores,
+	      const struct tt_kernel_config *cfg);
+/* A CB of num_pages pages of page_size bytes on cores. */
+int op_cb(struct tt_program *prog, struct tt_core_range cores, uint32_t index,
+	  enum tt_format fmt, uint32_t page_size, uint32_t num_pages);
+/* Run prog to completion on cq and add its figures to stats (may be NULL). */
+int op_run(struct tt_cq *cq, struct tt_program *prog, struct op_stats *stats);
+/* The worker grid of dev. */
+int op_grid(struct tt_device *dev, uint32_t *gx, uint32_t *gy, uint32_t *l1_budget);
+
+/* out = in[y * stride][x * stride] (eltwise.c); out's size checked by the caller. */
+int op_strided_copy(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *in,
+		    uint32_t stride, struct op_tensor *out, struct op_stats *stats);
+/*
+ * Cores for items work items dealt round-robin: whole rows of the grid from
+ * (0, 0), used of them with work (the others get none).
+ */
+int op_cores(struct tt_device *dev, uint32_t items, struct tt_core_range *cores, uint32_t *used);
+/*
+ * Per-core args of the data movement kernels ({first item, items, step})
+ * and of the compute kernel ({items}; compute < 0: none).
+ */
+int op_split_args(struct tt_program *prog, struct tt_core_range cores, uint32_t used,
+		  uint32_t items, const int *kernels, unsigned nkernels, int compute);
+
+#endif

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The device ops the network is built from: each op is a program of
+ * reader, compute and writer kernels (model/ops/kernels/) run on the
+ * device's worker cores through libttuser.
+ *
+ * Activations (struct op_tensor) live in a DRAM interleaved buffer as
+ * NHWC "sticks", batch 1: page p holds pixel p = y * w + x, its channels
+ * in order, padded with zeros to c_pad = a multiple of 32; pixels are
+ * padded to a multiple of 32 (rows), whose contents are unspecified.
+ * Values are bf16 (Float16_b) or, for parity runs, Float32. Rows of 32
+ * sticks are what the compute kernels tilize into 32 x 32 tiles.
+ *
+ * Every function returns 0 or a negative errno with tt_last_error() saying
+ * what was wrong; bad input leaves the device and the op usable.
+ */
+#ifndef MODEL_OPS_H
+#define MODEL_OPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <ttuser.h>
+
+/* ---- activations (tensor.c) ------------------------------------------ */
+struct op_tensor {
+	struct tt_buffer *buf;
+	uint32_t h, w, c;		/* logical size */
+	uint32_t c_pad;			/* channels per stick, a multiple of 32 */
+	uint32_t rows;			/* pixels, rounded up to 32 */
+	enum tt_format fmt;		/* TT_FORMAT_FLOAT16_B or TT_FORMAT_FLOAT32 */
+};
+
+int op_tensor_create(struct tt_device *dev, uint32_t h, uint32_t w, uint32_t c,
+		     enum tt_format fmt, struct op_tensor *t);
+void op_tensor_destroy(struct op_tensor *t);
+/* -EINVAL unless t is a tensor op_tensor_create made; what names it in the message. */
+int op_tensor_check(const struct op_tensor *t, const char *what);
+/* Bytes of one element of t. */
+uint32_t op_tensor_elem_size(const struct op_tensor *t);
+/* chw: float [c][h][w] (torch's layout), converted to t's format. */
+int op_tensor_write(struct tt_cq *cq, struct op_tensor *t, const float *chw);
+int op_tensor_read(struct tt_cq *cq, const struct op_tensor *t, float *chw);
+
+/* ---- precision ------------------------------------------------------- */
+/*
+ * act: format of activations (Float16_b, or Float32 for parity); weight:
+ * Float16_b, Bfp8_b or Float32; fidelity of the matmuls. Accumulation is
+ * always in fp32 (DST in fp32 mode), biases stay fp32.
+ */
+struct op_precision {
+	enum tt_format act;
+	enum tt_format weight;
+	enum tt_math_fidelity fidelity;
+};
+
+extern const struct op_precision op_precision_bf16;	/* bf16, bf16 weights, HiFi2 */
+extern const struct op_precision op_precision_bfp8;	/* bf16, bfp8_b weights, LoFi */
+extern const struct op_precision op_precision_fp32;	/* fp32, fp32 weights, HiFi4 */
+
+/* Figures of the last run of an op (summed over its programs). */
+struct op_stats {
+	uint64_t device_cycles;
+	double host_us;
+};
+
+/* ---- convolution (conv.c) -------------------------------------------- */
+/*
+ * out[o][y][x] = act(bias[o] + sum weight[o][i][ky][kx] *
+ *		       in[i][y * stride - pad + ky * dilation][x * ... ]),
+ * zero outside the input; act is relu or the identity. An implicit GEMM:
+ * the reader gathers each output pixel's patch (im2col) from the input
+ * sticks, the compute kernel tilizes it and multiplies it by the weight
+ * matrix, prepared once on the host in tiles of the weight format.
+ * A linear layer is a 1x1 conv over a 1 x N "image" of N rows.
+ */
+struct op_conv_desc {
+	uint32_t in_c, out_c;
+	uint32_t kh, kw;
+	uint32_t stride, pad, dilation;	/* the same along both axes */
+	bool relu;
+};
+
+struct op_conv;
+
+/* weight: float [out_c][in_c][kh][kw]; bias: float [out_c] or NULL. */
+int op_conv_create(struct tt_device *dev, const struct op_conv_desc *desc, const float *weight,
+		   const float *bias, const struct op_precision *prec, struct op_conv **conv);
+void op_conv_destroy(struct op_conv *conv);
+/* Output size of an h x w input; -EINVAL if the kernel does not fit. */
+int op_conv_out_size(const struct op_conv_desc *desc, uint32_t h, uint32_t w, uint32_t *ho,
+		     uint32_t *wo);
+/* out must be ho x wo x out_c in the act format of the conv's precision. */
+int op_conv_run(struct op_conv *conv, struct tt_cq *cq, const struct op_tensor *in,
+		struct op_tensor *out, struct op_stats *stats);
+
+/* ---- element-wise (eltwise.c) ----------------------------------------- */
+/* out = relu?(a + b): the residual add of a bottleneck. */
+int op_add(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *a, const struct op_tensor *b,
+	   struct op_tensor *out, bool relu, struct op_stats *stats);
+/*
+ * out = a + nearest(b): FPN's top-down step, b resized to a's h x w as
+ * torch's interpolate(mode="nearest"): source index floor(dst * in / out).
+ */
+int op_upsample_add(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *a, const struct op_tensor *b,
+		    struct op_tensor *out, struct op_stats *stats);
+/* out = relu(a). */
+int op_relu(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *a, struct op_tensor *out,
+	    struct op_stats *stats);
+
+/* ---- pooling (pool.c) -------------------------------------------------- */
+/*
+ * Max pool, k x k window, stride, pad (padding never wins, as torch's -inf
+ * padding); k * k <= 32. k = 1 is a strided copy (FPN's P6: k 1, s 2).
+ */
+int op_maxpool(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *in, uint32_t k, uint32_t stride,
+	       uint32_t pad, struct op_tensor *out, struct op_stats *stats);
+int op_maxpool_out_size(uint32_t h, uint32_t w, uint32_t k, uint32_t stride, uint32_t pad,
+			uint32_t *ho, uint32_t *wo);
+
+#endif
