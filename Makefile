@@ -298,7 +298,7 @@ MODEL_OBJ   := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard model/*.c))
 IMAGE_SRC   := tools/ttdetect/image.c tools/ttdetect/annotate.c
 IMAGE_LIBS  := -ljpeg -lpng
 MODEL_UNIT  := $(filter $(UNIT_TESTS),$(addprefix $(BUILD)/tests/,test_json test_weights test_coco_eval test_image \
-	test_host_ops test_onnx_ops))
+	test_host_ops test_onnx_ops test_shapes_model test_layers))
 PARITY_DIR  := $(BUILD)/parity
 HAVE_TORCHVISION := $(shell /usr/bin/python3 -c 'import importlib.util as u, sys; \
 	sys.exit(u.find_spec("torchvision") is None)' >/dev/null 2>&1 && echo yes)
@@ -328,19 +328,41 @@ $(PARITY_DIR)/reference.safetensors: tests/parity/make_reference.py tools/ttdete
 	@mkdir -p $(@D)
 	$(call say,GEN,$@)/usr/bin/python3 tests/parity/make_reference.py $(PARITY_DIR)
 
-tools: $(BUILD)/bin/coco_eval
+$(BUILD)/bin/ttdetect: tools/ttdetect/ttdetect.c $(IMAGE_SRC) tools/ttdetect/image.h $(MODEL_LIB) \
+		$(BUILD)/lib/libttuser.a
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) \
+		-DDEFAULT_WEIGHTS='"$(abspath model/data/shapes_frcnn.safetensors)"' $< $(IMAGE_SRC) \
+		$(MODEL_LIB) $(BUILD)/lib/libttuser.a $(LDFLAGS) $(IMAGE_LIBS) $(LDLIBS) -o $@
+
+tools: $(BUILD)/bin/coco_eval $(BUILD)/bin/ttdetect
 tests: $(BUILD)/tests/test_parity
 ifeq ($(HAVE_TORCHVISION),yes)
 check-plain: $(PARITY_DIR)/reference.safetensors
-TOOL_TESTS += $(BUILD)/tests/test_parity tests/parity/test_convert.py tests/parity/test_shapes.py
+TOOL_TESTS += $(BUILD)/tests/test_parity tests/parity/test_convert.py tests/parity/test_shapes.py \
+	tests/parity/test_train_shapes.py
 endif
 
 # The small shapes detector: tools/ttdetect/train_shapes.py (deterministic,
 # niced; about half an hour on 2 cores). Its result is committed in model/data/.
-train-shapes: $(BUILD)/bin/coco_eval
+train-shapes: $(BUILD)/bin/coco_eval $(BUILD)/bin/ttdetect
 	nice -n 19 /usr/bin/python3 tools/ttdetect/train_shapes.py --out $(BUILD)/shapes \
-		--evaluator $(BUILD)/bin/coco_eval
+		--evaluator $(BUILD)/bin/coco_eval --ttdetect $(BUILD)/bin/ttdetect
 .PHONY: train-shapes
+
+# ttdetect with the committed shapes detector on a committed test image
+# (every step on the host for now; the report says where each ran).
+demo-ttdetect: $(BUILD)/bin/ttdetect
+	@mkdir -p $(BUILD)/demo
+	$(BUILD)/bin/ttdetect --report -o $(BUILD)/demo/shapes.png model/data/shapes/shape_00000.png
+	@echo "annotated image: $(BUILD)/demo/shapes.png"
+demo: demo-ttdetect
+.PHONY: demo-ttdetect
+
+# The parity test plus the whole R50-FPN network on the host (about a minute).
+parity-r50: $(BUILD)/tests/test_parity $(PARITY_DIR)/reference.safetensors
+	nice $(BUILD)/tests/test_parity --r50-network
+.PHONY: parity-r50
 
 # ---- Device op library: model/ops/ (conv, eltwise, pool) and its tests ----
 # The op kernels (model/ops/kernels/*.c) are built into libttmodel.a, so

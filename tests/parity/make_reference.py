@@ -164,8 +164,11 @@ def main(argv):
                 "anchor_sizes": ",".join(str(s[0]) for s in rpn.anchor_generator.sizes),
                 "rpn_pre_nms_top_n": rpn.pre_nms_top_n(), "rpn_post_nms_top_n": rpn.post_nms_top_n(),
                 "roi_levels": len(pool.featmap_names)}
+        extra = {k: meta[k] for k in ("image_size", "anchor_sizes", "rpn_pre_nms_top_n",
+                                      "rpn_post_nms_top_n")}
+        extra["roi_featmaps"] = meta["roi_levels"]
         convert.write_weights(model.state_dict(), 1e-5, os.path.join(out, "weights.safetensors"),
-                              extra={"image_size": size})
+                              extra=extra)
         tmp = os.path.join(out, "reference.safetensors.tmp")
         convert.write_safetensors(tmp, ref, {k: str(v) for k, v in meta.items()})
         os.replace(tmp, os.path.join(out, "reference.safetensors"))

@@ -18,6 +18,8 @@
 
 #include "../../libttuser/internal.h"
 #include "../../model/detection.h"
+#include "../../model/detector.h"
+#include "../../model/network.h"
 #include "../../model/weights.h"
 
 #ifndef PARITY_DIR
@@ -466,7 +468,141 @@ static void test_weights(void **state)
 	free(row);
 }
 
-int main(void)
+/* ---- the whole network on the host (in make check for the small network only) ---- */
+
+static struct network *load_network(void)
+{
+	struct network *n;
+
+	if (network_load(net, &n))
+		fail_msg("%s", tt_last_error());
+	return n;
+}
+
+static void expect_map(const char *name, const struct fmap *m, double min_pcc)
+{
+	const struct weights_tensor *t = tensor(name);
+	double r;
+
+	assert_int_equal(t->ndim, 3);
+	assert_true(m->c == t->shape[0] && m->h == t->shape[1] && m->w == t->shape[2]);
+	r = pcc(m->data, t->data, t->numel);
+	print_message("%s [%d, %d, %d]: PCC %.7f, max |diff| %.3g\n", name, m->c, m->h, m->w, r,
+		      max_abs_diff(m->data, t->data, t->numel));
+	assert_true(r >= min_pcc);
+}
+
+static void test_network_backbone(void **state)
+{
+	const struct weights_tensor *x = tensor("transformed");
+	struct fmap image = { (int)x->shape[0], (int)x->shape[1], (int)x->shape[2], (float *)x->data };
+	struct fmap body[4], fpn[NETWORK_MAX_LEVELS];
+	struct network *n = load_network();
+	int levels = network_fpn_levels(n);
+	char name[16];
+
+	(void)state;
+	assert_int_equal(levels, nlevels);
+	assert_int_equal(network_backbone(n, &image, body, fpn), 0);
+	for (int i = 0; i < levels - 1; i++) {
+		snprintf(name, sizeof(name), "c%d", i + 2);
+		expect_map(name, &body[i], 0.9999);
+		fmap_free(&body[i]);
+	}
+	for (int i = 0; i < levels; i++) {
+		snprintf(name, sizeof(name), "p%d", i + 2);
+		expect_map(name, &fpn[i], 0.9999);
+		fmap_free(&fpn[i]);
+	}
+	network_free(n);
+}
+
+static void test_network_rpn_head(void **state)
+{
+	struct fmap fpn[NETWORK_MAX_LEVELS], obj[NETWORK_MAX_LEVELS], del[NETWORK_MAX_LEVELS];
+	struct network *n = load_network();
+	char name[32];
+
+	(void)state;
+	for (int l = 0; l < nlevels; l++) {
+		const struct weights_tensor *t;
+
+		snprintf(name, sizeof(name), "p%d", l + 2);
+		t = tensor(name);
+		fpn[l] = (struct fmap){ (int)t->shape[0], (int)t->shape[1], (int)t->shape[2], (float *)t->data };
+	}
+	assert_int_equal(network_rpn_head(n, fpn, obj, del), 0);
+	for (int l = 0; l < nlevels; l++) {
+		snprintf(name, sizeof(name), "rpn_objectness.%d", l);
+		expect_map(name, &obj[l], 0.9999);
+		snprintf(name, sizeof(name), "rpn_deltas.%d", l);
+		expect_map(name, &del[l], 0.9999);
+		fmap_free(&obj[l]);
+		fmap_free(&del[l]);
+	}
+	network_free(n);
+}
+
+static void test_network_box_head(void **state)
+{
+	const struct weights_tensor *bf = tensor("box_features"), *cl = tensor("class_logits");
+	struct network *n = load_network();
+	size_t rois = (size_t)bf->shape[0], rep = (size_t)network_representation(n);
+	size_t k = (size_t)network_classes(n);
+	float *fc6 = malloc(rois * rep * sizeof(float)), *fc7 = malloc(rois * rep * sizeof(float));
+	float *logits = malloc(rois * k * sizeof(float)), *reg = malloc(rois * k * 4 * sizeof(float));
+
+	(void)state;
+	assert_int_equal(k, (size_t)cl->shape[1]);
+	assert_int_equal(network_box_head(n, bf->data, rois, fc6, fc7, logits, reg), 0);
+	assert_true(pcc(fc6, data("fc6"), rois * rep) >= 0.9999);
+	assert_true(pcc(fc7, data("fc7"), rois * rep) >= 0.9999);
+	assert_true(pcc(logits, cl->data, rois * k) >= 0.9999);
+	assert_true(pcc(reg, data("box_regression"), rois * k * 4) >= 0.9999);
+	print_message("box head: logits max |diff| %.3g, regression max |diff| %.3g\n",
+		      max_abs_diff(logits, cl->data, rois * k),
+		      max_abs_diff(reg, data("box_regression"), rois * k * 4));
+	free(fc6);
+	free(fc7);
+	free(logits);
+	free(reg);
+	network_free(n);
+}
+
+/* Image to detections with nothing from torchvision but the weights. */
+static void test_host_pipeline(void **state)
+{
+	const struct weights_tensor *in = tensor("input");
+	struct network *n = load_network();
+	struct detector_config c;
+	struct detector_report r;
+	struct detection det[100];
+	long nd;
+
+	(void)state;
+	assert_int_equal(detector_config_from_weights(net, n, &c), 0);
+	/* The weights' metadata gives what the reference used. */
+	assert_memory_equal(&c.anchors, &anchors, sizeof(anchors));
+	assert_int_equal(c.rpn.pre_nms_top_n, rpn.pre_nms_top_n);
+	assert_int_equal(c.rpn.post_nms_top_n, rpn.post_nms_top_n);
+	assert_int_equal(c.roi_levels, roi_levels);
+	assert_int_equal(c.transform.min_size, meta_int("image_size"));
+	nd = detector_run(n, &c, in->data, (int)in->shape[1], (int)in->shape[2], det, &r);
+	check_detections(det, nd);
+	assert_true(r.count >= 8);
+	for (int i = 0; i < r.count; i++) {
+		assert_string_equal(r.steps[i].where, "host");
+		assert_true(r.steps[i].host_ms >= 0);
+	}
+	assert_string_equal(r.steps[0].op, "transform");
+	network_free(n);
+}
+
+/*
+ * With --r50-network the whole R50 network runs on the host as well (about a
+ * minute: `make parity-r50`, not part of make check).
+ */
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_transform),
@@ -480,11 +616,24 @@ int main(void)
 		cmocka_unit_test(test_weights),
 	};
 
+	const struct CMUnitTest network_tests[] = {
+		cmocka_unit_test(test_network_backbone),
+		cmocka_unit_test(test_network_rpn_head),
+		cmocka_unit_test(test_network_box_head),
+		cmocka_unit_test(test_host_pipeline),
+	};
 	int failed;
 
 	cur = &r50;
 	failed = cmocka_run_group_tests_name("fasterrcnn_resnet50_fpn 320", tests, setup, teardown);
 	cur = &shapes_net;
 	failed |= cmocka_run_group_tests_name("shapes network 128", tests, setup, teardown);
+	failed |= cmocka_run_group_tests_name("shapes network 128, whole network on the host",
+					      network_tests, setup, teardown);
+	if (argc > 1 && !strcmp(argv[1], "--r50-network")) {
+		cur = &r50;
+		failed |= cmocka_run_group_tests_name("fasterrcnn_resnet50_fpn 320, whole network on the host",
+						      network_tests, setup, teardown);
+	}
 	return failed;
 }

@@ -4,6 +4,7 @@
 
     train_shapes.py [--iters N] [--out DIR]            train, then convert and evaluate
     train_shapes.py --eval-only [--out DIR]            evaluate DIR/shapes_frcnn.pth again
+    --ttdetect PATH    also score ttdetect (our C detector) with DIR/shapes_frcnn.safetensors
 
 The network is torchvision's FasterRCNN with a ResNet-18 body cut after
 layer3 (returned layers 1,2,3), a 128-wide FPN with the max-pool level, anchors
@@ -129,6 +130,29 @@ def export(out, model):
     return dst
 
 
+def score(evaluator, gt_path, res_path, log):
+    if evaluator and os.access(evaluator, os.X_OK):
+        r = subprocess.run([evaluator, gt_path, res_path], capture_output=True, text=True)
+        log(r.stdout.strip() or r.stderr.strip())
+    else:
+        log(f"no evaluator at {evaluator}; results in {res_path}, ground truth in {gt_path}")
+
+
+def evaluate_ttdetect(out, ttdetect, evaluator, log):
+    """The same held-out set through ttdetect and the converted weights."""
+    heldout = os.path.join(out, "heldout")
+    images = sorted(os.path.join(heldout, f) for f in os.listdir(heldout) if f.endswith(".png"))
+    res_path = os.path.join(out, "heldout_ttdetect.json")
+    weights = os.path.join(out, "shapes_frcnn.safetensors")
+    r = subprocess.run([ttdetect, "-w", weights, "--json", res_path, *images],
+                       capture_output=True, text=True)
+    if r.returncode:
+        log(f"ttdetect failed: {r.stderr.strip()}")
+        return
+    log(f"ttdetect on {len(images)} held-out images:")
+    score(evaluator, os.path.join(heldout, "annotations.json"), res_path, log)
+
+
 def evaluate(out, model, evaluator, log):
     """Held-out detections as COCO results JSON, scored by our evaluator."""
     heldout = os.path.join(out, "heldout")
@@ -145,12 +169,8 @@ def evaluate(out, model, evaluator, log):
     res_path = os.path.join(out, "heldout_results.json")
     with open(res_path, "w") as f:
         json.dump(results, f)
-    gt_path = os.path.join(heldout, "annotations.json")
-    if evaluator and os.access(evaluator, os.X_OK):
-        r = subprocess.run([evaluator, gt_path, res_path], capture_output=True, text=True)
-        log(r.stdout.strip() or r.stderr.strip())
-    else:
-        log(f"no evaluator at {evaluator}; results in {res_path}, ground truth in {gt_path}")
+    log(f"torchvision on {len(gt['images'])} held-out images:")
+    score(evaluator, os.path.join(heldout, "annotations.json"), res_path, log)
 
 
 def main(argv):
@@ -159,6 +179,7 @@ def main(argv):
     p.add_argument("--out", default="build/shapes")
     p.add_argument("--eval-only", action="store_true")
     p.add_argument("--evaluator", default="build/bin/coco_eval")
+    p.add_argument("--ttdetect", help="score this ttdetect binary too")
     a = p.parse_args(argv)
     torch.set_num_threads(1)
     os.makedirs(a.out, exist_ok=True)
@@ -176,6 +197,8 @@ def main(argv):
         dst = export(a.out, model)
         log(f"weights: {dst} ({os.path.getsize(dst) / 1e6:.1f} MB)")
     evaluate(a.out, model, a.evaluator, log)
+    if a.ttdetect:
+        evaluate_ttdetect(a.out, a.ttdetect, a.evaluator, log)
     return 0
 
 

@@ -1,0 +1,54 @@
+#!/bin/sh
+# ttdetect with the committed shapes detector on the committed test images:
+# detections scored by coco_eval against the images' annotations, the
+# annotated PNG, the report, and bad input.
+# Prints "N passed, N failed"; exits non-zero on a failure.
+bin=${BUILD:-build}/bin
+data=$(dirname "$0")/../../model/data
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+has() { case "$out" in *"$1"*) ok ;; *) bad "output lacks '$1': $out" ;; esac; }
+expect() {
+	want=$1
+	shift
+	out=$("$bin/ttdetect" "$@" 2>&1)
+	got=$?
+	[ "$got" -eq "$want" ] && ok || bad "ttdetect $* exited $got, not $want: $out"
+}
+
+expect 0 "$data"/shapes/shape_0000[0-3].png --json "$dir/res.json"
+has "shape_00003.png:"
+out=$("$bin/coco_eval" "$data/shapes/annotations.json" "$dir/res.json" --json)
+printf '%s' "$out" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["images"] == 4 and d["detections"] >= d["annotations"] == 9, d
+assert d["AP50"] >= 0.8, d
+' && ok || bad "mAP@0.5 of ttdetect below 0.8: $out"
+grep -q '"image_id": 3,' "$dir/res.json" && ok || bad "image ids from the file names"
+
+expect 0 --report -o "$dir/out.png" "$data/shapes/shape_00001.png"
+has "triangle"
+has "on the device: 0 of 9 steps"
+has "backbone+fpn"
+[ "$(head -c 4 "$dir/out.png" | od -An -c | tr -d ' ')" = "211PNG" ] && ok || bad "out.png is no PNG"
+cmp -s "$dir/out.png" "$data/shapes/shape_00001.png" && bad "nothing drawn" || ok
+
+# Bad input: clear errors, exit 1; bad usage, exit 2.
+expect 1 "$dir/missing.png"
+has "No such file"
+head -c 100 "$data/shapes/shape_00000.png" > "$dir/cut.png"
+expect 1 "$dir/cut.png"
+has "bad PNG"
+expect 1 -w "$dir/cut.png" "$data/shapes/shape_00000.png"
+has "cut.png"
+expect 2 -o "$dir/x.png" "$data/shapes/shape_00000.png" "$data/shapes/shape_00001.png"
+expect 2 --size 5 "$data/shapes/shape_00000.png"
+expect 2 --frobnicate "$data/shapes/shape_00000.png"
+expect 2
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
