@@ -179,6 +179,18 @@ int op_conv_create(struct tt_device *dev, const struct op_conv_desc *desc, const
 	return 0;
 }
 
+int op_linear_create(struct tt_device *dev, uint32_t in_features, uint32_t out_features,
+		     const float *weight, const float *bias, bool relu,
+		     const struct op_precision *prec, struct op_conv **linear)
+{
+	const struct op_conv_desc d = {
+		.in_c = in_features, .out_c = out_features, .kh = 1, .kw = 1, .stride = 1,
+		.dilation = 1, .relu = relu,
+	};
+
+	return op_conv_create(dev, &d, weight, bias, prec, linear);
+}
+
 void op_conv_destroy(struct op_conv *cv)
 {
 	if (!cv)

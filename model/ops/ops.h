@@ -40,6 +40,9 @@ uint32_t op_tensor_elem_size(const struct op_tensor *t);
 /* chw: float [c][h][w] (torch's layout), converted to t's format. */
 int op_tensor_write(struct tt_cq *cq, struct op_tensor *t, const float *chw);
 int op_tensor_read(struct tt_cq *cq, const struct op_tensor *t, float *chw);
+/* The same with hwc: float [h * w][c], pixel by pixel (rows of a linear layer). */
+int op_tensor_write_hwc(struct tt_cq *cq, struct op_tensor *t, const float *hwc);
+int op_tensor_read_hwc(struct tt_cq *cq, const struct op_tensor *t, float *hwc);
 
 /* ---- precision ------------------------------------------------------- */
 /*
@@ -92,6 +95,14 @@ int op_conv_out_size(const struct op_conv_desc *desc, uint32_t h, uint32_t w, ui
 /* out must be ho x wo x out_c in the act format of the conv's precision. */
 int op_conv_run(struct op_conv *conv, struct tt_cq *cq, const struct op_tensor *in,
 		struct op_tensor *out, struct op_stats *stats);
+
+/*
+ * A linear layer y = relu?(x W^T + b) over n rows: a 1x1 conv on a 1 x n
+ * tensor of in_features channels. weight: float [out_features][in_features].
+ */
+int op_linear_create(struct tt_device *dev, uint32_t in_features, uint32_t out_features,
+		     const float *weight, const float *bias, bool relu,
+		     const struct op_precision *prec, struct op_conv **linear);
 
 /* ---- element-wise (eltwise.c) ----------------------------------------- */
 /* out = relu?(a + b): the residual add of a bottleneck. */

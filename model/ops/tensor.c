@@ -72,7 +72,13 @@ int op_tensor_check(const struct op_tensor *t, const char *what)
 	return 0;
 }
 
-int op_tensor_write(struct tt_cq *cq, struct op_tensor *t, const float *chw)
+/* Element (pixel p, channel ch) of a host array in CHW or HWC order. */
+static size_t host_index(const struct op_tensor *t, bool hwc, uint32_t p, uint32_t ch)
+{
+	return hwc ? (size_t)p * t->c + ch : (size_t)ch * t->h * t->w + p;
+}
+
+static int write_host(struct tt_cq *cq, struct op_tensor *t, const float *src, bool hwc)
 {
 	uint32_t es, p, ch, npix;
 	uint8_t *sticks;
@@ -80,31 +86,29 @@ int op_tensor_write(struct tt_cq *cq, struct op_tensor *t, const float *chw)
 
 	if (ret)
 		return ret;
-	if (!cq || !chw)
+	if (!cq || !src)
 		return tt_error(-EINVAL, "op_tensor_write: NULL argument");
 	es = op_tensor_elem_size(t);
 	npix = t->h * t->w;
 	sticks = calloc((size_t)t->rows * t->c_pad, es);
 	if (!sticks)
 		return tt_error(-ENOMEM, "op_tensor_write: out of memory");
-	for (ch = 0; ch < t->c; ch++) {
-		const float *plane = chw + (size_t)ch * npix;
-
-		for (p = 0; p < npix; p++) {
+	for (p = 0; p < npix; p++)
+		for (ch = 0; ch < t->c; ch++) {
 			size_t i = (size_t)p * t->c_pad + ch;
+			float v = src[host_index(t, hwc, p, ch)];
 
 			if (es == 4)
-				((float *)sticks)[i] = plane[p];
+				((float *)sticks)[i] = v;
 			else
-				((uint16_t *)sticks)[i] = tt_float_to_bf16(plane[p]);
+				((uint16_t *)sticks)[i] = tt_float_to_bf16(v);
 		}
-	}
 	ret = tt_cq_write_buffer(cq, t->buf, sticks, true);
 	free(sticks);
 	return ret;
 }
 
-int op_tensor_read(struct tt_cq *cq, const struct op_tensor *t, float *chw)
+static int read_host(struct tt_cq *cq, const struct op_tensor *t, float *dst, bool hwc)
 {
 	uint32_t es, p, ch, npix;
 	uint8_t *sticks;
@@ -112,7 +116,7 @@ int op_tensor_read(struct tt_cq *cq, const struct op_tensor *t, float *chw)
 
 	if (ret)
 		return ret;
-	if (!cq || !chw)
+	if (!cq || !dst)
 		return tt_error(-EINVAL, "op_tensor_read: NULL argument");
 	es = op_tensor_elem_size(t);
 	npix = t->h * t->w;
@@ -124,16 +128,34 @@ int op_tensor_read(struct tt_cq *cq, const struct op_tensor *t, float *chw)
 		free(sticks);
 		return ret;
 	}
-	for (ch = 0; ch < t->c; ch++) {
-		float *plane = chw + (size_t)ch * npix;
-
-		for (p = 0; p < npix; p++) {
+	for (p = 0; p < npix; p++)
+		for (ch = 0; ch < t->c; ch++) {
 			size_t i = (size_t)p * t->c_pad + ch;
 
-			plane[p] = es == 4 ? ((const float *)sticks)[i] :
-					     tt_bf16_to_float(((const uint16_t *)sticks)[i]);
+			dst[host_index(t, hwc, p, ch)] =
+				es == 4 ? ((const float *)sticks)[i] :
+					  tt_bf16_to_float(((const uint16_t *)sticks)[i]);
 		}
-	}
 	free(sticks);
 	return 0;
+}
+
+int op_tensor_write(struct tt_cq *cq, struct op_tensor *t, const float *chw)
+{
+	return write_host(cq, t, chw, false);
+}
+
+int op_tensor_read(struct tt_cq *cq, const struct op_tensor *t, float *chw)
+{
+	return read_host(cq, t, chw, false);
+}
+
+int op_tensor_write_hwc(struct tt_cq *cq, struct op_tensor *t, const float *hwc)
+{
+	return write_host(cq, t, hwc, true);
+}
+
+int op_tensor_read_hwc(struct tt_cq *cq, const struct op_tensor *t, float *hwc)
+{
+	return read_host(cq, t, hwc, true);
 }
