@@ -118,6 +118,14 @@ int op_upsample_add(struct tt_device *dev, struct tt_cq *cq, const struct op_ten
 int op_relu(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *a, struct op_tensor *out,
 	    struct op_stats *stats);
 
+/* ---- softmax (softmax.c) ---------------------------------------------- */
+/*
+ * out = softmax over the channels of each pixel of in (the class logits of
+ * a linear layer's rows); same size and format.
+ */
+int op_softmax(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *in,
+	       struct op_tensor *out, struct op_stats *stats);
+
 /* ---- pooling (pool.c) -------------------------------------------------- */
 /*
  * Max pool, k x k window, stride, pad (padding never wins, as torch's -inf
