@@ -33,6 +33,7 @@ const struct op_precision op_precision_fp32 = {
 
 struct plan {
 	uint32_t mb, nw, nsub, kc, nkc, ngroups, items, ncores;
+	uint32_t sw;		/* tiles of an im2col sub-block */
 };
 
 struct op_conv {
@@ -212,6 +213,31 @@ static uint32_t divisor_at_most(uint32_t n, uint32_t max)
 	return 1;
 }
 
+/*
+ * K chunks of at most kc tiles. With whole input sticks of 32-channel
+ * tiles (ct per window position), a chunk is whole window positions, or
+ * an equal part of one, so that every sub-block lies in one position;
+ * otherwise equal chunks of K with one sub-block each.
+ */
+static void chunks(const struct op_conv *cv, uint32_t kc, struct plan *p)
+{
+	uint32_t ct = cv->d.in_c / 32, nwin = cv->d.kh * cv->d.kw, q;
+
+	if (cv->d.in_c % 32) {
+		p->nkc = OP_DIV_UP(cv->kt0, kc);
+		p->kc = p->sw = OP_DIV_UP(cv->kt0, p->nkc);
+	} else if (kc >= ct) {
+		q = kc / ct;
+		p->nkc = OP_DIV_UP(nwin, q);
+		q = OP_DIV_UP(nwin, p->nkc);
+		p->kc = q * ct;
+		p->sw = ct;
+	} else {
+		p->kc = p->sw = divisor_at_most(ct, kc);
+		p->nkc = nwin * (ct / p->kc);
+	}
+}
+
 /* How to split the GEMM of npix output pixels over the cores and L1. */
 static int make_plan(const struct op_conv *cv, uint32_t npix, uint32_t ncores, uint32_t budget,
 		     struct plan *p)
@@ -247,8 +273,7 @@ static int make_plan(const struct op_conv *cv, uint32_t npix, uint32_t ncores, u
 				room = (budget - fixed - part) / per_kc;
 				kc = (uint32_t)(room < cv->kt0 ? room : cv->kt0);
 			}
-			p->nkc = OP_DIV_UP(cv->kt0, kc);
-			p->kc = OP_DIV_UP(cv->kt0, p->nkc);
+			chunks(cv, kc, p);
 			p->items = mblocks * g;
 			p->ncores = p->items < ncores ? p->items : ncores;
 			return 0;
@@ -286,7 +311,7 @@ static int build(struct op_conv *cv, const struct op_tensor *in, uint32_t npix)
 		ret = tt_program_create(cv->dev, &prog);
 	if (ret)
 		return ret;
-	if ((ret = op_cb(prog, cores, 0, in->fmt, ta, 2 * p->kc)) ||
+	if ((ret = op_cb(prog, cores, 0, in->fmt, ta, 2 * p->sw)) ||
 	    (ret = op_cb(prog, cores, 1, cv->prec.weight, tw, 2 * p->nsub)) ||
 	    (ret = op_cb(prog, cores, 2, TT_FORMAT_FLOAT32, BIAS_TILE, 2 * p->nsub)) ||
 	    (ret = op_cb(prog, cores, 3, in->fmt, ZERO_PAGE, 1)) ||
@@ -348,16 +373,16 @@ int op_conv_run(struct op_conv *cv, struct tt_cq *cq, const struct op_tensor *in
 	es = op_tensor_elem_size(in);
 	{
 		uint32_t rargs[] = {
-			tt_buffer_address(in->buf), in->c_pad * es, in->h, in->w,
-			tt_buffer_address(cv->weight), (uint32_t)tt_tile_size(cv->prec.weight),
-			tt_buffer_address(cv->bias), d->kh, d->kw, d->stride, d->pad, d->dilation,
-			wo, ho * wo, d->in_c, es, cv->kreal, cv->kt0, cv->nt, p->mb, p->nw,
-			p->nsub, p->kc, p->nkc, p->ngroups,
+			tt_buffer_address(in->buf), in->c_pad * es, in->h, in->w, d->kw, d->stride,
+			d->pad, d->dilation, wo, ho * wo, d->in_c, es, cv->kreal, p->mb, p->kc,
+			p->nkc, p->ngroups, p->sw, d->kh * d->kw,
 		};
-		uint32_t cargs[] = { p->mb, p->nw, p->nsub, p->kc, p->nkc, d->relu };
+		uint32_t cargs[] = { p->mb, p->nw, p->nsub, p->kc, p->nkc, d->relu, p->sw, cv->kt0 };
 		uint32_t wargs[] = {
 			tt_buffer_address(out->buf), out->c_pad * es, out->rows, es, p->mb, p->nw,
-			p->ngroups,
+			p->ngroups, tt_buffer_address(cv->weight),
+			(uint32_t)tt_tile_size(cv->prec.weight), tt_buffer_address(cv->bias), cv->nt,
+			cv->kt0, p->kc, p->nkc, p->nsub,
 		};
 
 		if ((ret = tt_common_runtime_args_set(cv->prog, cv->reader, rargs,

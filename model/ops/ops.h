@@ -5,11 +5,14 @@
  * device's worker cores through libttuser.
  *
  * Activations (struct op_tensor) live in a DRAM interleaved buffer as
- * NHWC "sticks", batch 1: page p holds pixel p = y * w + x, its channels
- * in order, padded with zeros to c_pad = a multiple of 32; pixels are
- * padded to a multiple of 32 (rows), whose contents are unspecified.
- * Values are bf16 (Float16_b) or, for parity runs, Float32. Rows of 32
- * sticks are what the compute kernels tilize into 32 x 32 tiles.
+ * NHWC "sticks", batch 1: stick p holds pixel p = y * w + x, its channels
+ * in order, padded with zeros to c_pad = a multiple of 32. Pixels are
+ * padded to a multiple of 32 (rows; the padding's contents are
+ * unspecified), and a page holds 32 sticks: page b is pixels 32b .. 32b +
+ * 31, row-major -- one 32-row block, which the compute kernels tilize
+ * into c_pad / 32 tiles, and which a reader fetches in one transfer when
+ * it needs consecutive pixels. Values are bf16 (Float16_b) or, for parity
+ * runs, Float32.
  *
  * Every function returns 0 or a negative errno with tt_last_error() saying
  * what was wrong; bad input leaves the device and the op usable.

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Activations on the device: NHWC sticks in a DRAM interleaved buffer
- * (see ops.h), and the conversion from and to torch's CHW floats.
+ * Activations on the device: NHWC sticks in a DRAM interleaved buffer,
+ * 32 sticks a page (see ops.h), and the conversion from and to torch's
+ * CHW floats.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -41,8 +42,8 @@ int op_tensor_create(struct tt_device *dev, uint32_t h, uint32_t w, uint32_t c,
 	t->c_pad = OP_DIV_UP(c, 32) * 32;
 	t->rows = (uint32_t)OP_DIV_UP(pixels, 32) * 32;
 	t->fmt = fmt;
-	cfg.page_size = t->c_pad * op_tensor_elem_size(t);
-	cfg.size = (uint64_t)t->rows * cfg.page_size;
+	cfg.page_size = 32 * t->c_pad * op_tensor_elem_size(t);
+	cfg.size = (uint64_t)t->rows / 32 * cfg.page_size;
 	ret = tt_buffer_create(dev, &cfg, &t->buf);
 	if (ret) {
 		t->buf = NULL;
@@ -66,7 +67,7 @@ int op_tensor_check(const struct op_tensor *t, const char *what)
 	if (!act_format(t->fmt) || t->c_pad != OP_DIV_UP(t->c, 32) * 32 ||
 	    t->rows != OP_DIV_UP((uint64_t)t->h * t->w, 32) * 32 ||
 	    tt_buffer_size(t->buf) < (uint64_t)t->rows * t->c_pad * op_tensor_elem_size(t) ||
-	    tt_buffer_page_size(t->buf) != t->c_pad * op_tensor_elem_size(t))
+	    tt_buffer_page_size(t->buf) != 32 * t->c_pad * op_tensor_elem_size(t))
 		return tt_error(-EINVAL, "%s: tensor %ux%ux%u does not match its buffer", what,
 				t->h, t->w, t->c);
 	return 0;

@@ -170,7 +170,7 @@ static void test_conv1x1_and_stem(void **state)
 	tt_device_close(dev);
 }
 
-/* A linear layer with a K too large for one chunk in a small L1, and many N groups. */
+/* In a small L1: K in chunks (within a window position and of several), many N groups. */
 static void test_linear_chunked(void **state)
 {
 	struct tt_device *dev = open_device("sim:grid=4x2,l1=320");
@@ -180,6 +180,9 @@ static void test_linear_chunked(void **state)
 		   PCC_BF16, "linear 2048->96 chunked K bf16");
 	expect_pcc(conv_case(dev, &CONV(1200, 320, 1, 1, 0, 1, false), 1, 3, &op_precision_fp32),
 		   PCC_FP32, "linear 1200->320 N groups fp32");
+	/* 3x3 over 64 channels: K chunks of whole window positions, the last one short */
+	expect_pcc(conv_case(dev, &CONV(64, 64, 3, 1, 1, 1, true), 12, 9, &op_precision_bf16),
+		   PCC_BF16, "3x3 64->64 chunked by windows bf16");
 	tt_device_close(dev);
 }
 

@@ -18,7 +18,8 @@ void kernel_main(void)
 	const uint32_t fill = get_common_arg_val(5);
 	const uint32_t first = get_arg_val(0), count = get_arg_val(1), step = get_arg_val(2);
 	const InterleavedAddrGen in = {
-		.bank_base_address = get_common_arg_val(0), .page_size = page, .is_dram = true,
+		.bank_base_address = get_common_arg_val(0), .page_size = 32 * page,
+		.is_dram = true,
 	};
 	uint32_t it, r, i, l1;
 
@@ -36,8 +37,7 @@ void kernel_main(void)
 
 		cb_reserve_back(c_0, ct);
 		l1 = get_write_ptr(c_0);
-		for (r = 0; r < 32; r++)
-			noc_async_read_page(blk * 32 + r, &in, l1 + r * page);
+		noc_async_read_page(blk, &in, l1);
 		noc_async_read_barrier();
 		for (r = 0; r < 32; r++)
 			for (i = c; i < ct * 32; i++) {
