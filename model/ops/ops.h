@@ -95,6 +95,16 @@ void op_conv_destroy(struct op_conv *conv);
 /* Output size of an h x w input; -EINVAL if the kernel does not fit. */
 int op_conv_out_size(const struct op_conv_desc *desc, uint32_t h, uint32_t w, uint32_t *ho,
 		     uint32_t *wo);
+/* How the last run split the work (for reports and tests). */
+struct op_conv_split {
+	uint32_t mb;			/* tile rows of M an item */
+	uint32_t nw, groups;		/* tiles of N an item, groups of N */
+	uint32_t kc, nkc;		/* K chunk tiles, chunks */
+	uint32_t items, cores;
+	bool resident;			/* each core holds its group's weights */
+};
+
+int op_conv_split(const struct op_conv *conv, struct op_conv_split *split);
 /* out must be ho x wo x out_c in the act format of the conv's precision. */
 int op_conv_run(struct op_conv *conv, struct tt_cq *cq, const struct op_tensor *in,
 		struct op_tensor *out, struct op_stats *stats);

@@ -9,7 +9,12 @@
  * the last chunk, apply relu and pack them untilized into c_16: mb * nw
  * tile columns side by side, tile row m's block at column m * nw.
  *
- * Common args: mb, nw, nsub, kc, nkc, relu, sw, kt0. Args: items.
+ * With resident weights, the writer hands over the core's whole slice of
+ * bias (nw tiles) and weights (kt0 x nw tiles, row-major) once, row by
+ * row as the first item needs them; they stay at the front of c_1 and c_2
+ * for all items.
+ *
+ * Common args: mb, nw, nsub, kc, nkc, relu, sw, kt0, resident. Args: items.
  */
 #include <ttuser/kernel/compute.h>
 
@@ -19,10 +24,13 @@ void kernel_main(void)
 	const uint32_t nsub = get_common_arg_val(2), kc = get_common_arg_val(3);
 	const uint32_t nkc = get_common_arg_val(4), relu = get_common_arg_val(5);
 	const uint32_t sw = get_common_arg_val(6), kt0 = get_common_arg_val(7);
+	const uint32_t resident = get_common_arg_val(8);
 	const uint32_t count = get_arg_val(0), sub = mb * nsub;
 	uint32_t it, chunk, m, s, k, j, i;
 
 	mm_init(c_4, c_1, c_16);
+	if (resident && count)
+		cb_wait_front(c_2, nw);
 	for (it = 0; it < count; it++) {
 		for (chunk = 0; chunk < nkc; chunk++) {
 			bool last = chunk == nkc - 1;
@@ -43,12 +51,16 @@ void kernel_main(void)
 			for (s = 0; s < nw / nsub; s++) {
 				tile_regs_acquire();
 				if (chunk == 0) {
-					cb_wait_front(c_2, nsub);
+					uint32_t b0 = resident ? s * nsub : 0;
+
+					if (!resident)
+						cb_wait_front(c_2, nsub);
 					copy_tile_init(c_2);
 					for (m = 0; m < mb; m++)
 						for (j = 0; j < nsub; j++)
-							copy_tile(c_2, j, m * nsub + j);
-					cb_pop_front(c_2, nsub);
+							copy_tile(c_2, b0 + j, m * nsub + j);
+					if (!resident)
+						cb_pop_front(c_2, nsub);
 				} else {
 					cb_wait_front(c_24, sub);
 					copy_tile_init(c_24);
@@ -58,12 +70,18 @@ void kernel_main(void)
 				}
 				mm_init_short(c_4, c_1);
 				for (k = 0; k < kend; k++) {
-					cb_wait_front(c_1, nsub);
+					uint32_t w0 = resident ? (chunk * kc + k) * nw + s * nsub : 0;
+
+					if (!resident)
+						cb_wait_front(c_1, nsub);
+					else if (it == 0)
+						cb_wait_front(c_1, (chunk * kc + k + 1) * nw);
 					for (m = 0; m < mb; m++)
 						for (j = 0; j < nsub; j++)
-							matmul_tiles(c_4, c_1, m * kc + k, j,
+							matmul_tiles(c_4, c_1, m * kc + k, w0 + j,
 								     m * nsub + j);
-					cb_pop_front(c_1, nsub);
+					if (!resident)
+						cb_pop_front(c_1, nsub);
 				}
 				if (last && relu)
 					for (i = 0; i < sub; i++)
@@ -90,5 +108,9 @@ void kernel_main(void)
 				cb_push_back(c_16, mb * nw);
 			cb_pop_front(c_4, mb * kc);
 		}
+	}
+	if (resident && count) {
+		cb_pop_front(c_1, kt0 * nw);
+		cb_pop_front(c_2, nw);
 	}
 }

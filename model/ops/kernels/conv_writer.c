@@ -10,9 +10,14 @@
  * channel n0 * 32 (one write for a whole page when mb is 1 and nw all
  * of N). Pixels past the tensor's rows are dropped.
  *
+ * With resident weights (all of a core's items in one group of output
+ * channels), the group's bias and whole weight slice (kt0 x nw tiles) go
+ * into c_2 and c_1 once, the weights row by row of K as the first item
+ * takes them.
+ *
  * Common args: out address, stick bytes, rows, element size, mb, nw,
  * groups, weight address, weight tile bytes, bias address, nt, kt0, kc,
- * nkc, nsub. Args: first item, items, step.
+ * nkc, nsub, resident. Args: first item, items, step.
  */
 #include <ttuser/kernel/dataflow.h>
 
@@ -24,7 +29,7 @@ void kernel_main(void)
 	const uint32_t ngroups = get_common_arg_val(6), w_tile = get_common_arg_val(8);
 	const uint32_t nt = get_common_arg_val(10), kt0 = get_common_arg_val(11);
 	const uint32_t kc = get_common_arg_val(12), nkc = get_common_arg_val(13);
-	const uint32_t nsub = get_common_arg_val(14);
+	const uint32_t nsub = get_common_arg_val(14), resident = get_common_arg_val(15);
 	const uint32_t first = get_arg_val(0), count = get_arg_val(1), step = get_arg_val(2);
 	const uint32_t width = nw * 32 * es, row_bytes = mb * width;
 	const InterleavedAddrGen out = {
@@ -38,12 +43,30 @@ void kernel_main(void)
 	};
 	uint32_t it, m, r, chunk, s, k, j;
 
+	if (resident && count) {
+		uint32_t n0 = (first % ngroups) * nw, l1;
+
+		cb_reserve_back(c_2, nw);
+		l1 = get_write_ptr(c_2);
+		for (j = 0; j < nw; j++)
+			noc_async_read_page(n0 + j, &bias, l1 + j * 4096);
+		noc_async_read_barrier();
+		cb_push_back(c_2, nw);
+		for (k = 0; k < kt0; k++) {
+			cb_reserve_back(c_1, nw);
+			l1 = get_write_ptr(c_1);
+			for (j = 0; j < nw; j++)
+				noc_async_read_page(k * nt + n0 + j, &wt, l1 + j * w_tile);
+			noc_async_read_barrier();
+			cb_push_back(c_1, nw);
+		}
+	}
 	for (it = 0; it < count; it++) {
 		uint32_t item = first + it * step;
 		uint32_t mblock = item / ngroups, n0 = (item % ngroups) * nw;
 		uint32_t base;
 
-		for (chunk = 0; chunk < nkc; chunk++)
+		for (chunk = 0; chunk < nkc && !resident; chunk++)
 			for (s = 0; s < nw / nsub; s++) {
 				uint32_t n = n0 + s * nsub, l1;
 
