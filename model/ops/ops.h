@@ -63,7 +63,14 @@ extern const struct op_precision op_precision_bf16;	/* bf16, bf16 weights, HiFi2
 extern const struct op_precision op_precision_bfp8;	/* bf16, bfp8_b weights, LoFi */
 extern const struct op_precision op_precision_fp32;	/* fp32, fp32 weights, HiFi4 */
 
-/* Figures of the last run of an op (summed over its programs). */
+/*
+ * Every op enqueues its programs on the queue given. With a struct
+ * op_stats it waits for them and adds their figures to it; with NULL it
+ * returns at once, so that the host prepares the next op while the device
+ * runs this one, and so that a trace can capture a sequence of ops (run it
+ * once first: programs and tensors are made on the first run). Errors of
+ * a run that was not waited for come back from tt_cq_finish.
+ */
 struct op_stats {
 	uint64_t device_cycles;
 	double host_us;
@@ -119,17 +126,17 @@ int op_linear_create(struct tt_device *dev, uint32_t in_features, uint32_t out_f
 
 /* ---- element-wise (eltwise.c) ----------------------------------------- */
 /* out = relu?(a + b): the residual add of a bottleneck. */
-int op_add(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *a, const struct op_tensor *b,
-	   struct op_tensor *out, bool relu, struct op_stats *stats);
+int op_add(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *a,
+	   const struct op_tensor *b, struct op_tensor *out, bool relu, struct op_stats *stats);
 /*
  * out = a + nearest(b): FPN's top-down step, b resized to a's h x w as
  * torch's interpolate(mode="nearest"): source index floor(dst * in / out).
  */
-int op_upsample_add(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *a, const struct op_tensor *b,
-		    struct op_tensor *out, struct op_stats *stats);
+int op_upsample_add(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *a,
+		    const struct op_tensor *b, struct op_tensor *out, struct op_stats *stats);
 /* out = relu(a). */
-int op_relu(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *a, struct op_tensor *out,
-	    struct op_stats *stats);
+int op_relu(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *a,
+	    struct op_tensor *out, struct op_stats *stats);
 
 /* ---- softmax (softmax.c) ---------------------------------------------- */
 /*
@@ -144,8 +151,8 @@ int op_softmax(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *
  * Max pool, k x k window, stride, pad (padding never wins, as torch's -inf
  * padding); k * k <= 32. k = 1 is a strided copy (FPN's P6: k 1, s 2).
  */
-int op_maxpool(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *in, uint32_t k, uint32_t stride,
-	       uint32_t pad, struct op_tensor *out, struct op_stats *stats);
+int op_maxpool(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *in, uint32_t k,
+	       uint32_t stride, uint32_t pad, struct op_tensor *out, struct op_stats *stats);
 int op_maxpool_out_size(uint32_t h, uint32_t w, uint32_t k, uint32_t stride, uint32_t pad,
 			uint32_t *ho, uint32_t *wo);
 

@@ -9,6 +9,8 @@
  *   fp32 (fp32 weights, HiFi4):                >= 0.99 at every stage
  *   bf16 activations, bf16 weights, HiFi2:     >= 0.99 at every stage
  * (the box head in bf16 only: fp32 would double the test's time).
+ * In bf16 the body, FPN and RPN head are also captured in one trace, whose
+ * replay must remake the direct run's results exactly.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "../../model/backbone.h"
@@ -116,6 +119,49 @@ static void compare_part(struct tt_cq *cq, const struct op_tensor *t, uint32_t c
 		fail_msg("%s %s: pcc %.6f < %g", mode, name, r, min_pcc);
 }
 
+/*
+ * The body, FPN and RPN head enqueued without waiting into one trace; its
+ * replay remakes the RPN outputs the direct run made (cleared first).
+ */
+static void check_trace(struct tt_device *dev, struct tt_cq *cq, struct backbone *bb,
+			struct fpn *fpn, struct rpn_head *head, const struct op_tensor *in)
+{
+	const struct op_tensor *c[4], *p[RPN_LEVELS], *out = rpn_head_output(head, 0);
+	size_t n = (size_t)out->c * out->h * out->w, i;
+	float *want = malloc(n * sizeof(float)), *got = malloc(n * sizeof(float));
+	struct timespec t0, t1;
+	int id, level;
+
+	assert_non_null(want);
+	assert_non_null(got);
+	assert_int_equal(op_tensor_read(cq, out, want), 0);
+	for (level = 2; level <= 5; level++)
+		c[level - 2] = backbone_output(bb, level);
+	for (level = 0; level < RPN_LEVELS; level++)
+		p[level] = fpn_output(fpn, level + 2);
+	id = tt_cq_begin_trace_capture(cq);
+	assert_true(id >= 0);
+	if (backbone_forward(bb, cq, in, NULL) || fpn_forward(fpn, cq, c, NULL) ||
+	    rpn_head_forward(head, cq, p, NULL))
+		fail_msg("capture: %s", tt_last_error());
+	assert_int_equal(tt_cq_end_trace_capture(cq, (uint32_t)id), 0);
+	memset(got, 0, n * sizeof(float));
+	assert_int_equal(op_tensor_write(cq, (struct op_tensor *)out, got), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (tt_cq_replay_trace(cq, (uint32_t)id, true))
+		fail_msg("replay: %s", tt_last_error());
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(op_tensor_read(cq, out, got), 0);
+	for (i = 0; i < n; i++)
+		if (got[i] != want[i])
+			fail_msg("traced run differs at %zu: %g, direct %g", i, got[i], want[i]);
+	printf("  traced body + fpn + rpn head: one replay, %.0f ms host time\n",
+	       (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	assert_int_equal(tt_release_trace(dev, (uint32_t)id), 0);
+	free(want);
+	free(got);
+}
+
 static void run(const struct op_precision *prec, double min_pcc, const char *mode)
 {
 	static const char *const names[] = { "stem", "c2", "c3", "c4", "c5" };
@@ -172,6 +218,8 @@ static void run(const struct op_precision *prec, double min_pcc, const char *mod
 	       (double)fst.device_cycles / 1e6, fst.host_us / 1e3);
 	printf("  %s rpn:  %.3f ms modelled device time, %.0f ms host time\n", mode,
 	       (double)rst.device_cycles / 1e6, rst.host_us / 1e3);
+	if (prec->act == TT_FORMAT_FLOAT16_B)
+		check_trace(dev, cq, bb, fpn, head, &in);
 	rpn_head_destroy(head);
 	fpn_destroy(fpn);
 	op_tensor_destroy(&in);
