@@ -396,12 +396,12 @@ $(OPS_BENCHES): $(BUILD)/bench/%: tests/bench/%.c $(MODEL_LIB) $(BUILD)/lib/libt
 	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(MODEL_LIB) $(BUILD)/lib/libttuser.a \
 		$(LDFLAGS) -lopenblas $(LDLIBS) -o $@
 
-# The ResNet body on the device against torchvision's reference tensors.
-tests: $(BUILD)/tests/test_backbone
+# The network's device parts (body, FPN, RPN head, box head) against torchvision.
+tests: $(BUILD)/tests/test_network
 ifeq ($(HAVE_TORCHVISION),yes)
-TOOL_TESTS += $(BUILD)/tests/test_backbone
+TOOL_TESTS += $(BUILD)/tests/test_network
 endif
-$(BUILD)/tests/test_backbone: tests/parity/test_backbone.c $(MODEL_LIB) $(BUILD)/lib/libttuser.a
+$(BUILD)/tests/test_network: tests/parity/test_network.c $(MODEL_LIB) $(BUILD)/lib/libttuser.a
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -DPARITY_DIR='"$(abspath $(PARITY_DIR))"' $< \
 		$(MODEL_LIB) $(BUILD)/lib/libttuser.a $(LDFLAGS) -lcmocka $(LDLIBS) -o $@
