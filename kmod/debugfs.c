@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
+ * Who holds what.
  * debugfs: /sys/kernel/debug/tenstorrent/N/files lists every open file of
  * the device, which process holds it and what it holds (DMA buffers,
  * pinnings, peer mappings, TLB windows, locks, eventfds). Addresses are
  * shown to CAP_SYS_ADMIN only. The format is for people, not programs.
+ * procfs: /proc/driver/tenstorrent/N/pids, one process id per open file,
+ * as tt-kmd has it (tools look there to say who holds a device).
  */
 #include <linux/capability.h>
 #include <linux/debugfs.h>
 #include <linux/pid.h>
+#include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 
 #include "device.h"
@@ -74,6 +78,18 @@ static int tt_files_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(tt_files);
 
+static int tt_pids_show(struct seq_file *m, void *unused)
+{
+	struct tt_device *tt = m->private;
+	struct tt_file *tf;
+
+	mutex_lock(&tt->files_lock);
+	list_for_each_entry(tf, &tt->files, node)
+		seq_printf(m, "%d\n", pid_vnr(tf->pid));
+	mutex_unlock(&tt->files_lock);
+	return 0;
+}
+
 void tt_debugfs_init(struct tt_device *tt)
 {
 	char name[16];
@@ -81,10 +97,17 @@ void tt_debugfs_init(struct tt_device *tt)
 	snprintf(name, sizeof(name), "%d", tt->ordinal);
 	tt->debugfs = debugfs_create_dir(name, tt_debugfs_root);
 	debugfs_create_file("files", 0400, tt->debugfs, tt, &tt_files_fops);
+	if (tt_proc_root) {
+		tt->procfs = proc_mkdir(name, tt_proc_root);
+		if (tt->procfs)
+			proc_create_single_data("pids", 0444, tt->procfs, tt_pids_show, tt);
+	}
 }
 
 void tt_debugfs_fini(struct tt_device *tt)
 {
 	debugfs_remove_recursive(tt->debugfs);
 	tt->debugfs = NULL;
+	proc_remove(tt->procfs);
+	tt->procfs = NULL;
 }

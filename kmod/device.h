@@ -130,6 +130,7 @@ struct tt_device {
 
 	struct device *hwmon;
 	struct dentry *debugfs;
+	struct proc_dir_entry *procfs;
 };
 
 /* A DMA buffer: one reference from its file slot, one per mapping. */
@@ -204,6 +205,7 @@ extern struct class tt_device_class;
 extern struct pci_driver tt_pci_driver;
 extern dev_t tt_devt;
 extern struct dentry *tt_debugfs_root;
+extern struct proc_dir_entry *tt_proc_root;
 extern unsigned int tt_simdev_server_peer;
 
 /* chardev.c */

@@ -3,6 +3,7 @@
 #include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/proc_fs.h>
 
 #include "device.h"
 
@@ -17,6 +18,7 @@ MODULE_PARM_DESC(simdev_server_peer, "ivshmem peer id of the ttsim-ivshmem serve
 
 dev_t tt_devt;
 struct dentry *tt_debugfs_root;
+struct proc_dir_entry *tt_proc_root;
 
 struct class tt_device_class = {
 	.name = TT_DRIVER_NAME,
@@ -34,12 +36,14 @@ static int __init tt_init(void)
 	if (ret)
 		goto err_region;
 	tt_debugfs_root = debugfs_create_dir(TT_DRIVER_NAME, NULL);
+	tt_proc_root = proc_mkdir("driver/" TT_DRIVER_NAME, NULL);
 	ret = pci_register_driver(&tt_pci_driver);
 	if (ret)
 		goto err_class;
 	return 0;
 
 err_class:
+	proc_remove(tt_proc_root);
 	debugfs_remove_recursive(tt_debugfs_root);
 	class_unregister(&tt_device_class);
 err_region:
@@ -50,6 +54,7 @@ err_region:
 static void __exit tt_exit(void)
 {
 	pci_unregister_driver(&tt_pci_driver);
+	proc_remove(tt_proc_root);
 	debugfs_remove_recursive(tt_debugfs_root);
 	class_unregister(&tt_device_class);
 	unregister_chrdev_region(tt_devt, TT_MAX_DEVICES);

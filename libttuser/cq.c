@@ -166,6 +166,9 @@ static void reap(struct tt_cq *cq)
 	const struct ttsim_completion *ring = cq->comp.va;
 	bool any = false;
 
+	/* What the device printed comes before the completions that follow it. */
+	if (cq->comp_rptr != wptr && cq->fifo_count && cq->dev->ops->drain_log)
+		cq->dev->ops->drain_log(cq->dev);
 	while (cq->comp_rptr != wptr && cq->fifo_count) {
 		struct ttsim_completion c;
 

@@ -46,6 +46,8 @@ struct tt_transport_ops {
 	int (*wait_irq)(struct tt_device *dev, unsigned vector, int timeout_ms);
 	/* Optional: reset the device itself (else: register page + control doorbell). */
 	int (*reset)(struct tt_device *dev);
+	/* Optional: deliver the device's output lines written so far. */
+	void (*drain_log)(struct tt_device *dev);
 	void (*close)(struct tt_device *dev);
 };
 

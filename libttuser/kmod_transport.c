@@ -259,6 +259,7 @@ static const struct tt_transport_ops kmod_ops = {
 	.doorbell = kmod_doorbell,
 	.wait_irq = kmod_wait_irq,
 	.reset = kmod_reset,
+	.drain_log = drain_log,
 	.close = kmod_close,
 };
 

@@ -33,6 +33,8 @@ const struct op_precision op_precision_fp32 = {
 
 struct plan {
 	uint32_t mb, nw, nsub, kc, nkc, ngroups, items, ncores;
+	uint32_t sw;		/* tiles of an im2col sub-block */
+	uint32_t resident;	/* 1: each core holds its group's weights */
 };
 
 struct op_conv {
@@ -179,6 +181,18 @@ int op_conv_create(struct tt_device *dev, const struct op_conv_desc *desc, const
 	return 0;
 }
 
+int op_linear_create(struct tt_device *dev, uint32_t in_features, uint32_t out_features,
+		     const float *weight, const float *bias, bool relu,
+		     const struct op_precision *prec, struct op_conv **linear)
+{
+	const struct op_conv_desc d = {
+		.in_c = in_features, .out_c = out_features, .kh = 1, .kw = 1, .stride = 1,
+		.dilation = 1, .relu = relu,
+	};
+
+	return op_conv_create(dev, &d, weight, bias, prec, linear);
+}
+
 void op_conv_destroy(struct op_conv *cv)
 {
 	if (!cv)
@@ -200,46 +214,82 @@ static uint32_t divisor_at_most(uint32_t n, uint32_t max)
 	return 1;
 }
 
-/* How to split the GEMM of npix output pixels over the cores and L1. */
+/*
+ * K chunks of at most kc tiles. With whole input sticks of 32-channel
+ * tiles (ct per window position), a chunk is whole window positions, or
+ * an equal part of one, so that every sub-block lies in one position;
+ * otherwise equal chunks of K with one sub-block each.
+ */
+static void chunks(const struct op_conv *cv, uint32_t kc, struct plan *p)
+{
+	uint32_t ct = cv->d.in_c / 32, nwin = cv->d.kh * cv->d.kw, q;
+
+	if (cv->d.in_c % 32) {
+		p->nkc = OP_DIV_UP(cv->kt0, kc);
+		p->kc = p->sw = OP_DIV_UP(cv->kt0, p->nkc);
+	} else if (kc >= ct) {
+		q = kc / ct;
+		p->nkc = OP_DIV_UP(nwin, q);
+		q = OP_DIV_UP(nwin, p->nkc);
+		p->kc = q * ct;
+		p->sw = ct;
+	} else {
+		p->kc = p->sw = divisor_at_most(ct, kc);
+		p->nkc = nwin * (ct / p->kc);
+	}
+}
+
+/*
+ * How to split the GEMM of npix output pixels over the cores and L1: mb
+ * tile rows an item, as many as keep every core busy; the fewest groups
+ * of N that give every core an item; the largest K chunks L1 holds. When
+ * cores get more than one item, each core keeps to one group of N and
+ * holds its weights (resident) if they fit without chunking K.
+ */
 static int make_plan(const struct op_conv *cv, uint32_t npix, uint32_t ncores, uint32_t budget,
 		     struct plan *p)
 {
 	uint32_t es = cv->prec.act == TT_FORMAT_FLOAT32 ? 4 : 2, ta = 1024 * es;
 	uint32_t tw = (uint32_t)tt_tile_size(cv->prec.weight), mt = OP_DIV_UP(npix, 32);
-	uint32_t mb = mt >= 4 * ncores ? 4 : mt >= 2 * ncores ? 2 : 1, g;
+	uint32_t mb = mt >= 4 * ncores ? 4 : mt >= 2 * ncores ? 2 : 1, g, resident;
 
 	for (; mb >= 1; mb /= 2) {
 		uint32_t mblocks = OP_DIV_UP(mt, mb);
 
 		for (g = 1; g <= cv->nt; g++) {
-			uint64_t fixed, per_kc, part, room;
-			uint32_t nw, kc;
-
 			/* the fewest groups that give every core an item */
 			if (cv->nt % g || (mblocks * g < ncores && g < cv->nt))
 				continue;
-			nw = cv->nt / g;
-			p->mb = mb;
-			p->nw = nw;
-			p->nsub = divisor_at_most(nw, DST_TILES_FP32 / mb);
-			p->ngroups = g;
-			fixed = 2ull * p->nsub * tw + 2ull * p->nsub * BIAS_TILE +
-				2ull * mb * nw * ta + ZERO_PAGE;
-			per_kc = (2ull + mb) * ta;
-			if (fixed + per_kc * cv->kt0 <= budget) {
-				kc = cv->kt0;
-			} else {
+			for (resident = mblocks * g > ncores && g <= ncores; ; resident = 0) {
+				uint64_t fixed, per_kc, part, room;
+				uint32_t nw = cv->nt / g, kc, used;
+
+				p->mb = mb;
+				p->nw = nw;
+				p->nsub = divisor_at_most(nw, DST_TILES_FP32 / mb);
+				p->ngroups = g;
+				fixed = resident ? (uint64_t)cv->kt0 * nw * tw + (uint64_t)nw * BIAS_TILE :
+						   2ull * p->nsub * (tw + BIAS_TILE);
+				fixed += 2ull * mb * nw * ta + ZERO_PAGE;
+				per_kc = (2ull + mb) * ta;
 				part = (uint64_t)mb * nw * BIAS_TILE;
-				if (fixed + part + per_kc > budget)
-					continue;
-				room = (budget - fixed - part) / per_kc;
-				kc = (uint32_t)(room < cv->kt0 ? room : cv->kt0);
+				if (fixed + per_kc * cv->kt0 <= budget) {
+					kc = cv->kt0;
+				} else if (resident) {
+					continue;	/* not at the price of K chunks */
+				} else if (fixed + part + per_kc <= budget) {
+					room = (budget - fixed - part) / per_kc;
+					kc = (uint32_t)(room < cv->kt0 ? room : cv->kt0);
+				} else {
+					break;
+				}
+				chunks(cv, kc, p);
+				p->items = mblocks * g;
+				used = p->items < ncores ? p->items : ncores;
+				p->ncores = resident ? used / g * g : used;
+				p->resident = resident;
+				return 0;
 			}
-			p->nkc = OP_DIV_UP(cv->kt0, kc);
-			p->kc = OP_DIV_UP(cv->kt0, p->nkc);
-			p->items = mblocks * g;
-			p->ncores = p->items < ncores ? p->items : ncores;
-			return 0;
 		}
 		if (mb == 1)
 			break;
@@ -269,14 +319,16 @@ static int build(struct op_conv *cv, const struct op_tensor *in, uint32_t npix)
 	es = op_tensor_elem_size(in);
 	ta = 1024 * es;
 	tw = (uint32_t)tt_tile_size(cv->prec.weight);
-	ret = op_cores(cv->dev, p->items, &cores, &used);
+	ret = op_cores(cv->dev, p->ncores, &cores, &used);
 	if (!ret)
 		ret = tt_program_create(cv->dev, &prog);
 	if (ret)
 		return ret;
-	if ((ret = op_cb(prog, cores, 0, in->fmt, ta, 2 * p->kc)) ||
-	    (ret = op_cb(prog, cores, 1, cv->prec.weight, tw, 2 * p->nsub)) ||
-	    (ret = op_cb(prog, cores, 2, TT_FORMAT_FLOAT32, BIAS_TILE, 2 * p->nsub)) ||
+	if ((ret = op_cb(prog, cores, 0, in->fmt, ta, 2 * p->sw)) ||
+	    (ret = op_cb(prog, cores, 1, cv->prec.weight, tw,
+			 p->resident ? cv->kt0 * p->nw : 2 * p->nsub)) ||
+	    (ret = op_cb(prog, cores, 2, TT_FORMAT_FLOAT32, BIAS_TILE,
+			 p->resident ? p->nw : 2 * p->nsub)) ||
 	    (ret = op_cb(prog, cores, 3, in->fmt, ZERO_PAGE, 1)) ||
 	    (ret = op_cb(prog, cores, 4, in->fmt, ta, p->mb * p->kc)) ||
 	    (ret = op_cb(prog, cores, 16, in->fmt, ta, 2 * p->mb * p->nw)) ||
@@ -299,6 +351,22 @@ static int build(struct op_conv *cv, const struct op_tensor *in, uint32_t npix)
 fail:
 	tt_program_destroy(prog);
 	return ret;
+}
+
+int op_conv_split(const struct op_conv *cv, struct op_conv_split *split)
+{
+	const struct plan *p;
+
+	if (!cv || !split)
+		return tt_error(-EINVAL, "op_conv_split: NULL argument");
+	if (!cv->prog)
+		return tt_error(-ENOENT, "op_conv_split: the conv has not run yet");
+	p = &cv->plan;
+	*split = (struct op_conv_split){
+		.mb = p->mb, .nw = p->nw, .groups = p->ngroups, .kc = p->kc, .nkc = p->nkc,
+		.items = p->items, .cores = p->ncores, .resident = p->resident,
+	};
+	return 0;
 }
 
 int op_conv_run(struct op_conv *cv, struct tt_cq *cq, const struct op_tensor *in,
@@ -336,16 +404,18 @@ int op_conv_run(struct op_conv *cv, struct tt_cq *cq, const struct op_tensor *in
 	es = op_tensor_elem_size(in);
 	{
 		uint32_t rargs[] = {
-			tt_buffer_address(in->buf), in->c_pad * es, in->h, in->w,
-			tt_buffer_address(cv->weight), (uint32_t)tt_tile_size(cv->prec.weight),
-			tt_buffer_address(cv->bias), d->kh, d->kw, d->stride, d->pad, d->dilation,
-			wo, ho * wo, d->in_c, es, cv->kreal, cv->kt0, cv->nt, p->mb, p->nw,
-			p->nsub, p->kc, p->nkc, p->ngroups,
+			tt_buffer_address(in->buf), in->c_pad * es, in->h, in->w, d->kw, d->stride,
+			d->pad, d->dilation, wo, ho * wo, d->in_c, es, cv->kreal, p->mb, p->kc,
+			p->nkc, p->ngroups, p->sw, d->kh * d->kw,
 		};
-		uint32_t cargs[] = { p->mb, p->nw, p->nsub, p->kc, p->nkc, d->relu };
+		uint32_t cargs[] = {
+			p->mb, p->nw, p->nsub, p->kc, p->nkc, d->relu, p->sw, cv->kt0, p->resident,
+		};
 		uint32_t wargs[] = {
 			tt_buffer_address(out->buf), out->c_pad * es, out->rows, es, p->mb, p->nw,
-			p->ngroups,
+			p->ngroups, tt_buffer_address(cv->weight),
+			(uint32_t)tt_tile_size(cv->prec.weight), tt_buffer_address(cv->bias), cv->nt,
+			cv->kt0, p->kc, p->nkc, p->nsub, p->resident,
 		};
 
 		if ((ret = tt_common_runtime_args_set(cv->prog, cv->reader, rargs,

@@ -14,7 +14,10 @@ int op_kernel(struct tt_program *prog, const char *name, struct tt_core_range co
 /* A CB of num_pages pages of page_size bytes on cores. */
 int op_cb(struct tt_program *prog, struct tt_core_range cores, uint32_t index,
 	  enum tt_format fmt, uint32_t page_size, uint32_t num_pages);
-/* Run prog to completion on cq and add its figures to stats (may be NULL). */
+/*
+ * Enqueue prog on cq: with stats, wait for it and add its figures; without,
+ * return at once (the image is copied, prog may change or go).
+ */
 int op_run(struct tt_cq *cq, struct tt_program *prog, struct op_stats *stats);
 /* The worker grid of dev. */
 int op_grid(struct tt_device *dev, uint32_t *gx, uint32_t *gy, uint32_t *l1_budget);

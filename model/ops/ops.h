@@ -5,11 +5,14 @@
  * device's worker cores through libttuser.
  *
  * Activations (struct op_tensor) live in a DRAM interleaved buffer as
- * NHWC "sticks", batch 1: page p holds pixel p = y * w + x, its channels
- * in order, padded with zeros to c_pad = a multiple of 32; pixels are
- * padded to a multiple of 32 (rows), whose contents are unspecified.
- * Values are bf16 (Float16_b) or, for parity runs, Float32. Rows of 32
- * sticks are what the compute kernels tilize into 32 x 32 tiles.
+ * NHWC "sticks", batch 1: stick p holds pixel p = y * w + x, its channels
+ * in order, padded with zeros to c_pad = a multiple of 32. Pixels are
+ * padded to a multiple of 32 (rows; the padding's contents are
+ * unspecified), and a page holds 32 sticks: page b is pixels 32b .. 32b +
+ * 31, row-major -- one 32-row block, which the compute kernels tilize
+ * into c_pad / 32 tiles, and which a reader fetches in one transfer when
+ * it needs consecutive pixels. Values are bf16 (Float16_b) or, for parity
+ * runs, Float32.
  *
  * Every function returns 0 or a negative errno with tt_last_error() saying
  * what was wrong; bad input leaves the device and the op usable.
@@ -40,6 +43,9 @@ uint32_t op_tensor_elem_size(const struct op_tensor *t);
 /* chw: float [c][h][w] (torch's layout), converted to t's format. */
 int op_tensor_write(struct tt_cq *cq, struct op_tensor *t, const float *chw);
 int op_tensor_read(struct tt_cq *cq, const struct op_tensor *t, float *chw);
+/* The same with hwc: float [h * w][c], pixel by pixel (rows of a linear layer). */
+int op_tensor_write_hwc(struct tt_cq *cq, struct op_tensor *t, const float *hwc);
+int op_tensor_read_hwc(struct tt_cq *cq, const struct op_tensor *t, float *hwc);
 
 /* ---- precision ------------------------------------------------------- */
 /*
@@ -57,7 +63,14 @@ extern const struct op_precision op_precision_bf16;	/* bf16, bf16 weights, HiFi2
 extern const struct op_precision op_precision_bfp8;	/* bf16, bfp8_b weights, LoFi */
 extern const struct op_precision op_precision_fp32;	/* fp32, fp32 weights, HiFi4 */
 
-/* Figures of the last run of an op (summed over its programs). */
+/*
+ * Every op enqueues its programs on the queue given. With a struct
+ * op_stats it waits for them and adds their figures to it; with NULL it
+ * returns at once, so that the host prepares the next op while the device
+ * runs this one, and so that a trace can capture a sequence of ops (run it
+ * once first: programs and tensors are made on the first run). Errors of
+ * a run that was not waited for come back from tt_cq_finish.
+ */
 struct op_stats {
 	uint64_t device_cycles;
 	double host_us;
@@ -89,31 +102,57 @@ void op_conv_destroy(struct op_conv *conv);
 /* Output size of an h x w input; -EINVAL if the kernel does not fit. */
 int op_conv_out_size(const struct op_conv_desc *desc, uint32_t h, uint32_t w, uint32_t *ho,
 		     uint32_t *wo);
+/* How the last run split the work (for reports and tests). */
+struct op_conv_split {
+	uint32_t mb;			/* tile rows of M an item */
+	uint32_t nw, groups;		/* tiles of N an item, groups of N */
+	uint32_t kc, nkc;		/* K chunk tiles, chunks */
+	uint32_t items, cores;
+	bool resident;			/* each core holds its group's weights */
+};
+
+int op_conv_split(const struct op_conv *conv, struct op_conv_split *split);
 /* out must be ho x wo x out_c in the act format of the conv's precision. */
 int op_conv_run(struct op_conv *conv, struct tt_cq *cq, const struct op_tensor *in,
 		struct op_tensor *out, struct op_stats *stats);
 
+/*
+ * A linear layer y = relu?(x W^T + b) over n rows: a 1x1 conv on a 1 x n
+ * tensor of in_features channels. weight: float [out_features][in_features].
+ */
+int op_linear_create(struct tt_device *dev, uint32_t in_features, uint32_t out_features,
+		     const float *weight, const float *bias, bool relu,
+		     const struct op_precision *prec, struct op_conv **linear);
+
 /* ---- element-wise (eltwise.c) ----------------------------------------- */
 /* out = relu?(a + b): the residual add of a bottleneck. */
-int op_add(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *a, const struct op_tensor *b,
-	   struct op_tensor *out, bool relu, struct op_stats *stats);
+int op_add(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *a,
+	   const struct op_tensor *b, struct op_tensor *out, bool relu, struct op_stats *stats);
 /*
  * out = a + nearest(b): FPN's top-down step, b resized to a's h x w as
  * torch's interpolate(mode="nearest"): source index floor(dst * in / out).
  */
-int op_upsample_add(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *a, const struct op_tensor *b,
-		    struct op_tensor *out, struct op_stats *stats);
+int op_upsample_add(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *a,
+		    const struct op_tensor *b, struct op_tensor *out, struct op_stats *stats);
 /* out = relu(a). */
-int op_relu(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *a, struct op_tensor *out,
-	    struct op_stats *stats);
+int op_relu(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *a,
+	    struct op_tensor *out, struct op_stats *stats);
+
+/* ---- softmax (softmax.c) ---------------------------------------------- */
+/*
+ * out = softmax over the channels of each pixel of in (the class logits of
+ * a linear layer's rows); same size and format.
+ */
+int op_softmax(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *in,
+	       struct op_tensor *out, struct op_stats *stats);
 
 /* ---- pooling (pool.c) -------------------------------------------------- */
 /*
  * Max pool, k x k window, stride, pad (padding never wins, as torch's -inf
  * padding); k * k <= 32. k = 1 is a strided copy (FPN's P6: k 1, s 2).
  */
-int op_maxpool(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *in, uint32_t k, uint32_t stride,
-	       uint32_t pad, struct op_tensor *out, struct op_stats *stats);
+int op_maxpool(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *in, uint32_t k,
+	       uint32_t stride, uint32_t pad, struct op_tensor *out, struct op_stats *stats);
 int op_maxpool_out_size(uint32_t h, uint32_t w, uint32_t k, uint32_t stride, uint32_t pad,
 			uint32_t *ho, uint32_t *wo);
 

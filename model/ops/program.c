@@ -58,12 +58,10 @@ int op_cb(struct tt_program *prog, struct tt_core_range cores, uint32_t index,
 int op_run(struct tt_cq *cq, struct tt_program *prog, struct op_stats *stats)
 {
 	struct tt_program_stats ps;
-	int ret = tt_cq_enqueue_program(cq, prog, true);
+	int ret = tt_cq_enqueue_program(cq, prog, stats != NULL);
 
-	if (ret)
+	if (ret || !stats)
 		return ret;
-	if (!stats)
-		return 0;
 	ret = tt_program_stats(prog, &ps);
 	if (ret)
 		return ret;

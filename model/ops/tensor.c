@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Activations on the device: NHWC sticks in a DRAM interleaved buffer
- * (see ops.h), and the conversion from and to torch's CHW floats.
+ * Activations on the device: NHWC sticks in a DRAM interleaved buffer,
+ * 32 sticks a page (see ops.h), and the conversion from and to torch's
+ * CHW floats.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -41,8 +42,8 @@ int op_tensor_create(struct tt_device *dev, uint32_t h, uint32_t w, uint32_t c,
 	t->c_pad = OP_DIV_UP(c, 32) * 32;
 	t->rows = (uint32_t)OP_DIV_UP(pixels, 32) * 32;
 	t->fmt = fmt;
-	cfg.page_size = t->c_pad * op_tensor_elem_size(t);
-	cfg.size = (uint64_t)t->rows * cfg.page_size;
+	cfg.page_size = 32 * t->c_pad * op_tensor_elem_size(t);
+	cfg.size = (uint64_t)t->rows / 32 * cfg.page_size;
 	ret = tt_buffer_create(dev, &cfg, &t->buf);
 	if (ret) {
 		t->buf = NULL;
@@ -66,13 +67,19 @@ int op_tensor_check(const struct op_tensor *t, const char *what)
 	if (!act_format(t->fmt) || t->c_pad != OP_DIV_UP(t->c, 32) * 32 ||
 	    t->rows != OP_DIV_UP((uint64_t)t->h * t->w, 32) * 32 ||
 	    tt_buffer_size(t->buf) < (uint64_t)t->rows * t->c_pad * op_tensor_elem_size(t) ||
-	    tt_buffer_page_size(t->buf) != t->c_pad * op_tensor_elem_size(t))
+	    tt_buffer_page_size(t->buf) != 32 * t->c_pad * op_tensor_elem_size(t))
 		return tt_error(-EINVAL, "%s: tensor %ux%ux%u does not match its buffer", what,
 				t->h, t->w, t->c);
 	return 0;
 }
 
-int op_tensor_write(struct tt_cq *cq, struct op_tensor *t, const float *chw)
+/* Element (pixel p, channel ch) of a host array in CHW or HWC order. */
+static size_t host_index(const struct op_tensor *t, bool hwc, uint32_t p, uint32_t ch)
+{
+	return hwc ? (size_t)p * t->c + ch : (size_t)ch * t->h * t->w + p;
+}
+
+static int write_host(struct tt_cq *cq, struct op_tensor *t, const float *src, bool hwc)
 {
 	uint32_t es, p, ch, npix;
 	uint8_t *sticks;
@@ -80,31 +87,29 @@ int op_tensor_write(struct tt_cq *cq, struct op_tensor *t, const float *chw)
 
 	if (ret)
 		return ret;
-	if (!cq || !chw)
+	if (!cq || !src)
 		return tt_error(-EINVAL, "op_tensor_write: NULL argument");
 	es = op_tensor_elem_size(t);
 	npix = t->h * t->w;
 	sticks = calloc((size_t)t->rows * t->c_pad, es);
 	if (!sticks)
 		return tt_error(-ENOMEM, "op_tensor_write: out of memory");
-	for (ch = 0; ch < t->c; ch++) {
-		const float *plane = chw + (size_t)ch * npix;
-
-		for (p = 0; p < npix; p++) {
+	for (p = 0; p < npix; p++)
+		for (ch = 0; ch < t->c; ch++) {
 			size_t i = (size_t)p * t->c_pad + ch;
+			float v = src[host_index(t, hwc, p, ch)];
 
 			if (es == 4)
-				((float *)sticks)[i] = plane[p];
+				((float *)sticks)[i] = v;
 			else
-				((uint16_t *)sticks)[i] = tt_float_to_bf16(plane[p]);
+				((uint16_t *)sticks)[i] = tt_float_to_bf16(v);
 		}
-	}
 	ret = tt_cq_write_buffer(cq, t->buf, sticks, true);
 	free(sticks);
 	return ret;
 }
 
-int op_tensor_read(struct tt_cq *cq, const struct op_tensor *t, float *chw)
+static int read_host(struct tt_cq *cq, const struct op_tensor *t, float *dst, bool hwc)
 {
 	uint32_t es, p, ch, npix;
 	uint8_t *sticks;
@@ -112,7 +117,7 @@ int op_tensor_read(struct tt_cq *cq, const struct op_tensor *t, float *chw)
 
 	if (ret)
 		return ret;
-	if (!cq || !chw)
+	if (!cq || !dst)
 		return tt_error(-EINVAL, "op_tensor_read: NULL argument");
 	es = op_tensor_elem_size(t);
 	npix = t->h * t->w;
@@ -124,16 +129,34 @@ int op_tensor_read(struct tt_cq *cq, const struct op_tensor *t, float *chw)
 		free(sticks);
 		return ret;
 	}
-	for (ch = 0; ch < t->c; ch++) {
-		float *plane = chw + (size_t)ch * npix;
-
-		for (p = 0; p < npix; p++) {
+	for (p = 0; p < npix; p++)
+		for (ch = 0; ch < t->c; ch++) {
 			size_t i = (size_t)p * t->c_pad + ch;
 
-			plane[p] = es == 4 ? ((const float *)sticks)[i] :
-					     tt_bf16_to_float(((const uint16_t *)sticks)[i]);
+			dst[host_index(t, hwc, p, ch)] =
+				es == 4 ? ((const float *)sticks)[i] :
+					  tt_bf16_to_float(((const uint16_t *)sticks)[i]);
 		}
-	}
 	free(sticks);
 	return 0;
+}
+
+int op_tensor_write(struct tt_cq *cq, struct op_tensor *t, const float *chw)
+{
+	return write_host(cq, t, chw, false);
+}
+
+int op_tensor_read(struct tt_cq *cq, const struct op_tensor *t, float *chw)
+{
+	return read_host(cq, t, chw, false);
+}
+
+int op_tensor_write_hwc(struct tt_cq *cq, struct op_tensor *t, const float *hwc)
+{
+	return write_host(cq, t, hwc, true);
+}
+
+int op_tensor_read_hwc(struct tt_cq *cq, const struct op_tensor *t, float *hwc)
+{
+	return read_host(cq, t, hwc, true);
 }

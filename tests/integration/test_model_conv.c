@@ -86,7 +86,9 @@ static double pcc(const float *a, const double *b, size_t n)
 	return sab / sqrt(saa * sbb);
 }
 
-/* Runs one conv on dev and returns its PCC against the reference. */
+static struct op_conv_split last_split;
+
+/* Runs one conv on dev and returns its PCC against the reference; last_split says how. */
 static double conv_case(struct tt_device *dev, const struct op_conv_desc *d, uint32_t h,
 			uint32_t w, const struct op_precision *prec)
 {
@@ -114,6 +116,7 @@ static double conv_case(struct tt_device *dev, const struct op_conv_desc *d, uin
 	CHECK(op_tensor_write(cq, &tin, in));
 	CHECK(op_conv_run(cv, cq, &tin, &tout, &st));
 	CHECK(op_tensor_read(cq, &tout, got));
+	CHECK(op_conv_split(cv, &last_split));
 	conv_ref(d, in, h, w, wt, bias, want, ho, wo);
 	r = pcc(got, want, nout);
 	if (d->relu)
@@ -170,7 +173,7 @@ static void test_conv1x1_and_stem(void **state)
 	tt_device_close(dev);
 }
 
-/* A linear layer with a K too large for one chunk in a small L1, and many N groups. */
+/* In a small L1: K in chunks (within a window position and of several), many N groups. */
 static void test_linear_chunked(void **state)
 {
 	struct tt_device *dev = open_device("sim:grid=4x2,l1=320");
@@ -178,8 +181,35 @@ static void test_linear_chunked(void **state)
 	(void)state;
 	expect_pcc(conv_case(dev, &CONV(2048, 96, 1, 1, 0, 1, true), 1, 40, &op_precision_bf16),
 		   PCC_BF16, "linear 2048->96 chunked K bf16");
+	assert_true(last_split.nkc > 1 && last_split.groups == 3);
 	expect_pcc(conv_case(dev, &CONV(1200, 320, 1, 1, 0, 1, false), 1, 3, &op_precision_fp32),
 		   PCC_FP32, "linear 1200->320 N groups fp32");
+	assert_true(last_split.nkc > 1 && last_split.groups == 10);
+	/* 3x3 over 64 channels: K chunks of whole window positions, the last one short */
+	expect_pcc(conv_case(dev, &CONV(64, 64, 3, 1, 1, 1, true), 12, 9, &op_precision_bf16),
+		   PCC_BF16, "3x3 64->64 chunked by windows bf16");
+	assert_true(last_split.nkc > 1 && last_split.kc % 2 == 0);
+	tt_device_close(dev);
+}
+
+/*
+ * More items than cores: each core keeps its weights in L1 -- unless that
+ * would take chunking K, which costs more than streaming them.
+ */
+static void test_resident_weights(void **state)
+{
+	struct tt_device *dev = open_device("sim:grid=2x2");
+
+	(void)state;
+	expect_pcc(conv_case(dev, &CONV(64, 64, 3, 1, 1, 1, true), 40, 40, &op_precision_bf16),
+		   PCC_BF16, "3x3 64->64 resident bf16");
+	assert_true(last_split.resident);
+	assert_true(last_split.items > last_split.cores);
+	tt_device_close(dev);
+	dev = open_device("sim:grid=1x1,l1=512");
+	expect_pcc(conv_case(dev, &CONV(64, 64, 3, 1, 1, 1, false), 16, 24, &op_precision_fp32),
+		   PCC_FP32, "3x3 64->64 streamed, K chunks fp32");
+	assert_true(!last_split.resident && last_split.nkc > 1 && last_split.items > 1);
 	tt_device_close(dev);
 }
 
@@ -268,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_conv3x3),
 		cmocka_unit_test(test_conv1x1_and_stem),
 		cmocka_unit_test(test_linear_chunked),
+		cmocka_unit_test(test_resident_weights),
 		cmocka_unit_test(test_bad_input),
 	};
 

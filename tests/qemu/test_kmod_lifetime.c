@@ -64,6 +64,23 @@ static void debugfs_files(char *buf, size_t len)
 	fclose(f);
 }
 
+/* 1 if /proc/driver/tenstorrent/N/pids lists pid. */
+static int procfs_lists(pid_t pid)
+{
+	char path[128];
+	FILE *f;
+	int p, found = 0;
+
+	snprintf(path, sizeof(path), "/proc/driver/tenstorrent/%u/pids", dev_index());
+	f = fopen(path, "r");
+	if (!f)
+		fail_msg("%s: %s", path, strerror(errno));
+	while (fscanf(f, "%d", &p) == 1)
+		found |= p == (int)pid;
+	fclose(f);
+	return found;
+}
+
 static int lock_ctl(int fd, uint32_t flags, unsigned index)
 {
 	struct tenstorrent_lock_ctl l;
@@ -135,6 +152,7 @@ static void test_killed_process_reclaimed(void **state)
 	assert_non_null(strstr(listing, "dma_buf 0 size 8192"));
 	assert_non_null(strstr(listing, "dma_buf 1 size 262144"));
 	assert_non_null(strstr(listing, "pin pages 1"));
+	assert_int_equal(procfs_lists(child), 1);
 
 	assert_int_equal(kill(child, SIGKILL), 0);
 	assert_int_equal(waitpid(child, &status, 0), child);
@@ -145,6 +163,7 @@ static void test_killed_process_reclaimed(void **state)
 	assert_null(strstr(listing, "dma_buf"));
 	assert_null(strstr(listing, "pin pages"));
 	assert_non_null(strstr(listing, "open files 0,"));
+	assert_int_equal(procfs_lists(child), 0);
 	/* Its lock is free, the device forgot its queue. */
 	fd = kt_open();
 	assert_int_equal(lock_ctl(fd, TENSTORRENT_LOCK_CTL_ACQUIRE, 7), 1);

@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
- * conv compute: per work item, K chunk by K chunk, tilize the im2col rows
- * (c_0 -> c_4), then for each subblock of mb x nsub output tiles (at most
- * 8, DST in fp32) start from the bias (first chunk) or the partial sums of
- * the chunks so far (c_24, Float32), add the chunk's products, and either
- * park the sums in c_24 again or, after the last chunk, apply relu and
- * pack them untilized into c_16: mb * nw tile columns side by side, tile
- * row m's block at column m * nw.
+ * conv compute: per work item, K chunk by K chunk, tilize the im2col
+ * sub-blocks (c_0 -> c_4, sw tiles at a time, kc a tile row), then for
+ * each subblock of mb x nsub output tiles (at most 8, DST in fp32) start
+ * from the bias (first chunk) or the partial sums of the chunks so far
+ * (c_24, Float32), add the chunk's products (K tiles past kt0 are
+ * padding and skipped), and either park the sums in c_24 again or, after
+ * the last chunk, apply relu and pack them untilized into c_16: mb * nw
+ * tile columns side by side, tile row m's block at column m * nw.
  *
- * Common args: mb, nw, nsub, kc, nkc, relu. Args: items.
+ * With resident weights, the writer hands over the core's whole slice of
+ * bias (nw tiles) and weights (kt0 x nw tiles, row-major) once, row by
+ * row as the first item needs them; they stay at the front of c_1 and c_2
+ * for all items.
+ *
+ * Common args: mb, nw, nsub, kc, nkc, relu, sw, kt0, resident. Args: items.
  */
 #include <ttuser/kernel/compute.h>
 
@@ -17,34 +23,44 @@ void kernel_main(void)
 	const uint32_t mb = get_common_arg_val(0), nw = get_common_arg_val(1);
 	const uint32_t nsub = get_common_arg_val(2), kc = get_common_arg_val(3);
 	const uint32_t nkc = get_common_arg_val(4), relu = get_common_arg_val(5);
+	const uint32_t sw = get_common_arg_val(6), kt0 = get_common_arg_val(7);
+	const uint32_t resident = get_common_arg_val(8);
 	const uint32_t count = get_arg_val(0), sub = mb * nsub;
 	uint32_t it, chunk, m, s, k, j, i;
 
 	mm_init(c_4, c_1, c_16);
+	if (resident && count)
+		cb_wait_front(c_2, nw);
 	for (it = 0; it < count; it++) {
 		for (chunk = 0; chunk < nkc; chunk++) {
 			bool last = chunk == nkc - 1;
+			uint32_t kend = kt0 - chunk * kc < kc ? kt0 - chunk * kc : kc;
 
-			tilize_init(c_0, kc, c_4);
-			for (m = 0; m < mb; m++) {
-				cb_wait_front(c_0, kc);
-				cb_reserve_back(c_4, kc);
-				tilize_block(c_0, kc, c_4);
-				cb_push_back(c_4, kc);
-				cb_pop_front(c_0, kc);
-			}
+			tilize_init(c_0, sw, c_4);
+			for (m = 0; m < mb; m++)
+				for (j = 0; j < kc / sw; j++) {
+					cb_wait_front(c_0, sw);
+					cb_reserve_back(c_4, sw);
+					tilize_block(c_0, sw, c_4);
+					cb_push_back(c_4, sw);
+					cb_pop_front(c_0, sw);
+				}
 			cb_wait_front(c_4, mb * kc);
 			if (last)
 				cb_reserve_back(c_16, mb * nw);
 			for (s = 0; s < nw / nsub; s++) {
 				tile_regs_acquire();
 				if (chunk == 0) {
-					cb_wait_front(c_2, nsub);
+					uint32_t b0 = resident ? s * nsub : 0;
+
+					if (!resident)
+						cb_wait_front(c_2, nsub);
 					copy_tile_init(c_2);
 					for (m = 0; m < mb; m++)
 						for (j = 0; j < nsub; j++)
-							copy_tile(c_2, j, m * nsub + j);
-					cb_pop_front(c_2, nsub);
+							copy_tile(c_2, b0 + j, m * nsub + j);
+					if (!resident)
+						cb_pop_front(c_2, nsub);
 				} else {
 					cb_wait_front(c_24, sub);
 					copy_tile_init(c_24);
@@ -53,13 +69,19 @@ void kernel_main(void)
 					cb_pop_front(c_24, sub);
 				}
 				mm_init_short(c_4, c_1);
-				for (k = 0; k < kc; k++) {
-					cb_wait_front(c_1, nsub);
+				for (k = 0; k < kend; k++) {
+					uint32_t w0 = resident ? (chunk * kc + k) * nw + s * nsub : 0;
+
+					if (!resident)
+						cb_wait_front(c_1, nsub);
+					else if (it == 0)
+						cb_wait_front(c_1, (chunk * kc + k + 1) * nw);
 					for (m = 0; m < mb; m++)
 						for (j = 0; j < nsub; j++)
-							matmul_tiles(c_4, c_1, m * kc + k, j,
+							matmul_tiles(c_4, c_1, m * kc + k, w0 + j,
 								     m * nsub + j);
-					cb_pop_front(c_1, nsub);
+					if (!resident)
+						cb_pop_front(c_1, nsub);
 				}
 				if (last && relu)
 					for (i = 0; i < sub; i++)
@@ -86,5 +108,9 @@ void kernel_main(void)
 				cb_push_back(c_16, mb * nw);
 			cb_pop_front(c_4, mb * kc);
 		}
+	}
+	if (resident && count) {
+		cb_pop_front(c_1, kt0 * nw);
+		cb_pop_front(c_2, nw);
 	}
 }

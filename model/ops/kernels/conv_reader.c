@@ -1,34 +1,38 @@
 // SPDX-License-Identifier: MIT
 /*
- * conv reader: the im2col rows of this core's output pixels and the weight
- * and bias tiles they meet.
+ * conv reader: the im2col blocks of this core's output pixels.
  *
  * Work item = (M block of mb tile rows, group of nw output-channel tiles).
- * For each K chunk of kc tiles, each tile row gets 32 row-major rows of
- * kc * 32 columns in c_0: row r is output pixel p's patch, window position
- * after window position (seg channels each, read straight from the input
- * stick of the pixel it covers), zeros where the window leaves the input,
- * past the patch, or past the last pixel. Then, per subblock of nsub
- * channel tiles, the bias tiles (first chunk only) into c_2 and, row by
- * row of the chunk, the weight tiles into c_1. Zeros come from c_3, a page
- * this kernel clears once.
+ * K (window position major, then input channel) goes in chunks of kc
+ * tiles; for each chunk, each tile row of the block gets kc / sw
+ * sub-blocks of sw pages in c_0, each 32 row-major rows of sw * 32
+ * columns: row r is output pixel p's part of the patch.
  *
- * Common args: see conv.c (enum reader_arg). Args: first item, items, step.
+ * With seg (the input channels) a multiple of 32, a sub-block lies within
+ * one window position: row r is a piece of the one input stick that
+ * position covers, and pixels whose sticks follow each other in a page go
+ * in one read when the sub-block spans whole sticks. Otherwise (the stem's
+ * 3 channels) there is one sub-block per chunk and row r is assembled
+ * window position by window position. Zeros (from c_3, cleared once) where
+ * the window leaves the input, past K, or past the last pixel.
+ *
+ * Activations: DRAM pages of 32 sticks (see ops.h).
+ * Common args: in address, stick bytes, in h, in w, kw, stride, pad,
+ * dilation, out w, out pixels, seg, element size, K, mb, kc, nkc, groups,
+ * sw, windows. Args: first item, items, step.
  */
 #include <ttuser/kernel/dataflow.h>
 
 #define ZERO_PAGE	4096u
 
-static uint32_t zero_noc_lo, zero_noc_hi;
+static uint64_t zero_src;
 
 static void zero(uint32_t dst, uint32_t n)
 {
-	uint64_t src = (uint64_t)zero_noc_hi << 32 | zero_noc_lo;
-
 	while (n) {
 		uint32_t m = n < ZERO_PAGE ? n : ZERO_PAGE;
 
-		noc_async_read(src, dst, m);
+		noc_async_read(zero_src, dst, m);
 		dst += m;
 		n -= m;
 	}
@@ -36,112 +40,97 @@ static void zero(uint32_t dst, uint32_t n)
 
 void kernel_main(void)
 {
-	const uint32_t in_addr = get_common_arg_val(0), in_page = get_common_arg_val(1);
+	const uint32_t stick = get_common_arg_val(1);
 	const int32_t in_h = (int32_t)get_common_arg_val(2), in_w = (int32_t)get_common_arg_val(3);
-	const uint32_t w_addr = get_common_arg_val(4), w_tile = get_common_arg_val(5);
-	const uint32_t b_addr = get_common_arg_val(6), kh = get_common_arg_val(7);
-	const uint32_t kw = get_common_arg_val(8), stride = get_common_arg_val(9);
-	const int32_t pad = (int32_t)get_common_arg_val(10);
-	const uint32_t dil = get_common_arg_val(11), out_w = get_common_arg_val(12);
-	const uint32_t npix = get_common_arg_val(13), seg = get_common_arg_val(14);
-	const uint32_t es = get_common_arg_val(15), kreal = get_common_arg_val(16);
-	const uint32_t kt0 = get_common_arg_val(17), nt = get_common_arg_val(18);
-	const uint32_t mb = get_common_arg_val(19), nw = get_common_arg_val(20);
-	const uint32_t nsub = get_common_arg_val(21), kc = get_common_arg_val(22);
-	const uint32_t nkc = get_common_arg_val(23), ngroups = get_common_arg_val(24);
+	const uint32_t kw = get_common_arg_val(4);
+	const int32_t stride = (int32_t)get_common_arg_val(5), pad = (int32_t)get_common_arg_val(6);
+	const int32_t dil = (int32_t)get_common_arg_val(7);
+	const uint32_t out_w = get_common_arg_val(8), npix = get_common_arg_val(9);
+	const uint32_t seg = get_common_arg_val(10), es = get_common_arg_val(11);
+	const uint32_t kreal = get_common_arg_val(12), mb = get_common_arg_val(13);
+	const uint32_t kc = get_common_arg_val(14), nkc = get_common_arg_val(15);
+	const uint32_t ngroups = get_common_arg_val(16), sw = get_common_arg_val(17);
+	const uint32_t nwin = get_common_arg_val(18);
 	const uint32_t first = get_arg_val(0), count = get_arg_val(1), step = get_arg_val(2);
-	const uint32_t nwin = kh * kw, row_bytes = kc * 32 * es;
+	const uint32_t row_bytes = sw * 32 * es;
+	const bool windowed = seg % 32 == 0;
 	const InterleavedAddrGen in = {
-		.bank_base_address = in_addr, .page_size = in_page, .is_dram = true,
-	};
-	const InterleavedAddrGen wt = {
-		.bank_base_address = w_addr, .page_size = w_tile, .is_dram = true,
-	};
-	const InterleavedAddrGen bias = {
-		.bank_base_address = b_addr, .page_size = 4096, .is_dram = true,
+		.bank_base_address = get_common_arg_val(0), .page_size = 32 * stick, .is_dram = true,
 	};
 	uint32_t it, z;
 
 	cb_reserve_back(c_3, 1);
 	z = get_write_ptr(c_3);
 	memset((void *)(uintptr_t)z, 0, ZERO_PAGE);
-	zero_noc_lo = (uint32_t)get_noc_addr(z);
-	zero_noc_hi = (uint32_t)(get_noc_addr(z) >> 32);
+	zero_src = get_noc_addr(z);
 
 	for (it = 0; it < count; it++) {
-		uint32_t item = first + it * step;
-		uint32_t mblock = item / ngroups, n0 = (item % ngroups) * nw;
-		uint32_t chunk, m, r, s, k, j;
+		uint32_t mblock = (first + it * step) / ngroups;
+		uint32_t chunk, m, j, r;
 
-		for (chunk = 0; chunk < nkc; chunk++) {
-			uint32_t c0 = chunk * kc * 32, c1 = c0 + kc * 32;
+		for (chunk = 0; chunk < nkc; chunk++)
+			for (m = 0; m < mb; m++)
+				for (j = 0; j < kc / sw; j++) {
+					uint32_t c0 = (chunk * kc + j * sw) * 32, c1 = c0 + sw * 32;
+					uint32_t base, wpos = c0 / (seg ? seg : 1);
+					int32_t ky = (int32_t)(wpos / kw), kx = (int32_t)(wpos % kw);
 
-			for (m = 0; m < mb; m++) {
-				uint32_t base;
+					cb_reserve_back(c_0, sw);
+					base = get_write_ptr(c_0);
+					for (r = 0; r < 32; r++) {
+						uint32_t p = (mblock * mb + m) * 32 + r, row = base + r * row_bytes;
+						int32_t oy = (int32_t)(p / out_w), ox = (int32_t)(p % out_w);
+						int32_t iy, ix;
+						uint32_t w, tail, src, run;
 
-				cb_reserve_back(c_0, kc);
-				base = get_write_ptr(c_0);
-				for (r = 0; r < 32; r++) {
-					uint32_t p = (mblock * mb + m) * 32 + r;
-					uint32_t row = base + r * row_bytes, wpos, tail;
-					int32_t oy, ox;
+						if (p >= npix || c0 >= kreal) {
+							zero(row, row_bytes);
+							continue;
+						}
+						if (windowed) {
+							iy = oy * stride - pad + ky * dil;
+							ix = ox * stride - pad + kx * dil;
+							if (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w) {
+								zero(row, row_bytes);
+								continue;
+							}
+							src = (uint32_t)(iy * in_w + ix);
+							run = 1;
+							/* following pixels whose sticks follow in the page */
+							while (row_bytes == stick && stride == 1 && r + run < 32 &&
+							       p + run < npix && ox + (int32_t)run < (int32_t)out_w &&
+							       ix + (int32_t)run < in_w && ((src + run) & 31) != 0)
+								run++;
+							noc_async_read(get_noc_addr(src >> 5, &in,
+										    (src & 31) * stick +
+										    (c0 - wpos * seg) * es),
+								       row, run * row_bytes);
+							r += run - 1;
+							continue;
+						}
+						for (w = wpos; w < nwin && w * seg < c1; w++) {
+							uint32_t lo = w * seg > c0 ? w * seg : c0;
+							uint32_t hi = (w + 1) * seg < c1 ? (w + 1) * seg : c1;
+							uint32_t dst = row + (lo - c0) * es, n = (hi - lo) * es;
 
-					if (p >= npix) {
-						zero(row, row_bytes);
-						continue;
-					}
-					oy = (int32_t)(p / out_w);
-					ox = (int32_t)(p % out_w);
-					for (wpos = c0 / seg; wpos < nwin && wpos * seg < c1; wpos++) {
-						uint32_t lo = wpos * seg > c0 ? wpos * seg : c0;
-						uint32_t hi = (wpos + 1) * seg < c1 ? (wpos + 1) * seg : c1;
-						int32_t iy = oy * (int32_t)stride - pad +
-							     (int32_t)((wpos / kw) * dil);
-						int32_t ix = ox * (int32_t)stride - pad +
-							     (int32_t)((wpos % kw) * dil);
-						uint32_t dst = row + (lo - c0) * es, n = (hi - lo) * es;
-
-						if (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w)
-							zero(dst, n);
-						else
-							noc_async_read(get_noc_addr((uint32_t)(iy * in_w + ix),
-										    &in, (lo - wpos * seg) * es),
+							iy = oy * stride - pad + (int32_t)(w / kw) * dil;
+							ix = ox * stride - pad + (int32_t)(w % kw) * dil;
+							if (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w) {
+								zero(dst, n);
+								continue;
+							}
+							src = (uint32_t)(iy * in_w + ix);
+							noc_async_read(get_noc_addr(src >> 5, &in,
+										    (src & 31) * stick +
+										    (lo - w * seg) * es),
 								       dst, n);
-					}
-					tail = kreal > c0 ? kreal : c0;
-					if (tail < c1)
-						zero(row + (tail - c0) * es, (c1 - tail) * es);
-				}
-				noc_async_read_barrier();
-				cb_push_back(c_0, kc);
-			}
-			for (s = 0; s < nw / nsub; s++) {
-				uint32_t n = n0 + s * nsub, l1;
-
-				if (chunk == 0) {
-					cb_reserve_back(c_2, nsub);
-					l1 = get_write_ptr(c_2);
-					for (j = 0; j < nsub; j++)
-						noc_async_read_page(n + j, &bias, l1 + j * 4096);
-					noc_async_read_barrier();
-					cb_push_back(c_2, nsub);
-				}
-				for (k = 0; k < kc; k++) {
-					uint32_t kt = chunk * kc + k;
-
-					cb_reserve_back(c_1, nsub);
-					l1 = get_write_ptr(c_1);
-					for (j = 0; j < nsub; j++) {
-						if (kt < kt0)
-							noc_async_read_page(kt * nt + n + j, &wt,
-									    l1 + j * w_tile);
-						else
-							zero(l1 + j * w_tile, w_tile);
+						}
+						tail = kreal > c0 ? kreal : c0;
+						if (tail < c1)
+							zero(row + (tail - c0) * es, (c1 - tail) * es);
 					}
 					noc_async_read_barrier();
-					cb_push_back(c_1, nsub);
+					cb_push_back(c_0, sw);
 				}
-			}
-		}
 	}
 }

@@ -27,37 +27,46 @@ static uint32_t source(uint32_t p, uint32_t out_w, uint32_t npix, uint32_t arg)
 
 void kernel_main(void)
 {
-	const uint32_t page = get_common_arg_val(2), out_w = get_common_arg_val(3);
+	const uint32_t stick = get_common_arg_val(2), out_w = get_common_arg_val(3);
 	const uint32_t npix = get_common_arg_val(4), cw = get_common_arg_val(15);
 	const uint32_t binary = get_common_arg_val(16), groups = get_common_arg_val(17);
-	const uint32_t width = page / groups;	/* bytes of a group of one stick */
+	const uint32_t width = stick / groups;	/* bytes of a group of one stick */
 	const uint32_t first = get_arg_val(0), count = get_arg_val(1), step = get_arg_val(2);
 	const InterleavedAddrGen a = {
-		.bank_base_address = get_common_arg_val(0), .page_size = page, .is_dram = true,
+		.bank_base_address = get_common_arg_val(0), .page_size = 32 * stick,
+		.is_dram = true,
 	};
 	const InterleavedAddrGen b = {
-		.bank_base_address = get_common_arg_val(1), .page_size = page, .is_dram = true,
+		.bank_base_address = get_common_arg_val(1), .page_size = 32 * stick,
+		.is_dram = true,
 	};
-	uint32_t it, r;
+	uint32_t it;
 
 	for (it = 0; it < count; it++) {
 		uint32_t item = first + it * step, blk = item / groups;
-		uint32_t off = item % groups * width, la, lb = 0;
+		uint32_t off = item % groups * width, l1[2], in;
 
 		cb_reserve_back(c_0, cw);
-		la = get_write_ptr(c_0);
+		l1[0] = get_write_ptr(c_0);
 		if (binary) {
 			cb_reserve_back(c_1, cw);
-			lb = get_write_ptr(c_1);
+			l1[1] = get_write_ptr(c_1);
 		}
-		for (r = 0; r < 32; r++) {
-			uint32_t p = blk * 32 + r;
+		for (in = 0; in < 1 + binary; in++) {
+			const InterleavedAddrGen *g = in ? &b : &a;
+			uint32_t r = 0;
 
-			noc_async_read(get_noc_addr(source(p, out_w, npix, 5), &a, off),
-				       la + r * width, width);
-			if (binary)
-				noc_async_read(get_noc_addr(source(p, out_w, npix, 10), &b, off),
-					       lb + r * width, width);
+			while (r < 32) {
+				uint32_t p = blk * 32 + r, src = source(p, out_w, npix, 5 + 5 * in);
+				uint32_t run = 1;
+
+				while (groups == 1 && r + run < 32 && ((src + run) & 31) &&
+				       source(p + run, out_w, npix, 5 + 5 * in) == src + run)
+					run++;
+				noc_async_read(get_noc_addr(src >> 5, g, (src & 31) * stick + off),
+					       l1[in] + r * width, run * width);
+				r += run;
+			}
 		}
 		noc_async_read_barrier();
 		cb_push_back(c_0, cw);

@@ -21,7 +21,8 @@ void kernel_main(void)
 	const uint32_t ct = get_common_arg_val(8), es = get_common_arg_val(9);
 	const uint32_t first = get_arg_val(0), count = get_arg_val(1), step = get_arg_val(2);
 	const InterleavedAddrGen in = {
-		.bank_base_address = get_common_arg_val(0), .page_size = page, .is_dram = true,
+		.bank_base_address = get_common_arg_val(0), .page_size = 32 * page,
+		.is_dram = true,
 	};
 	uint32_t it, l1;
 
@@ -47,7 +48,10 @@ void kernel_main(void)
 
 				if (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w)
 					continue;
-				noc_async_read_page((uint32_t)(iy * in_w + ix), &in, base + n * page);
+				uint32_t src = (uint32_t)(iy * in_w + ix);
+
+				noc_async_read(get_noc_addr(src >> 5, &in, (src & 31) * page),
+					       base + n * page, page);
 				n++;
 			}
 		noc_async_read_barrier();
