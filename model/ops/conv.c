@@ -12,6 +12,7 @@
  * conv_compute.c, conv_writer.c).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -375,6 +376,7 @@ int op_conv_run(struct op_conv *cv, struct tt_cq *cq, const struct op_tensor *in
 	const struct op_conv_desc *d;
 	uint32_t ho, wo, es;
 	struct plan *p;
+	char name[32];
 	int ret;
 
 	if (!cv || !cq)
@@ -426,5 +428,10 @@ int op_conv_run(struct op_conv *cv, struct tt_cq *cq, const struct op_tensor *in
 						      sizeof(wargs) / 4)))
 			return ret;
 	}
-	return op_run(cq, cv->prog, stats);
+	if (d->kh == 1 && d->kw == 1 && in->h == 1)
+		snprintf(name, sizeof(name), "linear%s", d->relu ? "+relu" : "");
+	else
+		snprintf(name, sizeof(name), "conv%ux%u/s%u%s", d->kh, d->kw, d->stride,
+			 d->relu ? "+relu" : "");
+	return op_run(cq, cv->prog, stats, name, in, out);
 }

@@ -78,7 +78,10 @@ static int eltwise(struct tt_device *dev, struct tt_cq *cq, const struct gather 
 	}
 	ret = op_split_args(prog, cores, used, items, (int[]){ reader, writer }, 2, compute);
 	if (!ret)
-		ret = op_run(cq, prog, stats);
+		ret = op_run(cq, prog, stats,
+			     op == OP_ADD ? (b && b->t->h != out->h ? "upsample+add" : "add") :
+			     op == (OP_ADD | OP_RELU) ? "add+relu" : op == OP_RELU ? "relu" :
+			     "strided copy", a->t, out);
 out:
 	tt_program_destroy(prog);
 	return ret;

@@ -70,10 +70,18 @@ extern const struct op_precision op_precision_fp32;	/* fp32, fp32 weights, HiFi4
  * runs this one, and so that a trace can capture a sequence of ops (run it
  * once first: programs and tensors are made on the first run). Errors of
  * a run that was not waited for come back from tt_cq_finish.
+ * With a report function, each op also reports itself: its name
+ * ("conv3x3/s2", "add+relu", ...), its shape ("40x40x128 -> 20x20x256")
+ * and its figures.
  */
+typedef void (*op_report_fn)(void *ctx, const char *op, const char *shape,
+			     uint64_t device_cycles, double host_us);
+
 struct op_stats {
 	uint64_t device_cycles;
 	double host_us;
+	op_report_fn report;		/* may be NULL */
+	void *report_ctx;
 };
 
 /* ---- convolution (conv.c) -------------------------------------------- */

@@ -88,7 +88,8 @@ int op_maxpool(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *
 	}
 	ret = op_split_args(prog, cores, used, npix, (int[]){ reader, writer }, 2, compute);
 	if (!ret)
-		ret = op_run(cq, prog, stats);
+		ret = op_run(cq, prog, stats, k == 3 && stride == 2 ? "maxpool3x3/s2" : "maxpool", in,
+			     out);
 out:
 	tt_program_destroy(prog);
 	return ret;

@@ -69,7 +69,7 @@ int op_softmax(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *
 	}
 	ret = op_split_args(prog, cores, used, blocks, (int[]){ reader, writer }, 2, compute);
 	if (!ret)
-		ret = op_run(cq, prog, stats);
+		ret = op_run(cq, prog, stats, "softmax", in, out);
 out:
 	tt_program_destroy(prog);
 	return ret;
