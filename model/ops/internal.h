@@ -8,6 +8,8 @@
 
 #define OP_DIV_UP(a, b)		(((a) + (b) - 1) / (b))
 
+/* -EINVAL for a narrow tensor (c_pad < 32), which only a conv takes. */
+int op_tensor_wide(const struct op_tensor *t, const char *what);
 /* A kernel of model/ops/kernels/ (built into the library) on cores. */
 int op_kernel(struct tt_program *prog, const char *name, struct tt_core_range cores,
 	      const struct tt_kernel_config *cfg);
