@@ -2,8 +2,9 @@
 /*
  * Convolution (and linear layers) as an implicit GEMM on the device.
  *
- * GEMM view: M = output pixels, K = kh * kw * in_c (window position major,
- * then input channel), N = out_c. The weight matrix [K][N], padded to
+ * GEMM view: M = output pixels, K = kh * kw * seg (window position major,
+ * then input channel; seg = the input's stick width c_pad, whose padding
+ * channels get zero weights), N = out_c. The weight matrix [K][N], padded to
  * tiles, is tilized once on the host in the weight format; the bias is a
  * Float32 tile row whose 32 rows all hold it, so that DST can start from
  * it. At run time the work is split into items -- a block of mb tile rows
@@ -12,6 +13,7 @@
  * conv_compute.c, conv_writer.c).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +43,7 @@ struct op_conv {
 	struct tt_device *dev;
 	struct op_conv_desc d;
 	struct op_precision prec;
-	uint32_t kreal, kt0, nt;
+	uint32_t seg, kreal, kt0, nt;
 	struct tt_buffer *weight, *bias;
 	/* the program of the last input size */
 	struct tt_program *prog;
@@ -117,7 +119,7 @@ static int prepare(struct op_conv *cv, const float *weight, const float *bias)
 	for (o = 0; o < d->out_c; o++)
 		for (i = 0; i < d->in_c; i++)
 			for (wpos = 0; wpos < nwin; wpos++)
-				mat[((size_t)wpos * d->in_c + i) * cols + o] =
+				mat[((size_t)wpos * cv->seg + i) * cols + o] =
 					weight[((size_t)o * d->in_c + i) * nwin + wpos];
 	ret = tt_tilize(mat, TT_FORMAT_FLOAT32, rows, cols, tiles, cv->prec.weight);
 	if (!ret)
@@ -159,7 +161,7 @@ int op_conv_create(struct tt_device *dev, const struct op_conv_desc *desc, const
 		return tt_error(-EINVAL, "op_conv_create: precision act %d weight %d fidelity %d "
 				"is not supported", (int)prec->act, (int)prec->weight,
 				(int)prec->fidelity);
-	k = (uint64_t)desc->kh * desc->kw * desc->in_c;
+	k = (uint64_t)desc->kh * desc->kw * op_channels_padded(desc->in_c);
 	if (k > (1u << 20))
 		return tt_error(-EINVAL, "op_conv_create: K = %llu is too large",
 				(unsigned long long)k);
@@ -169,6 +171,7 @@ int op_conv_create(struct tt_device *dev, const struct op_conv_desc *desc, const
 	cv->dev = dev;
 	cv->d = *desc;
 	cv->prec = *prec;
+	cv->seg = op_channels_padded(desc->in_c);
 	cv->kreal = (uint32_t)k;
 	cv->kt0 = OP_DIV_UP(cv->kreal, 32);
 	cv->nt = OP_DIV_UP(desc->out_c, 32);
@@ -215,16 +218,16 @@ static uint32_t divisor_at_most(uint32_t n, uint32_t max)
 }
 
 /*
- * K chunks of at most kc tiles. With whole input sticks of 32-channel
- * tiles (ct per window position), a chunk is whole window positions, or
- * an equal part of one, so that every sub-block lies in one position;
- * otherwise equal chunks of K with one sub-block each.
+ * K chunks of at most kc tiles. With sticks of whole 32-channel tiles
+ * (ct per window position), a chunk is whole window positions, or an
+ * equal part of one, so that every sub-block lies in one position; with
+ * narrow sticks, equal chunks of K with one sub-block each.
  */
 static void chunks(const struct op_conv *cv, uint32_t kc, struct plan *p)
 {
-	uint32_t ct = cv->d.in_c / 32, nwin = cv->d.kh * cv->d.kw, q;
+	uint32_t ct = cv->seg / 32, nwin = cv->d.kh * cv->d.kw, q;
 
-	if (cv->d.in_c % 32) {
+	if (cv->seg % 32) {
 		p->nkc = OP_DIV_UP(cv->kt0, kc);
 		p->kc = p->sw = OP_DIV_UP(cv->kt0, p->nkc);
 	} else if (kc >= ct) {
@@ -375,6 +378,7 @@ int op_conv_run(struct op_conv *cv, struct tt_cq *cq, const struct op_tensor *in
 	const struct op_conv_desc *d;
 	uint32_t ho, wo, es;
 	struct plan *p;
+	char name[32];
 	int ret;
 
 	if (!cv || !cq)
@@ -405,7 +409,7 @@ int op_conv_run(struct op_conv *cv, struct tt_cq *cq, const struct op_tensor *in
 	{
 		uint32_t rargs[] = {
 			tt_buffer_address(in->buf), in->c_pad * es, in->h, in->w, d->kw, d->stride,
-			d->pad, d->dilation, wo, ho * wo, d->in_c, es, cv->kreal, p->mb, p->kc,
+			d->pad, d->dilation, wo, ho * wo, cv->seg, es, cv->kreal, p->mb, p->kc,
 			p->nkc, p->ngroups, p->sw, d->kh * d->kw,
 		};
 		uint32_t cargs[] = {
@@ -426,5 +430,10 @@ int op_conv_run(struct op_conv *cv, struct tt_cq *cq, const struct op_tensor *in
 						      sizeof(wargs) / 4)))
 			return ret;
 	}
-	return op_run(cq, cv->prog, stats);
+	if (d->kh == 1 && d->kw == 1 && in->h == 1)
+		snprintf(name, sizeof(name), "linear%s", d->relu ? "+relu" : "");
+	else
+		snprintf(name, sizeof(name), "conv%ux%u/s%u%s", d->kh, d->kw, d->stride,
+			 d->relu ? "+relu" : "");
+	return op_run(cq, cv->prog, stats, name, in, out);
 }

@@ -78,7 +78,10 @@ static int eltwise(struct tt_device *dev, struct tt_cq *cq, const struct gather 
 	}
 	ret = op_split_args(prog, cores, used, items, (int[]){ reader, writer }, 2, compute);
 	if (!ret)
-		ret = op_run(cq, prog, stats);
+		ret = op_run(cq, prog, stats,
+			     op == OP_ADD ? (b && b->t->h != out->h ? "upsample+add" : "add") :
+			     op == (OP_ADD | OP_RELU) ? "add+relu" : op == OP_RELU ? "relu" :
+			     "strided copy", a->t, out);
 out:
 	tt_program_destroy(prog);
 	return ret;
@@ -89,7 +92,8 @@ static int check_pair(const struct op_tensor *a, const struct op_tensor *out, co
 {
 	int ret;
 
-	if ((ret = op_tensor_check(a, what)) || (ret = op_tensor_check(out, what)))
+	if ((ret = op_tensor_check(a, what)) || (ret = op_tensor_check(out, what)) ||
+	    (ret = op_tensor_wide(a, what)) || (ret = op_tensor_wide(out, what)))
 		return ret;
 	if (a->fmt != out->fmt)
 		return tt_error(-EINVAL, "%s: formats %d and %d differ", what, (int)a->fmt,
@@ -158,6 +162,9 @@ int op_strided_copy(struct tt_device *dev, struct tt_cq *cq, const struct op_ten
 		    uint32_t stride, struct op_tensor *out, struct op_stats *stats)
 {
 	struct gather g = { in, stride, 1, stride, 1 };
+	int ret = op_tensor_wide(in, "op_maxpool");
 
+	if (ret)
+		return ret;
 	return eltwise(dev, cq, &g, NULL, out, 0, stats);
 }

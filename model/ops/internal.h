@@ -8,6 +8,8 @@
 
 #define OP_DIV_UP(a, b)		(((a) + (b) - 1) / (b))
 
+/* -EINVAL for a narrow tensor (c_pad < 32), which only a conv takes. */
+int op_tensor_wide(const struct op_tensor *t, const char *what);
 /* A kernel of model/ops/kernels/ (built into the library) on cores. */
 int op_kernel(struct tt_program *prog, const char *name, struct tt_core_range cores,
 	      const struct tt_kernel_config *cfg);
@@ -15,10 +17,12 @@ int op_kernel(struct tt_program *prog, const char *name, struct tt_core_range co
 int op_cb(struct tt_program *prog, struct tt_core_range cores, uint32_t index,
 	  enum tt_format fmt, uint32_t page_size, uint32_t num_pages);
 /*
- * Enqueue prog on cq: with stats, wait for it and add its figures; without,
- * return at once (the image is copied, prog may change or go).
+ * Enqueue prog on cq: with stats, wait for it, add its figures and report
+ * it as op name from in's shape to out's; without, return at once (the
+ * image is copied, prog may change or go).
  */
-int op_run(struct tt_cq *cq, struct tt_program *prog, struct op_stats *stats);
+int op_run(struct tt_cq *cq, struct tt_program *prog, struct op_stats *stats, const char *name,
+	   const struct op_tensor *in, const struct op_tensor *out);
 /* The worker grid of dev. */
 int op_grid(struct tt_device *dev, uint32_t *gx, uint32_t *gy, uint32_t *l1_budget);
 

@@ -6,13 +6,14 @@
  *
  * Activations (struct op_tensor) live in a DRAM interleaved buffer as
  * NHWC "sticks", batch 1: stick p holds pixel p = y * w + x, its channels
- * in order, padded with zeros to c_pad = a multiple of 32. Pixels are
+ * in order, padded with zeros to c_pad -- a multiple of 32, or for fewer
+ * than 17 channels (the input image) the next power of two. Pixels are
  * padded to a multiple of 32 (rows; the padding's contents are
  * unspecified), and a page holds 32 sticks: page b is pixels 32b .. 32b +
  * 31, row-major -- one 32-row block, which the compute kernels tilize
  * into c_pad / 32 tiles, and which a reader fetches in one transfer when
- * it needs consecutive pixels. Values are bf16 (Float16_b) or, for parity
- * runs, Float32.
+ * it needs consecutive pixels. Narrow tensors (c_pad < 32) are conv
+ * inputs only. Values are bf16 (Float16_b) or, for parity runs, Float32.
  *
  * Every function returns 0 or a negative errno with tt_last_error() saying
  * what was wrong; bad input leaves the device and the op usable.
@@ -36,6 +37,8 @@ struct op_tensor {
 int op_tensor_create(struct tt_device *dev, uint32_t h, uint32_t w, uint32_t c,
 		     enum tt_format fmt, struct op_tensor *t);
 void op_tensor_destroy(struct op_tensor *t);
+/* c_pad of a tensor of c channels. */
+uint32_t op_channels_padded(uint32_t c);
 /* -EINVAL unless t is a tensor op_tensor_create made; what names it in the message. */
 int op_tensor_check(const struct op_tensor *t, const char *what);
 /* Bytes of one element of t. */
@@ -70,10 +73,18 @@ extern const struct op_precision op_precision_fp32;	/* fp32, fp32 weights, HiFi4
  * runs this one, and so that a trace can capture a sequence of ops (run it
  * once first: programs and tensors are made on the first run). Errors of
  * a run that was not waited for come back from tt_cq_finish.
+ * With a report function, each op also reports itself: its name
+ * ("conv3x3/s2", "add+relu", ...), its shape ("40x40x128 -> 20x20x256")
+ * and its figures.
  */
+typedef void (*op_report_fn)(void *ctx, const char *op, const char *shape,
+			     uint64_t device_cycles, double host_us);
+
 struct op_stats {
 	uint64_t device_cycles;
 	double host_us;
+	op_report_fn report;		/* may be NULL */
+	void *report_ctx;
 };
 
 /* ---- convolution (conv.c) -------------------------------------------- */

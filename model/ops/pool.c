@@ -41,7 +41,8 @@ int op_maxpool(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *
 
 	if (!dev || !cq)
 		return tt_error(-EINVAL, "op_maxpool: NULL argument");
-	if ((ret = op_tensor_check(in, "op_maxpool")) || (ret = op_tensor_check(out, "op_maxpool")))
+	if ((ret = op_tensor_check(in, "op_maxpool")) || (ret = op_tensor_check(out, "op_maxpool")) ||
+	    (ret = op_tensor_wide(in, "op_maxpool")))
 		return ret;
 	ret = op_maxpool_out_size(in->h, in->w, k, stride, pad, &ho, &wo);
 	if (ret)
@@ -88,7 +89,8 @@ int op_maxpool(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *
 	}
 	ret = op_split_args(prog, cores, used, npix, (int[]){ reader, writer }, 2, compute);
 	if (!ret)
-		ret = op_run(cq, prog, stats);
+		ret = op_run(cq, prog, stats, k == 3 && stride == 2 ? "maxpool3x3/s2" : "maxpool", in,
+			     out);
 out:
 	tt_program_destroy(prog);
 	return ret;

@@ -5,6 +5,7 @@
  * that links the model needs no source tree.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,9 +56,11 @@ int op_cb(struct tt_program *prog, struct tt_core_range cores, uint32_t index,
 	return tt_cb_create(prog, cores, &cfg);
 }
 
-int op_run(struct tt_cq *cq, struct tt_program *prog, struct op_stats *stats)
+int op_run(struct tt_cq *cq, struct tt_program *prog, struct op_stats *stats, const char *name,
+	   const struct op_tensor *in, const struct op_tensor *out)
 {
 	struct tt_program_stats ps;
+	char shape[80];
 	int ret = tt_cq_enqueue_program(cq, prog, stats != NULL);
 
 	if (ret || !stats)
@@ -67,6 +70,11 @@ int op_run(struct tt_cq *cq, struct tt_program *prog, struct op_stats *stats)
 		return ret;
 	stats->device_cycles += ps.device_cycles;
 	stats->host_us += ps.host_us;
+	if (stats->report) {
+		snprintf(shape, sizeof(shape), "%ux%ux%u -> %ux%ux%u", in->h, in->w, in->c, out->h,
+			 out->w, out->c);
+		stats->report(stats->report_ctx, name, shape, ps.device_cycles, ps.host_us);
+	}
 	return 0;
 }
 

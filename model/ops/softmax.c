@@ -25,7 +25,8 @@ int op_softmax(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *
 
 	if (!dev || !cq)
 		return tt_error(-EINVAL, "op_softmax: NULL argument");
-	if ((ret = op_tensor_check(in, "op_softmax")) || (ret = op_tensor_check(out, "op_softmax")))
+	if ((ret = op_tensor_check(in, "op_softmax")) || (ret = op_tensor_check(out, "op_softmax")) ||
+	    (ret = op_tensor_wide(in, "op_softmax")))
 		return ret;
 	if (in->h != out->h || in->w != out->w || in->c != out->c || in->fmt != out->fmt)
 		return tt_error(-EINVAL, "op_softmax: output %ux%ux%u (format %d) differs from the "
@@ -69,7 +70,7 @@ int op_softmax(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *
 	}
 	ret = op_split_args(prog, cores, used, blocks, (int[]){ reader, writer }, 2, compute);
 	if (!ret)
-		ret = op_run(cq, prog, stats);
+		ret = op_run(cq, prog, stats, "softmax", in, out);
 out:
 	tt_program_destroy(prog);
 	return ret;

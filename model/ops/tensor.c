@@ -15,6 +15,17 @@ static bool act_format(enum tt_format fmt)
 	return fmt == TT_FORMAT_FLOAT16_B || fmt == TT_FORMAT_FLOAT32;
 }
 
+uint32_t op_channels_padded(uint32_t c)
+{
+	uint32_t p = 1;
+
+	if (c > 16)
+		return OP_DIV_UP(c, 32) * 32;
+	while (p < c)
+		p *= 2;
+	return p;
+}
+
 uint32_t op_tensor_elem_size(const struct op_tensor *t)
 {
 	return t->fmt == TT_FORMAT_FLOAT32 ? 4 : 2;
@@ -39,7 +50,7 @@ int op_tensor_create(struct tt_device *dev, uint32_t h, uint32_t w, uint32_t c,
 	t->h = h;
 	t->w = w;
 	t->c = c;
-	t->c_pad = OP_DIV_UP(c, 32) * 32;
+	t->c_pad = op_channels_padded(c);
 	t->rows = (uint32_t)OP_DIV_UP(pixels, 32) * 32;
 	t->fmt = fmt;
 	cfg.page_size = 32 * t->c_pad * op_tensor_elem_size(t);
@@ -64,7 +75,7 @@ int op_tensor_check(const struct op_tensor *t, const char *what)
 {
 	if (!t || !t->buf)
 		return tt_error(-EINVAL, "%s: no tensor (NULL or not created)", what);
-	if (!act_format(t->fmt) || t->c_pad != OP_DIV_UP(t->c, 32) * 32 ||
+	if (!act_format(t->fmt) || t->c_pad != op_channels_padded(t->c) ||
 	    t->rows != OP_DIV_UP((uint64_t)t->h * t->w, 32) * 32 ||
 	    tt_buffer_size(t->buf) < (uint64_t)t->rows * t->c_pad * op_tensor_elem_size(t) ||
 	    tt_buffer_page_size(t->buf) != 32 * t->c_pad * op_tensor_elem_size(t))
@@ -138,6 +149,14 @@ static int read_host(struct tt_cq *cq, const struct op_tensor *t, float *dst, bo
 					  tt_bf16_to_float(((const uint16_t *)sticks)[i]);
 		}
 	free(sticks);
+	return 0;
+}
+
+int op_tensor_wide(const struct op_tensor *t, const char *what)
+{
+	if (t->c_pad % 32)
+		return tt_error(-EINVAL, "%s: a tensor of %u channels is a conv input only (its "
+				"sticks are narrower than a tile)", what, t->c);
 	return 0;
 }
 

@@ -3,7 +3,8 @@
  * model/ops/conv.c on the model device against a float64 convolution on
  * the host, on random data, for every kind of conv ResNet-50-FPN has
  * (7x7/s2 with 3 channels, 3x3 s1 and s2, 1x1 s1 and s2, a linear layer)
- * and dilation, at small spatial sizes. PCC thresholds per precision:
+ * and dilation, at small spatial sizes, on grids and L1 sizes that take
+ * each way of splitting the work. PCC thresholds per precision:
  *   fp32 (fp32 weights, HiFi4)      >= 0.99999
  *   bf16 (bf16 weights, HiFi2)      >= 0.999
  *   bfp8_b weights, LoFi             >= 0.99
@@ -192,6 +193,22 @@ static void test_linear_chunked(void **state)
 	tt_device_close(dev);
 }
 
+/* Narrow inputs (fewer than 17 channels, sticks of 4, 8 or 16): windows row by row. */
+static void test_narrow_input(void **state)
+{
+	struct tt_device *dev = open_device("sim:grid=2x1,l1=288");
+
+	(void)state;
+	expect_pcc(conv_case(dev, &CONV(8, 32, 3, 1, 1, 1, false), 13, 9, &op_precision_fp32),
+		   PCC_FP32, "3x3 8->32 fp32");
+	expect_pcc(conv_case(dev, &CONV(16, 64, 5, 1, 4, 2, true), 11, 12, &op_precision_bf16),
+		   PCC_BF16, "5x5 dilation 2 16->64, K chunks bf16");
+	assert_true(last_split.nkc > 1);
+	expect_pcc(conv_case(dev, &CONV(3, 32, 7, 2, 3, 1, true), 23, 17, &op_precision_bf16),
+		   PCC_BF16, "7x7 s2 p3 3->32 bf16");
+	tt_device_close(dev);
+}
+
 /*
  * More items than cores: each core keeps its weights in L1 -- unless that
  * would take chunking K, which costs more than streaming them.
@@ -298,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_conv3x3),
 		cmocka_unit_test(test_conv1x1_and_stem),
 		cmocka_unit_test(test_linear_chunked),
+		cmocka_unit_test(test_narrow_input),
 		cmocka_unit_test(test_resident_weights),
 		cmocka_unit_test(test_bad_input),
 	};

@@ -119,6 +119,54 @@ static void compare_part(struct tt_cq *cq, const struct op_tensor *t, uint32_t c
 		fail_msg("%s %s: pcc %.6f < %g", mode, name, r, min_pcc);
 }
 
+/* What the body's ops report: totals per kind of op, the largest ops. */
+struct report {
+	unsigned n, convs;
+	uint64_t cycles;
+	struct {
+		char op[32], shape[80];
+		uint64_t cycles;
+	} ops[128];
+};
+
+static void record(void *ctx, const char *op, const char *shape, uint64_t cycles, double host_us)
+{
+	struct report *r = ctx;
+
+	(void)host_us;
+	r->cycles += cycles;
+	r->convs += strncmp(op, "conv", 4) == 0;
+	if (r->n < 128) {
+		snprintf(r->ops[r->n].op, sizeof(r->ops[0].op), "%s", op);
+		snprintf(r->ops[r->n].shape, sizeof(r->ops[0].shape), "%s", shape);
+		r->ops[r->n++].cycles = cycles;
+	}
+}
+
+static void print_report(struct report *r, const char *mode)
+{
+	static const char *const kinds[] = { "conv1x1", "conv3x3", "conv7x7", "add", "maxpool" };
+	unsigned i, k, top;
+
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		uint64_t c = 0;
+
+		for (i = 0; i < r->n; i++)
+			c += strncmp(r->ops[i].op, kinds[k], strlen(kinds[k])) == 0 ? r->ops[i].cycles : 0;
+		printf("  %s body, %-8s %.3f ms\n", mode, kinds[k], (double)c / 1e6);
+	}
+	for (top = 0; top < 3; top++) {
+		unsigned best = 0;
+
+		for (i = 1; i < r->n; i++)
+			if (r->ops[i].cycles > r->ops[best].cycles)
+				best = i;
+		printf("  %s body, largest: %s %s %.3f ms\n", mode, r->ops[best].op,
+		       r->ops[best].shape, (double)r->ops[best].cycles / 1e6);
+		r->ops[best].cycles = 0;
+	}
+}
+
 /*
  * The body, FPN and RPN head enqueued without waiting into one trace; its
  * replay remakes the RPN outputs the direct run made (cleared first).
@@ -176,7 +224,8 @@ static void run(const struct op_precision *prec, double min_pcc, const char *mod
 	struct tt_cq *cq;
 	struct backbone *bb;
 	struct op_tensor in;
-	struct op_stats st = { 0 };
+	struct report rep = { 0 };
+	struct op_stats st = { .report = record, .report_ctx = &rep };
 	int level;
 
 	assert_non_null(img);
@@ -214,6 +263,10 @@ static void run(const struct op_precision *prec, double min_pcc, const char *mod
 	}
 	printf("  %s body: %.3f ms modelled device time, %.0f ms host time\n", mode,
 	       (double)st.device_cycles / 1e6, st.host_us / 1e3);
+	/* every op reported once: 53 convs in ResNet-50, and all the cycles */
+	assert_int_equal(rep.convs, 53);
+	assert_true(rep.cycles == st.device_cycles);
+	print_report(&rep, mode);
 	printf("  %s fpn:  %.3f ms modelled device time, %.0f ms host time\n", mode,
 	       (double)fst.device_cycles / 1e6, fst.host_us / 1e3);
 	printf("  %s rpn:  %.3f ms modelled device time, %.0f ms host time\n", mode,
