@@ -264,6 +264,9 @@ install: lib tools
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BUILD)/bin/ttctl $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 tools/ttctl/ttctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 644 libttuser/man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	install -m 644 libttuser/man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
 
 # ---- dependencies (Debian 12) ---------------------------------------
 # One line per component, so that each says what it needs.
