@@ -372,7 +372,8 @@ parity-r50: $(BUILD)/tests/test_parity $(PARITY_DIR)/reference.safetensors
 # programs that link it (tools/ttdetect) need no source tree.
 OPS_KERNELS := $(wildcard model/ops/kernels/*.c)
 OPS_OBJ     := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard model/ops/*.c)) $(BUILD)/obj/gen/op_kernels.o
-OPS_TESTS   := $(filter $(INTEG_TESTS),$(addprefix $(BUILD)/tests/,test_model_ops test_model_conv))
+OPS_TESTS   := $(filter $(INTEG_TESTS),$(addprefix $(BUILD)/tests/,test_model_ops test_model_conv \
+	test_model_roi_align))
 OPS_BENCHES := $(filter $(BENCHES),$(BUILD)/bench/bench_conv)
 
 $(MODEL_LIB): $(OPS_OBJ)
