@@ -23,6 +23,9 @@ int op_cb(struct tt_program *prog, struct tt_core_range cores, uint32_t index,
  */
 int op_run(struct tt_cq *cq, struct tt_program *prog, struct op_stats *stats, const char *name,
 	   const struct op_tensor *in, const struct op_tensor *out);
+/* The same with the shape as text. */
+int op_run_shape(struct tt_cq *cq, struct tt_program *prog, struct op_stats *stats,
+		 const char *name, const char *shape);
 /* The worker grid of dev. */
 int op_grid(struct tt_device *dev, uint32_t *gx, uint32_t *gy, uint32_t *l1_budget);
 
@@ -40,5 +43,14 @@ int op_cores(struct tt_device *dev, uint32_t items, struct tt_core_range *cores,
  */
 int op_split_args(struct tt_program *prog, struct tt_core_range cores, uint32_t used,
 		  uint32_t items, const int *kernels, unsigned nkernels, int compute);
+
+/*
+ * op_topk on any stick array: value i at channel byte offset off + (i % m)
+ * * es of stick i / m (stick bytes a stick, 32 sticks a page) of the DRAM
+ * buffer at src; es 4 (Float32) or 2 (Float16_b).
+ */
+int op_topk_select(struct op_topk *tk, struct tt_cq *cq, uint32_t src, uint32_t stick,
+		   uint32_t off, uint32_t m, uint32_t es, uint32_t n, uint32_t k,
+		   struct op_stats *stats);
 
 #endif

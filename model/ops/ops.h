@@ -196,4 +196,31 @@ int op_roi_align_run(struct op_roi_align *ra, struct tt_cq *cq,
 		     uint32_t img_w, const float *boxes, uint32_t n, struct op_tensor *out,
 		     struct op_stats *stats);
 
+/* ---- top-k (topk.c) ---------------------------------------------------- */
+/*
+ * The k largest values, by descending value and, among equal values,
+ * ascending index (torch.topk on the CPU; -0 equals +0). The values are
+ * channels c0 .. c0 + m - 1 of every pixel of a tensor: value i is
+ * channel c0 + i % m of pixel i / m -- with the RPN head's output and
+ * c0 = 0, m = A, anchor i's objectness logit in torchvision's order.
+ * Each core merge-sorts a run of the values (at least 256 a core, up to
+ * 64 cores); core 0 merges the runs' best k. The result stays on the
+ * device (op_topk_result: page 0 holds k indices as words, then from
+ * word max_k the values as float bits) for the ops that use it.
+ * Where a NaN goes is unspecified.
+ */
+#define OP_TOPK_MAX_N	(1u << 20)
+#define OP_TOPK_MAX_K	8192
+
+struct op_topk;
+
+int op_topk_create(struct tt_device *dev, uint32_t max_n, uint32_t max_k, struct op_topk **tk);
+void op_topk_destroy(struct op_topk *tk);
+/* The top k of in's h * w * m values; k <= max_k and <= their number. */
+int op_topk_run(struct op_topk *tk, struct tt_cq *cq, const struct op_tensor *in, uint32_t c0,
+		uint32_t m, uint32_t k, struct op_stats *stats);
+struct tt_buffer *op_topk_result(const struct op_topk *tk);
+/* The last run's first k indices and values (either may be NULL); waits for the queue. */
+int op_topk_read(struct op_topk *tk, struct tt_cq *cq, uint32_t k, uint32_t *idx, float *val);
+
 #endif

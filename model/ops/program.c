@@ -56,11 +56,10 @@ int op_cb(struct tt_program *prog, struct tt_core_range cores, uint32_t index,
 	return tt_cb_create(prog, cores, &cfg);
 }
 
-int op_run(struct tt_cq *cq, struct tt_program *prog, struct op_stats *stats, const char *name,
-	   const struct op_tensor *in, const struct op_tensor *out)
+int op_run_shape(struct tt_cq *cq, struct tt_program *prog, struct op_stats *stats,
+		 const char *name, const char *shape)
 {
 	struct tt_program_stats ps;
-	char shape[80];
 	int ret = tt_cq_enqueue_program(cq, prog, stats != NULL);
 
 	if (ret || !stats)
@@ -70,12 +69,19 @@ int op_run(struct tt_cq *cq, struct tt_program *prog, struct op_stats *stats, co
 		return ret;
 	stats->device_cycles += ps.device_cycles;
 	stats->host_us += ps.host_us;
-	if (stats->report) {
-		snprintf(shape, sizeof(shape), "%ux%ux%u -> %ux%ux%u", in->h, in->w, in->c, out->h,
-			 out->w, out->c);
+	if (stats->report)
 		stats->report(stats->report_ctx, name, shape, ps.device_cycles, ps.host_us);
-	}
 	return 0;
+}
+
+int op_run(struct tt_cq *cq, struct tt_program *prog, struct op_stats *stats, const char *name,
+	   const struct op_tensor *in, const struct op_tensor *out)
+{
+	char shape[80];
+
+	snprintf(shape, sizeof(shape), "%ux%ux%u -> %ux%ux%u", in->h, in->w, in->c, out->h,
+		 out->w, out->c);
+	return op_run_shape(cq, prog, stats, name, shape);
 }
 
 int op_grid(struct tt_device *dev, uint32_t *gx, uint32_t *gy, uint32_t *l1_budget)
