@@ -375,6 +375,7 @@ OPS_OBJ     := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard model/ops/*.c)) $(BUIL
 OPS_TESTS   := $(filter $(INTEG_TESTS),$(addprefix $(BUILD)/tests/,test_model_ops test_model_conv \
 	test_model_roi_align))
 OPS_TESTS   += $(filter $(INTEG_TESTS),$(BUILD)/tests/test_model_topk)
+OPS_TESTS   += $(filter $(INTEG_TESTS),$(BUILD)/tests/test_model_nms)
 OPS_BENCHES := $(filter $(BENCHES),$(BUILD)/bench/bench_conv)
 
 $(MODEL_LIB): $(OPS_OBJ)

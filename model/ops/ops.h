@@ -223,4 +223,30 @@ struct tt_buffer *op_topk_result(const struct op_topk *tk);
 /* The last run's first k indices and values (either may be NULL); waits for the queue. */
 int op_topk_read(struct op_topk *tk, struct tt_cq *cq, uint32_t k, uint32_t *idx, float *val);
 
+/* ---- NMS (nms.c) ------------------------------------------------------- */
+/*
+ * torchvision's nms (groups NULL) and batched_nms (boxes compared only
+ * within a group) as model/nms.c computes them on the CPU, with the same
+ * result: keep[] gets the indices of the kept boxes by descending score
+ * (equal scores by index); returns their number or -errno. op_topk sorts
+ * the scores; then every core computes rows of the suppression mask
+ * (IoU > thresh, in fp32 on the cores' F extension, operation for
+ * operation as the CPU kernel: the tile engine's 19-bit sources would
+ * round the coordinates), and core 0 scans the mask greedily. Batched
+ * with up to 1000 boxes, the groups are moved apart by (max coordinate
+ * + 1) * group first, as torchvision does (which rounds the IoUs as
+ * there); with more, the mask only pairs boxes of one group.
+ * Coordinates and scores must be finite, groups 0 .. 2^24 - 1.
+ */
+#define OP_NMS_MAX_N	4096
+
+struct op_nms;
+
+int op_nms_create(struct tt_device *dev, uint32_t max_n, struct op_nms **nms);
+void op_nms_destroy(struct op_nms *nms);
+/* boxes [n][4] (x1, y1, x2, y2), scores [n], groups [n] or NULL; keep [n]. */
+long op_nms_run(struct op_nms *nms, struct tt_cq *cq, const float *boxes, const float *scores,
+		const int64_t *groups, uint32_t n, double thresh, uint32_t *keep,
+		struct op_stats *stats);
+
 #endif

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: MIT
+/*
+ * NMS: the suppression mask on every core, the greedy scan on core 0 (as
+ * GPU NMS does it).
+ *
+ * The boxes come as records of 8 words (x1, y1, x2, y2, score as float
+ * bits; the group as a float, then as two words), in the order of their
+ * index; order[] (op_topk's result) lists them by descending score. Each
+ * core reads both, lays out the sorted boxes and their areas, and for
+ * its rows r (r = idx, idx + cores, ...) sets bit j of mask row r for
+ * every j > r whose IoU with r is > thr, computed in fp32 exactly as
+ * torchvision's CPU kernel does. Mode 0 compares all pairs; mode 1
+ * first moves each box by group * (max coordinate + 1) (batched_nms up
+ * to 1000 boxes); mode 2 compares only boxes of one group. Row r's words
+ * from r / 32 on go to page r of the mask buffer; then the core counts
+ * itself in on core 0's semaphore. Core 0 then walks the rows in order:
+ * a row not yet suppressed is kept and suppresses its row's bits. It
+ * writes the count and the kept indices to the output's page 0.
+ *
+ * Common args: records address, order address, order page bytes, n, W
+ * (words a row), mask address, mask page bytes, output address, output
+ * page bytes, thr (float bits), mode, semaphore id, cores. c_1 is the
+ * scratch. Args: idx.
+ */
+#include <ttuser/kernel/dataflow.h>
+
+#pragma STDC FP_CONTRACT OFF
+
+#define BLOCK	32		/* mask rows core 0 reads at a time */
+
+void kernel_main(void)
+{
+	const uint32_t n = get_common_arg_val(3), W = get_common_arg_val(4);
+	const uint32_t mask_page = get_common_arg_val(6), out_page = get_common_arg_val(8);
+	const float thr = tt_bits_float(get_common_arg_val(9));
+	const uint32_t mode = get_common_arg_val(10), cores = get_common_arg_val(12);
+	const uint32_t idx = get_arg_val(0);
+	const InterleavedAddrGen recs = {
+		.bank_base_address = get_common_arg_val(0), .page_size = 1024, .is_dram = true,
+	};
+	const InterleavedAddrGen order_buf = {
+		.bank_base_address = get_common_arg_val(1), .page_size = get_common_arg_val(2),
+		.is_dram = true,
+	};
+	const InterleavedAddrGen mask = {
+		.bank_base_address = get_common_arg_val(5), .page_size = mask_page, .is_dram = true,
+	};
+	const InterleavedAddrGen out = {
+		.bank_base_address = get_common_arg_val(7), .page_size = out_page, .is_dram = true,
+	};
+	volatile uint32_t *sem = (volatile uint32_t *)(uintptr_t)get_semaphore(get_common_arg_val(11));
+	uint32_t *rec = (uint32_t *)(uintptr_t)get_write_ptr(c_1);	/* n * 8 */
+	uint32_t *order = rec + 32 * ((n + 31) / 32) * 8;		/* n */
+	float *x1 = (float *)(order + n), *y1 = x1 + n, *x2 = y1 + n, *y2 = x2 + n;
+	float *area = y2 + n;
+	uint32_t *glo = (uint32_t *)(area + n), *ghi = glo + n;
+	uint32_t *row = ghi + n;					/* W */
+	uint32_t i, j, r, p;
+	float max = 0;
+
+	if (idx >= cores)
+		return;
+	for (p = 0; p < (n + 31) / 32; p++)
+		noc_async_read(get_noc_addr(p, &recs), (uint32_t)(uintptr_t)(rec + 256 * p), 1024);
+	noc_async_read(get_noc_addr(0, &order_buf), (uint32_t)(uintptr_t)order, 4 * n);
+	noc_async_read_barrier();
+	if (mode == 1) {
+		max = tt_bits_float(rec[0]);
+		for (i = 0; i < n; i++)
+			for (j = 0; j < 4; j++) {
+				float v = tt_bits_float(rec[8 * i + j]);
+
+				max = v > max ? v : max;
+			}
+	}
+	for (i = 0; i < n; i++) {
+		const uint32_t *b = rec + 8 * order[i];
+		float off = mode == 1 ? tt_bits_float(b[5]) * (max + 1.0f) : 0.0f;
+
+		x1[i] = tt_bits_float(b[0]);
+		y1[i] = tt_bits_float(b[1]);
+		x2[i] = tt_bits_float(b[2]);
+		y2[i] = tt_bits_float(b[3]);
+		if (mode == 1) {
+			x1[i] = x1[i] + off;
+			y1[i] = y1[i] + off;
+			x2[i] = x2[i] + off;
+			y2[i] = y2[i] + off;
+		}
+		area[i] = (x2[i] - x1[i]) * (y2[i] - y1[i]);
+		glo[i] = b[6];
+		ghi[i] = b[7];
+	}
+	for (r = idx; r < n; r += cores) {
+		uint32_t w0 = r / 32;
+
+		for (j = w0 * 32; j < W * 32; j++) {
+			float xx1, yy1, xx2, yy2, w, h, inter, iou;
+
+			if ((j & 31) == 0)
+				row[j / 32] = 0;
+			if (j <= r || j >= n)
+				continue;
+			if (mode == 2 && (glo[j] != glo[r] || ghi[j] != ghi[r]))
+				continue;
+			xx1 = x1[r] > x1[j] ? x1[r] : x1[j];
+			xx2 = x2[r] < x2[j] ? x2[r] : x2[j];
+			if (thr >= 0.0f && !(xx2 - xx1 > 0))
+				continue;	/* no overlap: IoU 0 (or NaN) is not > thr */
+			yy1 = y1[r] > y1[j] ? y1[r] : y1[j];
+			yy2 = y2[r] < y2[j] ? y2[r] : y2[j];
+			w = xx2 - xx1 > 0 ? xx2 - xx1 : 0;
+			h = yy2 - yy1 > 0 ? yy2 - yy1 : 0;
+			inter = w * h;
+			iou = inter / (area[r] + area[j] - inter);
+			if (iou > thr)
+				row[j / 32] |= 1u << (j & 31);
+		}
+		noc_async_write((uint32_t)(uintptr_t)(row + w0), get_noc_addr(r, &mask, 4 * w0),
+				4 * (W - w0));
+		noc_async_write_barrier();
+	}
+	if (idx) {
+		noc_semaphore_inc(get_noc_addr(0, 0, (uint32_t)(uintptr_t)sem), 1);
+		return;
+	}
+	{
+		/* core 0: the scan, BLOCK rows of the mask at a time */
+		uint32_t *removed = row + W, *block = removed + W, *keep = block + BLOCK * W;
+		uint32_t kept = 0, b;
+
+		noc_semaphore_wait(sem, cores - 1);
+		for (b = 0; b < W; b++)
+			removed[b] = 0;
+		for (r = 0; r < n; r += BLOCK) {
+			uint32_t last = r + BLOCK < n ? r + BLOCK : n;
+
+			for (i = r; i < last; i++)
+				noc_async_read(get_noc_addr(i, &mask, 4 * (r / 32)),
+					       (uint32_t)(uintptr_t)(block + (i - r) * W + r / 32),
+					       4 * (W - r / 32));
+			noc_async_read_barrier();
+			for (i = r; i < last; i++) {
+				const uint32_t *m = block + (i - r) * W;
+
+				if (removed[i / 32] & (1u << (i & 31)))
+					continue;
+				keep[1 + kept++] = order[i];
+				for (b = i / 32; b < W; b++)
+					removed[b] |= m[b];
+			}
+		}
+		keep[0] = kept;
+		noc_async_write((uint32_t)(uintptr_t)keep, get_noc_addr(0, &out), 4 * (1 + kept));
+		noc_async_write_barrier();
+	}
+}
