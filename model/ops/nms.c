@@ -124,7 +124,7 @@ static int mask_and_scan(struct op_nms *nms, struct tt_cq *cq, uint32_t n, float
 	if (ret)
 		return ret;
 	ncores = OP_DIV_UP(n, 16);
-	scratch = 4 * (8 * 32 * words + 8 * n + 2 * words + BLOCK * words + n + 1);
+	scratch = 4 * (8 * 32 * words + 10 * n + 2 * words + BLOCK * words + n + 1);
 	if (scratch > budget)
 		return tt_error(-ENOSPC, "op_nms: %u boxes do not fit in L1", n);
 	ret = op_cores(nms->dev, ncores, &cores, &used);
@@ -162,6 +162,33 @@ out:
 	return ret;
 }
 
+static int by_group(const void *a, const void *b, void *groups)
+{
+	const int64_t *g = groups;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return g[x] < g[y] ? -1 : g[x] > g[y];
+}
+
+/* Number the groups 0, 1, ... in word 6 of the records (the mask's per-group lists). */
+static int number_groups(struct op_nms *nms, const int64_t *groups, uint32_t n)
+{
+	uint32_t *idx = malloc(4 * n), i, id = 0;
+
+	if (!idx)
+		return tt_error(-ENOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		idx[i] = i;
+	qsort_r(idx, n, 4, by_group, (void *)groups);
+	for (i = 0; i < n; i++) {
+		if (i && groups[idx[i]] != groups[idx[i - 1]])
+			id++;
+		nms->records[REC_WORDS * idx[i] + 6] = id;
+	}
+	free(idx);
+	return 0;
+}
+
 long op_nms_run(struct op_nms *nms, struct tt_cq *cq, const float *boxes, const float *scores,
 		const int64_t *groups, uint32_t n, double thresh, uint32_t *keep,
 		struct op_stats *stats)
@@ -183,9 +210,10 @@ long op_nms_run(struct op_nms *nms, struct tt_cq *cq, const float *boxes, const 
 		memcpy(r, boxes + 4 * i, 16);
 		memcpy(r + 4, scores + i, 4);
 		memcpy(r + 5, &g, 4);
-		r[6] = groups ? (uint32_t)groups[i] : 0;
-		r[7] = 0;
+		r[6] = r[7] = 0;
 	}
+	if (mode == 2 && (ret = number_groups(nms, groups, n)))
+		return ret;
 	if ((ret = tt_cq_write_buffer(cq, nms->recs, nms->records, false)) ||
 	    (ret = op_topk_select(nms->sort, cq, tt_buffer_address(nms->recs), REC_WORDS * 4, 16,
 				  1, 4, n, n, stats)) ||

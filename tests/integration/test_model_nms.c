@@ -118,7 +118,7 @@ static void compare(struct tt_device *dev, uint32_t n, uint32_t clusters, uint32
 		fail_msg("%u boxes, %u groups: host keeps %ld, device %ld; first difference at %u "
 			 "(host %zu, device %u)", n, ngroups, nw, ng, at, at < nw ? want[at] : 0,
 			 at < ng ? got[at] : 0);
-	near = n <= 1500 ? near_threshold(b, n, thresh) : 0;
+	near = near_threshold(b, n, thresh);
 	print_message("nms %u boxes, %u groups, IoU > %.2f: %ld kept, %u pairs near the "
 		      "threshold; device %.1f us modelled (host run %.0f us), host nms %.0f us\n",
 		      n, ngroups, thresh, ng, near, st.device_cycles / 1e3, st.host_us, host_us);

@@ -4,14 +4,16 @@
  * GPU NMS does it).
  *
  * The boxes come as records of 8 words (x1, y1, x2, y2, score as float
- * bits; the group as a float, then as two words), in the order of their
+ * bits; the group as a float, then as a word, then a zero), in the order of their
  * index; order[] (op_topk's result) lists them by descending score. Each
  * core reads both, lays out the sorted boxes and their areas, and for
  * its rows r (r = idx, idx + cores, ...) sets bit j of mask row r for
  * every j > r whose IoU with r is > thr, computed in fp32 exactly as
  * torchvision's CPU kernel does. Mode 0 compares all pairs; mode 1
  * first moves each box by group * (max coordinate + 1) (batched_nms up
- * to 1000 boxes); mode 2 compares only boxes of one group. Row r's words
+ * to 1000 boxes); mode 2 compares only boxes of one group (groups
+ * numbered 0 .. n - 1 in word 6), following a list of each group's
+ * boxes in order. Row r's words
  * from r / 32 on go to page r of the mask buffer; then the core counts
  * itself in on core 0's semaphore. Core 0 then walks the rows in order:
  * a row not yet suppressed is kept and suppresses its row's bits. It
@@ -53,8 +55,8 @@ void kernel_main(void)
 	uint32_t *order = rec + 32 * ((n + 31) / 32) * 8;		/* n */
 	float *x1 = (float *)(order + n), *y1 = x1 + n, *x2 = y1 + n, *y2 = x2 + n;
 	float *area = y2 + n;
-	uint32_t *glo = (uint32_t *)(area + n), *ghi = glo + n;
-	uint32_t *row = ghi + n;					/* W */
+	uint32_t *grp = (uint32_t *)(area + n), *next = grp + n, *last = next + n;	/* n each */
+	uint32_t *row = last + n;					/* W */
 	uint32_t i, j, r, p;
 	float max = 0;
 
@@ -88,33 +90,66 @@ void kernel_main(void)
 			y2[i] = y2[i] + off;
 		}
 		area[i] = (x2[i] - x1[i]) * (y2[i] - y1[i]);
-		glo[i] = b[6];
-		ghi[i] = b[7];
+		grp[i] = b[6];
 	}
-	for (r = idx; r < n; r += cores) {
-		uint32_t w0 = r / 32;
+	if (mode == 2) {
+		/* next[i]: the next box of i's group in order (grp: 0 .. n - 1) */
+		for (i = 0; i < n; i++)
+			last[i] = n;
+		for (i = n; i-- > 0;) {
+			next[i] = last[grp[i]];
+			last[grp[i]] = i;
+		}
+	}
+	for (r = idx; r < n && mode == 2; r += cores) {
+		const float rx1 = x1[r], ry1 = y1[r], rx2 = x2[r], ry2 = y2[r], ra = area[r];
+		const uint32_t w0 = r / 32;
 
-		for (j = w0 * 32; j < W * 32; j++) {
+		for (j = w0; j < W; j++)
+			row[j] = 0;
+		for (j = next[r]; j < n; j = next[j]) {
 			float xx1, yy1, xx2, yy2, w, h, inter, iou;
 
-			if ((j & 31) == 0)
-				row[j / 32] = 0;
-			if (j <= r || j >= n)
-				continue;
-			if (mode == 2 && (glo[j] != glo[r] || ghi[j] != ghi[r]))
-				continue;
-			xx1 = x1[r] > x1[j] ? x1[r] : x1[j];
-			xx2 = x2[r] < x2[j] ? x2[r] : x2[j];
-			if (thr >= 0.0f && !(xx2 - xx1 > 0))
-				continue;	/* no overlap: IoU 0 (or NaN) is not > thr */
-			yy1 = y1[r] > y1[j] ? y1[r] : y1[j];
-			yy2 = y2[r] < y2[j] ? y2[r] : y2[j];
+			xx1 = rx1 > x1[j] ? rx1 : x1[j];
+			xx2 = rx2 < x2[j] ? rx2 : x2[j];
+			yy1 = ry1 > y1[j] ? ry1 : y1[j];
+			yy2 = ry2 < y2[j] ? ry2 : y2[j];
 			w = xx2 - xx1 > 0 ? xx2 - xx1 : 0;
 			h = yy2 - yy1 > 0 ? yy2 - yy1 : 0;
 			inter = w * h;
-			iou = inter / (area[r] + area[j] - inter);
+			iou = inter / (ra + area[j] - inter);
 			if (iou > thr)
 				row[j / 32] |= 1u << (j & 31);
+		}
+		noc_async_write((uint32_t)(uintptr_t)(row + w0), get_noc_addr(r, &mask, 4 * w0),
+				4 * (W - w0));
+		noc_async_write_barrier();
+	}
+	for (r = idx; r < n && mode != 2; r += cores) {
+		const float rx1 = x1[r], ry1 = y1[r], rx2 = x2[r], ry2 = y2[r], ra = area[r];
+		const uint32_t w0 = r / 32;
+		uint32_t wd;
+
+		for (wd = w0; wd < W; wd++) {
+			uint32_t bits = 0, j1 = wd * 32 + 32 < n ? wd * 32 + 32 : n;
+
+			for (j = wd == w0 ? r + 1 : wd * 32; j < j1; j++) {
+				float xx1, yy1, xx2, yy2, w, h, inter, iou;
+
+				xx1 = rx1 > x1[j] ? rx1 : x1[j];
+				xx2 = rx2 < x2[j] ? rx2 : x2[j];
+				if (thr >= 0.0f && !(xx2 - xx1 > 0))
+					continue;	/* no overlap: IoU 0 (or NaN) is not > thr */
+				yy1 = ry1 > y1[j] ? ry1 : y1[j];
+				yy2 = ry2 < y2[j] ? ry2 : y2[j];
+				w = xx2 - xx1 > 0 ? xx2 - xx1 : 0;
+				h = yy2 - yy1 > 0 ? yy2 - yy1 : 0;
+				inter = w * h;
+				iou = inter / (ra + area[j] - inter);
+				if (iou > thr)
+					bits |= 1u << (j & 31);
+			}
+			row[wd] = bits;
 		}
 		noc_async_write((uint32_t)(uintptr_t)(row + w0), get_noc_addr(r, &mask, 4 * w0),
 				4 * (W - w0));
