@@ -267,6 +267,14 @@ install: lib tools
 	install -d $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 644 libttuser/man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 	install -m 644 libttuser/man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
+	@# every function a page describes gets a page that points to it (man tt_cq_finish)
+	$(Q)for p in libttuser/man/*.3; do \
+		for n in $$(sed -n '/^\.SH NAME/,/^\.SH/p' $$p | grep -v '^\.SH' | sed 's/\\-.*//' | tr ', ' '\n\n'); do \
+			[ -z "$$n" ] || [ -e $(DESTDIR)$(PREFIX)/share/man/man3/$$n.3 ] || \
+			echo ".so man3/$$(basename $$p)" > $(DESTDIR)$(PREFIX)/share/man/man3/$$n.3; \
+		done; \
+	done
+	install -m 644 uapi/tt_bfp8.h $(DESTDIR)$(PREFIX)/include/ttuser/
 
 # ---- dependencies (Debian 12) ---------------------------------------
 # One line per component, so that each says what it needs.
