@@ -381,7 +381,7 @@ parity-r50: $(BUILD)/tests/test_parity $(PARITY_DIR)/reference.safetensors
 OPS_KERNELS := $(wildcard model/ops/kernels/*.c)
 OPS_OBJ     := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard model/ops/*.c)) $(BUILD)/obj/gen/op_kernels.o
 OPS_TESTS   := $(filter $(INTEG_TESTS),$(addprefix $(BUILD)/tests/,test_model_ops test_model_conv \
-	test_model_roi_align))
+	test_model_roi_align test_model_onnx))
 OPS_BENCHES := $(filter $(BENCHES),$(BUILD)/bench/bench_conv)
 
 $(MODEL_LIB): $(OPS_OBJ)
@@ -395,7 +395,7 @@ $(BUILD)/obj/gen/op_kernels.o: $(BUILD)/gen/op_kernels.c
 	@mkdir -p $(@D)
 	$(call say,CC,$@)$(CC) $(CFLAGS) -c $< -o $@
 
-$(OPS_TESTS): $(BUILD)/tests/%: tests/integration/%.c tests/integration/helpers.h $(MODEL_LIB) \
+$(OPS_TESTS): $(BUILD)/tests/%: tests/integration/%.c tests/integration/helpers.h tests/onnx_testdata.h $(MODEL_LIB) \
 		$(BUILD)/lib/libttuser.a
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -DEXAMPLES_DIR='"$(abspath examples)"' $< \
