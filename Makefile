@@ -264,6 +264,9 @@ install: lib tools
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BUILD)/bin/ttctl $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 tools/ttctl/ttctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 644 libttuser/man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	install -m 644 libttuser/man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
 
 # ---- dependencies (Debian 12) ---------------------------------------
 # One line per component, so that each says what it needs.
@@ -379,7 +382,8 @@ parity-r50: $(BUILD)/tests/test_parity $(PARITY_DIR)/reference.safetensors
 # programs that link it (tools/ttdetect) need no source tree.
 OPS_KERNELS := $(wildcard model/ops/kernels/*.c)
 OPS_OBJ     := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard model/ops/*.c)) $(BUILD)/obj/gen/op_kernels.o
-OPS_TESTS   := $(filter $(INTEG_TESTS),$(addprefix $(BUILD)/tests/,test_model_ops test_model_conv))
+OPS_TESTS   := $(filter $(INTEG_TESTS),$(addprefix $(BUILD)/tests/,test_model_ops test_model_conv \
+	test_model_roi_align))
 OPS_BENCHES := $(filter $(BENCHES),$(BUILD)/bench/bench_conv)
 
 $(MODEL_LIB): $(OPS_OBJ)
