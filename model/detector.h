@@ -56,7 +56,9 @@ struct detector_step {
 	char shape[48];		/* its main output */
 	const char *where;	/* "host" or "device" */
 	double host_ms;
-	double device_ms;	/* modelled, at 1 GHz; 0 on the host */
+	double device_ms;	/* modelled, at 1 GHz; 0 on the host. A replayed
+				 * trace's: what its programs took on the direct
+				 * run (the same programs on the same shapes). */
 };
 
 /* One op: a device program, or a host step. */
