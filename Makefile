@@ -361,14 +361,24 @@ train-shapes: $(BUILD)/bin/coco_eval $(BUILD)/bin/ttdetect
 		--evaluator $(BUILD)/bin/coco_eval --ttdetect $(BUILD)/bin/ttdetect
 .PHONY: train-shapes
 
-# ttdetect with the committed shapes detector on a committed test image
-# (every step on the host for now; the report says where each ran).
+# ttdetect with the committed shapes detector on a committed test image, on
+# the model device (the report says where each step ran).
 demo-ttdetect: $(BUILD)/bin/ttdetect
 	@mkdir -p $(BUILD)/demo
 	$(BUILD)/bin/ttdetect --report -o $(BUILD)/demo/shapes.png model/data/shapes/shape_00000.png
 	@echo "annotated image: $(BUILD)/demo/shapes.png"
 demo: demo-ttdetect
 .PHONY: demo-ttdetect
+
+# make bench: ttdetect at 320x320 on the model next to torchvision on the CPU
+# (the committed shapes detector, the same weights, threads and run).
+bench-ttdetect: $(BUILD)/bin/ttdetect
+	/usr/bin/python3 tests/bench/bench_ttdetect.py $(BUILD)/bin/ttdetect \
+		model/data/shapes_frcnn.safetensors model/data/shapes/shape_00000.png --size 320
+ifeq ($(HAVE_TORCHVISION),yes)
+bench: bench-ttdetect
+endif
+.PHONY: bench-ttdetect
 
 # The parity test plus the whole R50-FPN network on the host (about a minute).
 parity-r50: $(BUILD)/tests/test_parity $(PARITY_DIR)/reference.safetensors

@@ -17,7 +17,7 @@
 
 struct block {
 	struct op_conv *conv[3], *down;	/* conv3 NULL in a basic block */
-	uint32_t out_c, stride;
+	uint32_t out_c[3], stride;	/* output channels of each conv */
 	/* activations: after conv1, conv2, conv3 (the last conv), downsample, the block */
 	struct op_tensor t[3], td, out;
 };
@@ -29,12 +29,13 @@ struct backbone {
 	struct op_conv *stem;
 	struct op_tensor stem_out, pool_out;
 	struct block blocks[MAX_BLOCKS];
-	unsigned nblocks, last_of_layer[4];
+	unsigned nblocks, nlayers, last_of_layer[4];
 	uint32_t in_h, in_w;		/* size the tensors are made for; 0: none */
 };
 
 static int make_conv(struct backbone *bb, const struct weights *w, const char *conv,
-		     const char *bn, uint32_t stride, bool relu, struct op_conv **out)
+		     const char *bn, uint32_t stride, bool relu, struct op_conv **out,
+		     uint32_t *out_c)
 {
 	struct folded_conv fc;
 	struct op_conv_desc d;
@@ -49,6 +50,8 @@ static int make_conv(struct backbone *bb, const struct weights *w, const char *c
 	};
 	ret = op_conv_create(bb->dev, &d, fc.weight, fc.bias, &bb->prec, out);
 	folded_conv_free(&fc);
+	if (out_c)
+		*out_c = d.out_c;
 	return ret;
 }
 
@@ -66,7 +69,7 @@ static int make_block(struct backbone *bb, const struct weights *w, unsigned lay
 
 		snprintf(conv, sizeof(conv), "%s.layer%u.%u.conv%u", p, layer, idx, i + 1);
 		snprintf(bn, sizeof(bn), "%s.layer%u.%u.bn%u", p, layer, idx, i + 1);
-		ret = make_conv(bb, w, conv, bn, s, i < n - 1, &b->conv[i]);
+		ret = make_conv(bb, w, conv, bn, s, i < n - 1, &b->conv[i], &b->out_c[i]);
 		if (ret)
 			return ret;
 	}
@@ -74,7 +77,7 @@ static int make_block(struct backbone *bb, const struct weights *w, unsigned lay
 	if (weights_find(w, conv)) {
 		snprintf(conv, sizeof(conv), "%s.layer%u.%u.downsample.0", p, layer, idx);
 		snprintf(bn, sizeof(bn), "%s.layer%u.%u.downsample.1", p, layer, idx);
-		ret = make_conv(bb, w, conv, bn, stride, false, &b->down);
+		ret = make_conv(bb, w, conv, bn, stride, false, &b->down, NULL);
 		if (ret)
 			return ret;
 	}
@@ -82,38 +85,49 @@ static int make_block(struct backbone *bb, const struct weights *w, unsigned lay
 	return 0;
 }
 
-int backbone_create(struct tt_device *dev, const struct weights *w, int depth,
+/* Blocks of layer l (1..4) in the weights: layer<l>.<i>.conv1 for i = 0, 1, ... */
+static unsigned count_blocks(const struct weights *w, unsigned l)
+{
+	char name[96];
+	unsigned i;
+
+	for (i = 0; i < MAX_BLOCKS; i++) {
+		snprintf(name, sizeof(name), "backbone.body.layer%u.%u.conv1.weight", l, i);
+		if (!weights_find(w, name))
+			break;
+	}
+	return i;
+}
+
+int backbone_create(struct tt_device *dev, const struct weights *w,
 		    const struct op_precision *prec, struct backbone **out)
 {
-	static const unsigned layers18[4] = { 2, 2, 2, 2 }, layers34[4] = { 3, 4, 6, 3 };
-	static const unsigned layers101[4] = { 3, 4, 23, 3 };
-	const unsigned *layers;
 	struct backbone *bb;
-	unsigned l, i;
+	unsigned l, i, n;
 	int ret;
 
 	if (!dev || !w || !prec || !out)
 		return tt_error(-EINVAL, "backbone_create: NULL argument");
 	*out = NULL;
-	switch (depth) {
-	case 18: layers = layers18; break;
-	case 34: case 50: layers = layers34; break;
-	case 101: layers = layers101; break;
-	default:
-		return tt_error(-EINVAL, "backbone: depth %d is not 18, 34, 50 or 101", depth);
-	}
+	if (!count_blocks(w, 1))
+		return tt_error(-EINVAL, "backbone: no backbone.body.layer1.0.conv1.weight");
 	bb = calloc(1, sizeof(*bb));
 	if (!bb)
 		return tt_error(-ENOMEM, "backbone_create: out of memory");
 	bb->dev = dev;
 	bb->prec = *prec;
-	bb->bottleneck = depth >= 50;
-	ret = make_conv(bb, w, "backbone.body.conv1", "backbone.body.bn1", 2, true, &bb->stem);
-	for (l = 0; l < 4 && !ret; l++) {
-		for (i = 0; i < layers[l] && !ret; i++)
+	bb->bottleneck = weights_find(w, "backbone.body.layer1.0.conv3.weight") != NULL;
+	ret = make_conv(bb, w, "backbone.body.conv1", "backbone.body.bn1", 2, true, &bb->stem, NULL);
+	for (l = 0; l < 4 && !ret && (n = count_blocks(w, l + 1)); l++) {
+		if (bb->nblocks + n > MAX_BLOCKS) {
+			ret = tt_error(-EINVAL, "backbone: more than %d blocks", MAX_BLOCKS);
+			break;
+		}
+		for (i = 0; i < n && !ret; i++)
 			ret = make_block(bb, w, l + 1, i, i == 0 && l > 0 ? 2 : 1,
 					 &bb->blocks[bb->nblocks++]);
 		bb->last_of_layer[l] = bb->nblocks - 1;
+		bb->nlayers = l + 1;
 	}
 	if (ret) {
 		backbone_destroy(bb);
@@ -121,6 +135,11 @@ int backbone_create(struct tt_device *dev, const struct weights *w, int depth,
 	}
 	*out = bb;
 	return 0;
+}
+
+unsigned backbone_layers(const struct backbone *bb)
+{
+	return bb ? bb->nlayers : 0;
 }
 
 static void free_tensors(struct backbone *bb)
@@ -182,7 +201,7 @@ static struct op_conv_desc block_desc(const struct backbone *bb, const struct bl
 static int make_tensors(struct backbone *bb, const struct op_tensor *image)
 {
 	const struct op_tensor *x;
-	uint32_t ho, wo, c1;
+	uint32_t ho, wo;
 	unsigned i, j, n = bb->bottleneck ? 3 : 2;
 	int ret;
 
@@ -201,12 +220,8 @@ static int make_tensors(struct backbone *bb, const struct op_tensor *image)
 		struct block *b = &bb->blocks[i];
 		const struct op_tensor *prev = x;
 
-		/* widths: 64, 128, 256, 512 per layer; bottlenecks end at 4x */
-		c1 = 64u << (i > bb->last_of_layer[0]) << (i > bb->last_of_layer[1]) <<
-		     (i > bb->last_of_layer[2]);
 		for (j = 0; j < n && !ret; j++) {
-			uint32_t oc = j == n - 1 && bb->bottleneck ? 4 * c1 : c1;
-			struct op_conv_desc d = block_desc(bb, b, j, prev->c, oc);
+			struct op_conv_desc d = block_desc(bb, b, j, prev->c, b->out_c[j]);
 
 			ret = conv_tensor(bb, &d, prev, &b->t[j]);
 			prev = &b->t[j];
@@ -284,7 +299,7 @@ int backbone_forward(struct backbone *bb, struct tt_cq *cq, const struct op_tens
 
 const struct op_tensor *backbone_output(const struct backbone *bb, int level)
 {
-	if (!bb || !bb->in_h || level < 1 || level > 5)
+	if (!bb || !bb->in_h || level < 1 || level > 1 + (int)bb->nlayers)
 		return NULL;
 	if (level == 1)
 		return &bb->stem_out;

@@ -1,14 +1,54 @@
 // SPDX-License-Identifier: MIT
-/* Image to detections: the steps of Faster-RCNN in order, each timed and recorded. */
+/*
+ * Image to detections: the steps of Faster-RCNN in order, on the device
+ * (body, FPN, RPN head, box head) or the host, each timed and recorded.
+ */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "../libttuser/internal.h"
+#include "backbone.h"
+#include "box_head.h"
 #include "detector.h"
+#include "fpn.h"
+#include "network.h"
+#include "rpn_head.h"
+
+struct detector {
+	struct detector_config c;
+	int classes;
+	struct network *net;		/* the host reference; NULL on a device */
+
+	struct tt_device *dev;
+	struct tt_cq *cq;
+	struct op_precision prec;
+	struct backbone *bb;
+	struct fpn *fpn;
+	struct rpn_head *rpn;
+	struct box_head *box;
+	int returned[4];		/* body layer (1..4) of each FPN input */
+	struct op_tensor input;
+	int trace;			/* body + FPN + RPN head; -1 none */
+	uint64_t traced_cycles;		/* what the trace's programs took when run directly */
+	int traced_ops;
+
+	/* the last run's intermediates on the host */
+	int levels, fh[NETWORK_MAX_LEVELS], fw[NETWORK_MAX_LEVELS];
+	struct fmap body[4], maps[NETWORK_MAX_LEVELS];
+	size_t total;			/* anchors */
+	long np;			/* proposals */
+	float *logit, *delta, *props, *pscores, *pooled, *logits, *reg;
+
+	/* the run going on */
+	struct detector_report *report;	/* or NULL */
+	int run_ops;			/* device ops its direct run enqueued */
+	uint64_t box_cycles;
+};
 
 static int meta_int(const struct weights *w, const char *key, int def)
 {
@@ -17,16 +57,33 @@ static int meta_int(const struct weights *w, const char *key, int def)
 	return v ? atoi(v) : def;
 }
 
-int detector_config_from_weights(const struct weights *w, const struct network *n,
-				 struct detector_config *c)
+/* FPN maps of the weights: one per inner block, and the pool level. */
+static int fpn_levels(const struct weights *w)
+{
+	char name[64];
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "backbone.fpn.inner_blocks.%d.0.weight", i);
+		if (!weights_find(w, name))
+			break;
+	}
+	return i + 1;
+}
+
+int detector_config_from_weights(const struct weights *w, struct detector_config *c)
 {
 	const char *sizes = weights_meta(w, "anchor_sizes");
-	int levels = network_fpn_levels(n);
+	int levels = fpn_levels(w);
 
+	memset(c, 0, sizeof(*c));
 	c->transform = transform_default;
 	c->transform.min_size = c->transform.max_size = meta_int(w, "image_size", 320);
 	c->anchors = anchors_r50_fpn;
 	c->anchors.nlevels = levels;
+	c->levels = levels;
+	if (levels < 2)
+		return tt_error(-EINVAL, "detector: the weights have no backbone.fpn.inner_blocks.0.0.weight");
 	if (sizes) {
 		memset(c->anchors.sizes, 0, sizeof(c->anchors.sizes));
 		for (int l = 0; l < levels; l++) {
@@ -47,6 +104,7 @@ int detector_config_from_weights(const struct weights *w, const struct network *
 	c->rpn.post_nms_top_n = meta_int(w, "rpn_post_nms_top_n", rpn_default.post_nms_top_n);
 	c->post = postprocess_default;
 	c->roi_levels = meta_int(w, "roi_featmaps", levels - 1 < 4 ? levels - 1 : 4);
+	c->trace = true;
 	if (c->transform.min_size < 32 || c->rpn.pre_nms_top_n < 1 || c->rpn.post_nms_top_n < 1 ||
 	    c->roi_levels < 1 || c->roi_levels >= levels)
 		return tt_error(-EINVAL, "detector: image size %d, RPN top-n %d/%d, %d RoI levels of %d",
@@ -54,6 +112,134 @@ int detector_config_from_weights(const struct weights *w, const struct network *
 				c->roi_levels, levels);
 	return 0;
 }
+
+/* The body layers the FPN takes (returned_layers, "1,2,3,4" if absent): n of them, ascending. */
+static int returned_layers(const struct weights *w, int n, unsigned layers, int *out)
+{
+	const char *s = weights_meta(w, "returned_layers");
+	int i;
+
+	for (i = 0; i < n; i++) {
+		char *end;
+
+		out[i] = s ? (int)strtol(s, &end, 10) : (int)layers - n + 1 + i;
+		if (s && (end == s || (*end && *end != ',')))
+			break;
+		if (out[i] < 1 || out[i] > (int)layers || (i && out[i] <= out[i - 1]))
+			break;
+		if (s)
+			s = *end ? end + 1 : end;
+	}
+	if (i < n || (s && *s))
+		return tt_error(-EINVAL, "detector: returned_layers '%s' does not name %d of the %u "
+				"body layers", weights_meta(w, "returned_layers"), n, layers);
+	return 0;
+}
+
+static int device_create(struct detector *d, const struct weights *w, const char *spec,
+			 const struct op_precision *prec)
+{
+	int ret;
+
+	if ((ret = tt_device_open(spec, &d->dev)))
+		return ret;
+	d->cq = tt_device_cq(d->dev, 0);
+	d->prec = *prec;
+	if ((ret = backbone_create(d->dev, w, prec, &d->bb)) ||
+	    (ret = fpn_create(d->dev, w, prec, &d->fpn)) ||
+	    (ret = rpn_head_create(d->dev, w, prec, &d->rpn)) ||
+	    (ret = box_head_create(d->dev, w, prec, &d->box)))
+		return ret;
+	if (rpn_head_anchors(d->rpn) != anchors_per_cell(&d->c.anchors))
+		return tt_error(-EINVAL, "detector: the RPN head has %u anchors per cell, the anchor "
+				"generator %zu", rpn_head_anchors(d->rpn), anchors_per_cell(&d->c.anchors));
+	if ((int)fpn_inputs(d->fpn) != d->c.levels - 1)
+		return tt_error(-EINVAL, "detector: %u FPN inputs for %d levels", fpn_inputs(d->fpn),
+				d->c.levels);
+	d->classes = (int)box_head_classes(d->box);
+	return returned_layers(w, d->c.levels - 1, backbone_layers(d->bb), d->returned);
+}
+
+int detector_create(const struct weights *w, const struct detector_config *c, const char *device,
+		    const struct op_precision *prec, struct detector **out)
+{
+	struct detector *d;
+	int ret;
+
+	if (!w || !c || !device || !prec || !out)
+		return tt_error(-EINVAL, "detector_create: NULL argument");
+	*out = NULL;
+	if (c->levels < 2 || c->levels > NETWORK_MAX_LEVELS || c->anchors.nlevels != c->levels ||
+	    c->roi_levels < 1 || c->roi_levels >= c->levels)
+		return tt_error(-EINVAL, "detector: %d FPN levels, anchors for %d, %d RoI levels",
+				c->levels, c->anchors.nlevels, c->roi_levels);
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return tt_error(-ENOMEM, "detector: out of memory");
+	d->c = *c;
+	d->trace = -1;
+	if (!strcmp(device, "host")) {
+		ret = network_load(w, &d->net);
+		if (!ret && network_fpn_levels(d->net) != c->levels)
+			ret = tt_error(-EINVAL, "detector: %d FPN levels in the network, %d configured",
+				       network_fpn_levels(d->net), c->levels);
+		if (!ret)
+			d->classes = network_classes(d->net);
+	} else {
+		ret = device_create(d, w, device, prec);
+	}
+	if (ret) {
+		detector_destroy(d);
+		return ret;
+	}
+	*out = d;
+	return 0;
+}
+
+int detector_classes(const struct detector *d)
+{
+	return d ? d->classes : 0;
+}
+
+static void free_run(struct detector *d)
+{
+	for (int l = 0; l < NETWORK_MAX_LEVELS; l++) {
+		if (l < 4)
+			fmap_free(&d->body[l]);
+		fmap_free(&d->maps[l]);
+	}
+	free(d->logit);
+	free(d->delta);
+	free(d->props);
+	free(d->pscores);
+	free(d->pooled);
+	free(d->logits);
+	free(d->reg);
+	d->logit = d->delta = d->props = d->pscores = d->pooled = d->logits = d->reg = NULL;
+	d->total = 0;
+	d->np = 0;
+	d->levels = 0;
+}
+
+void detector_destroy(struct detector *d)
+{
+	if (!d)
+		return;
+	free_run(d);
+	if (d->trace >= 0)
+		tt_release_trace(d->dev, (uint32_t)d->trace);
+	op_tensor_destroy(&d->input);
+	box_head_destroy(d->box);
+	rpn_head_destroy(d->rpn);
+	fpn_destroy(d->fpn);
+	backbone_destroy(d->bb);
+	if (d->dev)
+		tt_device_close(d->dev);
+	network_free(d->net);
+	free(d);
+}
+
+/* ---- the report ---------------------------------------------------- */
 
 static double now_ms(void)
 {
@@ -63,10 +249,41 @@ static double now_ms(void)
 	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
-static void record(struct detector_report *r, const char *op, double start, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static void add_op(struct detector_report *r, const char *op, const char *shape, const char *where,
+		   double host_ms, double device_ms)
+{
+	struct detector_op *o;
 
-static void record(struct detector_report *r, const char *op, double start, const char *fmt, ...)
+	if (!strcmp(where, "device"))
+		r->ops_device++;
+	else
+		r->ops_host++;
+	if (r->nops >= DETECTOR_MAX_OPS)
+		return;
+	o = &r->ops[r->nops++];
+	snprintf(o->op, sizeof(o->op), "%s", op);
+	snprintf(o->shape, sizeof(o->shape), "%s", shape);
+	o->where = where;
+	o->host_ms = host_ms;
+	o->device_ms = device_ms;
+}
+
+/* op_stats' report function (ctx the detector): one device program. */
+static void device_op(void *ctx, const char *op, const char *shape, uint64_t cycles, double host_us)
+{
+	struct detector *d = ctx;
+
+	d->run_ops++;
+	if (d->report)
+		add_op(d->report, op, shape, "device", host_us / 1e3, (double)cycles / 1e6);
+}
+
+static void record(struct detector_report *r, const char *op, const char *where, double start,
+		   uint64_t cycles, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* A step that took from start until now; a host step is also one op. */
+static void record(struct detector_report *r, const char *op, const char *where, double start,
+		   uint64_t cycles, const char *fmt, ...)
 {
 	struct detector_step *s;
 	va_list ap;
@@ -78,128 +295,394 @@ static void record(struct detector_report *r, const char *op, double start, cons
 	va_start(ap, fmt);
 	vsnprintf(s->shape, sizeof(s->shape), fmt, ap);
 	va_end(ap);
-	s->where = "host";
+	s->where = where;
 	s->host_ms = now_ms() - start;
+	s->device_ms = (double)cycles / 1e6;
+	if (!strcmp(where, "host"))
+		add_op(r, op, s->shape, where, s->host_ms, 0);
 }
 
-long detector_run(const struct network *n, const struct detector_config *c, const float *image,
-		  int h, int w, struct detection *out, struct detector_report *report)
+/* ---- body, FPN and RPN head -------------------------------------------- */
+
+/* The RPN head's maps of level l (objectness [A][H][W], deltas [4A][H][W]) in torchvision's order. */
+static void flatten(const float *obj, const float *del, int A, int H, int W, float *logit,
+		    float *delta)
 {
-	struct fmap img = { 0 }, fpn[NETWORK_MAX_LEVELS] = { { 0 } };
+	size_t at = 0;
+
+	for (int y = 0; y < H; y++)
+		for (int x = 0; x < W; x++)
+			for (int a = 0; a < A; a++, at++) {
+				logit[at] = obj[(a * H + y) * W + x];
+				for (int j = 0; j < 4; j++)
+					delta[at * 4 + j] = del[((a * 4 + j) * H + y) * W + x];
+			}
+}
+
+static int alloc_rpn(struct detector *d, int A)
+{
+	d->total = 0;
+	for (int l = 0; l < d->levels; l++)
+		d->total += (size_t)A * (size_t)d->fh[l] * (size_t)d->fw[l];
+	d->logit = malloc(d->total * sizeof(float));
+	d->delta = malloc(d->total * 4 * sizeof(float));
+	if (!d->logit || !d->delta)
+		return tt_error(-ENOMEM, "detector: out of memory for %zu anchors", d->total);
+	return 0;
+}
+
+static int host_network(struct detector *d, const struct fmap *img)
+{
 	struct fmap obj[NETWORK_MAX_LEVELS] = { { 0 } }, del[NETWORK_MAX_LEVELS] = { { 0 } };
-	int levels = network_fpn_levels(n), k = network_classes(n);
-	int rh, rw, ph, pw, fh[NETWORK_MAX_LEVELS], fw[NETWORK_MAX_LEVELS];
-	size_t counts[NETWORK_MAX_LEVELS], total = 0, at = 0;
-	float *logit = NULL, *delta = NULL, *anc = NULL, *dec = NULL, *props = NULL, *pscores = NULL;
-	float *pooled = NULL, *logits = NULL, *reg = NULL;
-	long np = 0, nd;
-	double t;
+	size_t at = 0;
+	double t = now_ms();
+	int ret, A;
 
-	if (report)
-		report->count = 0;
-	if (levels != c->anchors.nlevels)
-		return tt_error(-EINVAL, "detector: %d FPN levels but anchors for %d", levels, c->anchors.nlevels);
-	t = now_ms();
-	transform_sizes(&c->transform, h, w, &rh, &rw, &ph, &pw);
-	if ((nd = fmap_alloc(&img, 3, ph, pw)) || (nd = transform_image(&c->transform, image, h, w, img.data)))
-		goto out;
-	record(report, "transform", t, "3x%dx%d", ph, pw);
-
-	t = now_ms();
-	if ((nd = network_backbone(n, &img, NULL, fpn)))
-		goto out;
-	record(report, "backbone+fpn", t, "%dx%dx%d .. %dx%dx%d", fpn[0].c, fpn[0].h, fpn[0].w,
-	       fpn[levels - 1].c, fpn[levels - 1].h, fpn[levels - 1].w);
-
-	t = now_ms();
-	if ((nd = network_rpn_head(n, fpn, obj, del)))
-		goto out;
-	record(report, "rpn head", t, "%d levels, %d anchors/cell", levels, obj[0].c);
-
-	/* The head's maps in torchvision's order: (level, y, x, anchor). */
-	for (int l = 0; l < levels; l++) {
-		fh[l] = fpn[l].h;
-		fw[l] = fpn[l].w;
-		counts[l] = (size_t)obj[l].c * (size_t)fh[l] * (size_t)fw[l];
-		total += counts[l];
+	if ((ret = network_backbone(d->net, img, d->body, d->maps)))
+		return ret;
+	for (int l = 0; l < d->levels; l++) {
+		d->fh[l] = d->maps[l].h;
+		d->fw[l] = d->maps[l].w;
 	}
-	logit = malloc(total * sizeof(float));
-	delta = malloc(total * 4 * sizeof(float));
-	anc = malloc(total * 4 * sizeof(float));
-	dec = malloc(total * 4 * sizeof(float));
-	props = malloc((size_t)c->rpn.post_nms_top_n * 4 * sizeof(float));
-	pscores = malloc((size_t)c->rpn.post_nms_top_n * sizeof(float));
-	if (!logit || !delta || !anc || !dec || !props || !pscores) {
-		nd = tt_error(-ENOMEM, "detector: out of memory for %zu anchors", total);
+	record(d->report, "backbone+fpn", "host", t, 0, "%dx%dx%d .. %dx%dx%d", d->maps[0].c, d->maps[0].h,
+	       d->maps[0].w, d->maps[d->levels - 1].c, d->maps[d->levels - 1].h,
+	       d->maps[d->levels - 1].w);
+	t = now_ms();
+	if ((ret = network_rpn_head(d->net, d->maps, obj, del)))
+		goto out;
+	A = obj[0].c;
+	if (A != (int)anchors_per_cell(&d->c.anchors)) {
+		ret = tt_error(-EINVAL, "detector: the RPN head has %d anchors per cell, the anchor "
+			       "generator %zu", A, anchors_per_cell(&d->c.anchors));
 		goto out;
 	}
-	for (int l = 0; l < levels; l++) {
-		int A = obj[l].c, H = fh[l], W = fw[l];
-
-		for (int y = 0; y < H; y++)
-			for (int x = 0; x < W; x++)
-				for (int a = 0; a < A; a++, at++) {
-					logit[at] = obj[l].data[(a * H + y) * W + x];
-					for (int j = 0; j < 4; j++)
-						delta[at * 4 + j] = del[l].data[((a * 4 + j) * H + y) * W + x];
-				}
+	if ((ret = alloc_rpn(d, A)))
+		goto out;
+	for (int l = 0; l < d->levels; l++) {
+		flatten(obj[l].data, del[l].data, A, d->fh[l], d->fw[l], d->logit + at, d->delta + 4 * at);
+		at += (size_t)A * (size_t)d->fh[l] * (size_t)d->fw[l];
 	}
-	t = now_ms();
-	if ((nd = anchors_generate(&c->anchors, ph, pw, fh, fw, anc)))
-		goto out;
-	record(report, "anchors", t, "%zux4", total);
-	t = now_ms();
-	box_decode(&box_coder_rpn, anc, total, delta, 1, dec);
-	record(report, "box decode", t, "%zux4", total);
-	t = now_ms();
-	np = rpn_filter_proposals(&c->rpn, dec, logit, counts, levels, rh, rw, props, pscores);
-	if (np < 0) {
-		nd = np;
-		goto out;
-	}
-	record(report, "proposals (top-k, nms)", t, "%ldx4", np);
-
-	struct feature_map maps[4];
-	size_t per = (size_t)fpn[0].c * 49;
-
-	for (int l = 0; l < c->roi_levels; l++)
-		maps[l] = (struct feature_map){ fpn[l].data, fpn[l].c, fpn[l].h, fpn[l].w };
-	pooled = malloc(((size_t)np + 1) * per * sizeof(float));
-	logits = malloc(((size_t)np + 1) * (size_t)k * sizeof(float));
-	reg = malloc(((size_t)np + 1) * (size_t)k * 4 * sizeof(float));
-	if (!pooled || !logits || !reg) {
-		nd = tt_error(-ENOMEM, "detector: out of memory for %ld proposals", np);
-		goto out;
-	}
-	t = now_ms();
-	if ((nd = multiscale_roi_align(maps, c->roi_levels, rh, rw, props, (size_t)np, 7, 2, pooled, NULL)))
-		goto out;
-	record(report, "roi align", t, "%ldx%dx7x7", np, fpn[0].c);
-	t = now_ms();
-	if ((nd = network_box_head(n, pooled, (size_t)np, NULL, NULL, logits, reg)))
-		goto out;
-	record(report, "box head (fc6, fc7, predictor)", t, "%ldx%d, %ldx%d", np, k, np, 4 * k);
-	t = now_ms();
-	nd = postprocess_detections(&c->post, logits, reg, props, (size_t)np, k, rh, rw, out);
-	if (nd < 0)
-		goto out;
-	detections_rescale(out, (size_t)nd, rh, rw, h, w);
-	record(report, "postprocess (nms)", t, "%ld detections", nd);
+	record(d->report, "rpn head", "host", t, 0, "%d levels, %d anchors/cell", d->levels, A);
 out:
-	fmap_free(&img);
 	for (int l = 0; l < NETWORK_MAX_LEVELS; l++) {
-		fmap_free(&fpn[l]);
 		fmap_free(&obj[l]);
 		fmap_free(&del[l]);
 	}
-	free(logit);
-	free(delta);
+	return ret;
+}
+
+/*
+ * Body, FPN and RPN head enqueued. With st (body, FPN, head) each part is
+ * waited for, measured and recorded (the head's step ends in read_back).
+ */
+static int forward(struct detector *d, struct op_stats *st)
+{
+	const struct op_tensor *c[4], *p[NETWORK_MAX_LEVELS];
+	int n = d->levels - 1, ret;
+	double t = now_ms();
+
+	if ((ret = backbone_forward(d->bb, d->cq, &d->input, st ? &st[0] : NULL)))
+		return ret;
+	for (int i = 0; i < n; i++)
+		c[i] = backbone_output(d->bb, d->returned[i] + 1);
+	if (st)
+		record(d->report, "body", "device", t, st[0].device_cycles, "C%d %ux%ux%u .. C%d %ux%ux%u",
+		       d->returned[0] + 1, c[0]->c, c[0]->h, c[0]->w, d->returned[n - 1] + 1,
+		       c[n - 1]->c, c[n - 1]->h, c[n - 1]->w);
+	t = now_ms();
+	if ((ret = fpn_forward(d->fpn, d->cq, c, st ? &st[1] : NULL)))
+		return ret;
+	for (int l = 0; l <= n; l++)
+		p[l] = fpn_output(d->fpn, l);
+	if (st)
+		record(d->report, "fpn", "device", t, st[1].device_cycles, "%ux%ux%u .. %ux%ux%u",
+		       p[0]->c, p[0]->h, p[0]->w, p[n]->c, p[n]->h, p[n]->w);
+	return rpn_head_forward(d->rpn, d->cq, p, (unsigned)d->levels, st ? &st[2] : NULL);
+}
+
+/* Captures forward() as a trace, run later by one replay. */
+static int capture(struct detector *d)
+{
+	int id = tt_cq_begin_trace_capture(d->cq), ret, end;
+
+	if (id < 0)
+		return id;
+	ret = forward(d, NULL);
+	end = tt_cq_end_trace_capture(d->cq, (uint32_t)id);
+	if (ret || end) {
+		if (!end)
+			tt_release_trace(d->dev, (uint32_t)id);
+		return ret ? ret : end;
+	}
+	d->trace = id;
+	return 0;
+}
+
+/* What the host steps need: the RPN head's outputs and the FPN maps RoIAlign pools from. */
+static int read_back(struct detector *d)
+{
+	uint32_t A = rpn_head_anchors(d->rpn);
+	size_t at = 0;
+	float *tmp = NULL;
+	int ret;
+
+	for (int l = 0; l < d->levels; l++) {
+		const struct op_tensor *p = fpn_output(d->fpn, l);
+
+		d->fh[l] = (int)p->h;
+		d->fw[l] = (int)p->w;
+	}
+	if ((ret = alloc_rpn(d, (int)A)))
+		return ret;
+	tmp = malloc((size_t)d->fh[0] * (size_t)d->fw[0] * 5 * A * sizeof(float));
+	if (!tmp)
+		return tt_error(-ENOMEM, "detector: out of memory");
+	for (int l = 0; l < d->levels && !ret; l++) {
+		size_t plane = (size_t)d->fh[l] * (size_t)d->fw[l];
+
+		ret = op_tensor_read(d->cq, rpn_head_output(d->rpn, l), tmp);
+		if (!ret)
+			flatten(tmp, tmp + A * plane, (int)A, d->fh[l], d->fw[l], d->logit + at,
+				d->delta + 4 * at);
+		at += A * plane;
+	}
+	free(tmp);
+	for (int l = 0; l < d->c.roi_levels && !ret; l++) {
+		const struct op_tensor *p = fpn_output(d->fpn, l);
+
+		ret = fmap_alloc(&d->maps[l], (int)p->c, (int)p->h, (int)p->w);
+		if (!ret)
+			ret = op_tensor_read(d->cq, p, d->maps[l].data);
+	}
+	return ret;
+}
+
+static int device_network(struct detector *d, const struct fmap *img)
+{
+	struct op_stats st[3];
+	double t;
+	int ret;
+
+	if (d->input.buf && (d->input.h != (uint32_t)img->h || d->input.w != (uint32_t)img->w)) {
+		op_tensor_destroy(&d->input);
+		if (d->trace >= 0)
+			tt_release_trace(d->dev, (uint32_t)d->trace);
+		d->trace = -1;
+	}
+	if (!d->input.buf &&
+	    (ret = op_tensor_create(d->dev, (uint32_t)img->h, (uint32_t)img->w, 3, d->prec.act,
+				    &d->input)))
+		return ret;
+	t = now_ms();
+	if ((ret = op_tensor_write(d->cq, &d->input, img->data)))
+		return ret;
+	if (d->trace >= 0) {
+		if ((ret = tt_cq_replay_trace(d->cq, (uint32_t)d->trace, true)) || (ret = read_back(d)))
+			return ret;
+		if (d->report)
+			d->report->ops_device += d->traced_ops;
+		record(d->report, "body+fpn+rpn head (trace)", "device", t, d->traced_cycles,
+		       "%d levels, %dx%d .. %dx%d", d->levels, d->fh[0], d->fw[0],
+		       d->fh[d->levels - 1], d->fw[d->levels - 1]);
+		return 0;
+	}
+	/* A direct run, each part measured; then the trace for the next runs. */
+	for (int i = 0; i < 3; i++)
+		st[i] = (struct op_stats){ .report = device_op, .report_ctx = d };
+	d->run_ops = 0;
+	if ((ret = forward(d, st)))
+		return ret;
+	t = now_ms();
+	if ((ret = read_back(d)))
+		return ret;
+	record(d->report, "rpn head", "device", t - st[2].host_us / 1e3, st[2].device_cycles,
+	       "%d levels, %u anchors/cell", d->levels, rpn_head_anchors(d->rpn));
+	d->traced_cycles = st[0].device_cycles + st[1].device_cycles + st[2].device_cycles;
+	d->traced_ops = d->run_ops;
+	return d->c.trace ? capture(d) : 0;
+}
+
+static int device_box_head(struct detector *d, size_t k)
+{
+	struct op_stats st = { .report = device_op, .report_ctx = d };
+	size_t cols = 5 * k;
+	float *tmp;
+	int ret;
+
+	ret = box_head_forward(d->box, d->cq, d->pooled, (uint32_t)d->np, &st);
+	if (ret)
+		return ret;
+	tmp = malloc((size_t)d->np * cols * sizeof(float));
+	if (!tmp)
+		return tt_error(-ENOMEM, "detector: out of memory");
+	ret = op_tensor_read_hwc(d->cq, box_head_output(d->box, 2), tmp);
+	for (long i = 0; i < d->np && !ret; i++) {
+		memcpy(d->logits + (size_t)i * k, tmp + (size_t)i * cols, k * sizeof(float));
+		memcpy(d->reg + (size_t)i * 4 * k, tmp + (size_t)i * cols + k, 4 * k * sizeof(float));
+	}
+	free(tmp);
+	d->box_cycles = st.device_cycles;
+	return ret;
+}
+
+long detector_run(struct detector *d, const float *image, int h, int w, struct detection *out,
+		  struct detector_report *report)
+{
+	struct fmap img = { 0 };
+	int k, rh, rw, ph, pw, A;
+	float *anc = NULL, *dec = NULL;
+	size_t counts[NETWORK_MAX_LEVELS];
+	const char *where = d && d->net ? "host" : "device";
+	long nd;
+	double t;
+
+	if (!d || !image || !out || h < 1 || w < 1)
+		return tt_error(-EINVAL, "detector_run: bad argument");
+	if (report)
+		memset(report, 0, offsetof(struct detector_report, ops));
+	d->report = report;
+	free_run(d);
+	d->levels = d->c.levels;
+	k = d->classes;
+	t = now_ms();
+	transform_sizes(&d->c.transform, h, w, &rh, &rw, &ph, &pw);
+	if ((nd = fmap_alloc(&img, 3, ph, pw)) || (nd = transform_image(&d->c.transform, image, h, w, img.data)))
+		goto out;
+	record(report, "transform", "host", t, 0, "3x%dx%d", ph, pw);
+	if ((nd = d->net ? host_network(d, &img) : device_network(d, &img)))
+		goto out;
+
+	A = (int)anchors_per_cell(&d->c.anchors);
+	for (int l = 0; l < d->levels; l++)
+		counts[l] = (size_t)A * (size_t)d->fh[l] * (size_t)d->fw[l];
+	anc = malloc(d->total * 4 * sizeof(float));
+	dec = malloc(d->total * 4 * sizeof(float));
+	d->props = malloc((size_t)d->c.rpn.post_nms_top_n * 4 * sizeof(float));
+	d->pscores = malloc((size_t)d->c.rpn.post_nms_top_n * sizeof(float));
+	if (!anc || !dec || !d->props || !d->pscores) {
+		nd = tt_error(-ENOMEM, "detector: out of memory for %zu anchors", d->total);
+		goto out;
+	}
+	t = now_ms();
+	if ((nd = anchors_generate(&d->c.anchors, ph, pw, d->fh, d->fw, anc)))
+		goto out;
+	record(report, "anchors", "host", t, 0, "%zux4", d->total);
+	t = now_ms();
+	box_decode(&box_coder_rpn, anc, d->total, d->delta, 1, dec);
+	record(report, "box decode", "host", t, 0, "%zux4", d->total);
+	t = now_ms();
+	d->np = rpn_filter_proposals(&d->c.rpn, dec, d->logit, counts, d->levels, rh, rw, d->props,
+				     d->pscores);
+	if (d->np < 0) {
+		nd = d->np;
+		d->np = 0;
+		goto out;
+	}
+	record(report, "proposals (top-k, nms)", "host", t, 0, "%ldx4", d->np);
+
+	struct feature_map maps[4];
+	size_t per = (size_t)d->maps[0].c * 49;
+
+	for (int l = 0; l < d->c.roi_levels; l++)
+		maps[l] = (struct feature_map){ d->maps[l].data, d->maps[l].c, d->maps[l].h, d->maps[l].w };
+	d->pooled = malloc(((size_t)d->np + 1) * per * sizeof(float));
+	d->logits = malloc(((size_t)d->np + 1) * (size_t)k * sizeof(float));
+	d->reg = malloc(((size_t)d->np + 1) * (size_t)k * 4 * sizeof(float));
+	if (!d->pooled || !d->logits || !d->reg) {
+		nd = tt_error(-ENOMEM, "detector: out of memory for %ld proposals", d->np);
+		goto out;
+	}
+	t = now_ms();
+	if ((nd = multiscale_roi_align(maps, d->c.roi_levels, rh, rw, d->props, (size_t)d->np, 7, 2,
+				       d->pooled, NULL)))
+		goto out;
+	record(report, "roi align", "host", t, 0, "%ldx%dx7x7", d->np, d->maps[0].c);
+	t = now_ms();
+	d->box_cycles = 0;
+	if (d->np && (nd = d->net ? network_box_head(d->net, d->pooled, (size_t)d->np, NULL, NULL,
+						     d->logits, d->reg)
+				  : device_box_head(d, (size_t)k)))
+		goto out;
+	record(report, "box head (fc6, fc7, predictor)", where, t, d->box_cycles, "%ldx%d, %ldx%d",
+	       d->np, k, d->np, 4 * k);
+	t = now_ms();
+	nd = postprocess_detections(&d->c.post, d->logits, d->reg, d->props, (size_t)d->np, k, rh, rw, out);
+	if (nd < 0)
+		goto out;
+	detections_rescale(out, (size_t)nd, rh, rw, h, w);
+	record(report, "postprocess (nms)", "host", t, 0, "%ld detections", nd);
+out:
+	fmap_free(&img);
 	free(anc);
 	free(dec);
-	free(props);
-	free(pscores);
-	free(pooled);
-	free(logits);
-	free(reg);
+	d->report = NULL;
 	return nd;
+}
+
+static int copy_out(const float *src, size_t n, float **data, size_t *count)
+{
+	*data = malloc((n ? n : 1) * sizeof(float));
+	if (!*data)
+		return tt_error(-ENOMEM, "detector: out of memory");
+	memcpy(*data, src, n * sizeof(float));
+	*count = n;
+	return 0;
+}
+
+/* A device tensor, read back as C x H x W. */
+static int copy_tensor(struct detector *d, const struct op_tensor *t, float **data, size_t *count)
+{
+	size_t n = (size_t)t->c * t->h * t->w;
+	int ret;
+
+	*data = malloc(n * sizeof(float));
+	if (!*data)
+		return tt_error(-ENOMEM, "detector: out of memory");
+	ret = op_tensor_read(d->cq, t, *data);
+	if (ret) {
+		free(*data);
+		*data = NULL;
+		return ret;
+	}
+	*count = n;
+	return 0;
+}
+
+int detector_intermediate(struct detector *d, const char *name, float **data, size_t *n)
+{
+	size_t k = d ? (size_t)d->classes : 0, np = d ? (size_t)d->np : 0;
+	int level;
+
+	if (!d || !name || !data || !n)
+		return tt_error(-EINVAL, "detector_intermediate: NULL argument");
+	*data = NULL;
+	if (!d->levels || !d->props)
+		return tt_error(-ENOENT, "detector: no run to take '%s' from", name);
+	if (sscanf(name, "c%d", &level) == 1 && level >= 2 && level <= d->levels) {
+		if (d->net)
+			return copy_out(d->body[level - 2].data, (size_t)d->body[level - 2].c *
+					d->body[level - 2].h * d->body[level - 2].w, data, n);
+		return copy_tensor(d, backbone_output(d->bb, d->returned[level - 2] + 1), data, n);
+	}
+	if (sscanf(name, "p%d", &level) == 1 && level >= 2 && level <= d->levels + 1) {
+		if (d->net)
+			return copy_out(d->maps[level - 2].data, (size_t)d->maps[level - 2].c *
+					d->maps[level - 2].h * d->maps[level - 2].w, data, n);
+		return copy_tensor(d, fpn_output(d->fpn, level - 2), data, n);
+	}
+	if (!strcmp(name, "rpn_objectness"))
+		return copy_out(d->logit, d->total, data, n);
+	if (!strcmp(name, "rpn_deltas"))
+		return copy_out(d->delta, 4 * d->total, data, n);
+	if (!strcmp(name, "proposals"))
+		return copy_out(d->props, 4 * np, data, n);
+	if (!strcmp(name, "proposal_scores"))
+		return copy_out(d->pscores, np, data, n);
+	if (d->pooled && !strcmp(name, "box_features"))
+		return copy_out(d->pooled, np * (size_t)d->maps[0].c * 49, data, n);
+	if (d->logits && !strcmp(name, "class_logits"))
+		return copy_out(d->logits, np * k, data, n);
+	if (d->reg && !strcmp(name, "box_regression"))
+		return copy_out(d->reg, np * 4 * k, data, n);
+	return tt_error(-ENOENT, "detector: no intermediate '%s'", name);
 }

@@ -14,11 +14,12 @@
 struct fpn {
 	struct tt_device *dev;
 	struct op_precision prec;
-	struct op_conv *inner[4], *layer[4];
+	struct op_conv *inner[FPN_MAX_INPUTS], *layer[FPN_MAX_INPUTS];
+	unsigned n;			/* inputs */
 	uint32_t out_c;
-	/* lateral outputs, top-down sums (levels 0..2), P2..P6 */
-	struct op_tensor lat[4], sum[3], p[5];
-	uint32_t size[4][2];		/* C2..C5 sizes the tensors are made for */
+	/* lateral outputs, top-down sums (all but the last input), outputs */
+	struct op_tensor lat[FPN_MAX_INPUTS], sum[FPN_MAX_INPUTS - 1], p[FPN_MAX_INPUTS + 1];
+	uint32_t size[FPN_MAX_INPUTS][2];	/* input sizes the tensors are made for */
 	bool made;
 };
 
@@ -63,7 +64,17 @@ int fpn_create(struct tt_device *dev, const struct weights *w, const struct op_p
 		return tt_error(-ENOMEM, "fpn_create: out of memory");
 	f->dev = dev;
 	f->prec = *prec;
-	for (i = 0; i < 4 && !ret; i++) {
+	for (i = 0; i < FPN_MAX_INPUTS; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "backbone.fpn.inner_blocks.%d.0.weight", i);
+		if (!weights_find(w, name))
+			break;
+	}
+	f->n = (unsigned)i;
+	if (!f->n)
+		ret = tt_error(-EINVAL, "fpn: no backbone.fpn.inner_blocks.0.0.weight");
+	for (i = 0; i < (int)f->n && !ret; i++) {
 		ret = make_conv(f, w, "inner_blocks", i, 1, &f->inner[i]);
 		if (!ret)
 			ret = make_conv(f, w, "layer_blocks", i, 3, &f->layer[i]);
@@ -80,11 +91,11 @@ static void free_tensors(struct fpn *f)
 {
 	int i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < FPN_MAX_INPUTS; i++)
 		op_tensor_destroy(&f->lat[i]);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < FPN_MAX_INPUTS - 1; i++)
 		op_tensor_destroy(&f->sum[i]);
-	for (i = 0; i < 5; i++)
+	for (i = 0; i <= FPN_MAX_INPUTS; i++)
 		op_tensor_destroy(&f->p[i]);
 	f->made = false;
 }
@@ -96,21 +107,21 @@ void fpn_destroy(struct fpn *f)
 	if (!f)
 		return;
 	free_tensors(f);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < FPN_MAX_INPUTS; i++) {
 		op_conv_destroy(f->inner[i]);
 		op_conv_destroy(f->layer[i]);
 	}
 	free(f);
 }
 
-static int make_tensors(struct fpn *f, const struct op_tensor *const c[4])
+static int make_tensors(struct fpn *f, const struct op_tensor *const *c)
 {
+	int i, n = (int)f->n, ret = 0;
 	uint32_t ho, wo;
-	int i, ret = 0;
 
-	for (i = 0; i < 4 && !ret; i++) {
+	for (i = 0; i < n && !ret; i++) {
 		ret = op_tensor_create(f->dev, c[i]->h, c[i]->w, f->out_c, f->prec.act, &f->lat[i]);
-		if (!ret && i < 3)
+		if (!ret && i < n - 1)
 			ret = op_tensor_create(f->dev, c[i]->h, c[i]->w, f->out_c, f->prec.act,
 					       &f->sum[i]);
 		if (!ret)
@@ -120,9 +131,9 @@ static int make_tensors(struct fpn *f, const struct op_tensor *const c[4])
 		f->size[i][1] = c[i]->w;
 	}
 	if (!ret)
-		ret = op_maxpool_out_size(c[3]->h, c[3]->w, 1, 2, 0, &ho, &wo);
+		ret = op_maxpool_out_size(c[n - 1]->h, c[n - 1]->w, 1, 2, 0, &ho, &wo);
 	if (!ret)
-		ret = op_tensor_create(f->dev, ho, wo, f->out_c, f->prec.act, &f->p[4]);
+		ret = op_tensor_create(f->dev, ho, wo, f->out_c, f->prec.act, &f->p[n]);
 	if (ret) {
 		free_tensors(f);
 		return ret;
@@ -131,20 +142,26 @@ static int make_tensors(struct fpn *f, const struct op_tensor *const c[4])
 	return 0;
 }
 
-int fpn_forward(struct fpn *f, struct tt_cq *cq, const struct op_tensor *const c[4],
+unsigned fpn_inputs(const struct fpn *f)
+{
+	return f ? f->n : 0;
+}
+
+int fpn_forward(struct fpn *f, struct tt_cq *cq, const struct op_tensor *const *c,
 		struct op_stats *stats)
 {
 	const struct op_tensor *last;
-	int i, ret;
+	int i, n, ret;
 
 	if (!f || !cq || !c)
 		return tt_error(-EINVAL, "fpn_forward: NULL argument");
-	for (i = 0; i < 4; i++) {
+	n = (int)f->n;
+	for (i = 0; i < n; i++) {
 		ret = op_tensor_check(c[i], "fpn input");
 		if (ret)
 			return ret;
 	}
-	for (i = 0; i < 4 && f->made; i++)
+	for (i = 0; i < n && f->made; i++)
 		if (f->size[i][0] != c[i]->h || f->size[i][1] != c[i]->w)
 			free_tensors(f);
 	if (!f->made) {
@@ -152,23 +169,23 @@ int fpn_forward(struct fpn *f, struct tt_cq *cq, const struct op_tensor *const c
 		if (ret)
 			return ret;
 	}
-	if ((ret = op_conv_run(f->inner[3], cq, c[3], &f->lat[3], stats)) ||
-	    (ret = op_conv_run(f->layer[3], cq, &f->lat[3], &f->p[3], stats)))
+	if ((ret = op_conv_run(f->inner[n - 1], cq, c[n - 1], &f->lat[n - 1], stats)) ||
+	    (ret = op_conv_run(f->layer[n - 1], cq, &f->lat[n - 1], &f->p[n - 1], stats)))
 		return ret;
-	last = &f->lat[3];
-	for (i = 2; i >= 0; i--) {
+	last = &f->lat[n - 1];
+	for (i = n - 2; i >= 0; i--) {
 		if ((ret = op_conv_run(f->inner[i], cq, c[i], &f->lat[i], stats)) ||
 		    (ret = op_upsample_add(f->dev, cq, &f->lat[i], last, &f->sum[i], stats)) ||
 		    (ret = op_conv_run(f->layer[i], cq, &f->sum[i], &f->p[i], stats)))
 			return ret;
 		last = &f->sum[i];
 	}
-	return op_maxpool(f->dev, cq, &f->p[3], 1, 2, 0, &f->p[4], stats);
+	return op_maxpool(f->dev, cq, &f->p[n - 1], 1, 2, 0, &f->p[n], stats);
 }
 
-const struct op_tensor *fpn_output(const struct fpn *f, int level)
+const struct op_tensor *fpn_output(const struct fpn *f, int i)
 {
-	if (!f || !f->made || level < 2 || level > 6)
+	if (!f || !f->made || i < 0 || i > (int)f->n)
 		return NULL;
-	return &f->p[level - 2];
+	return &f->p[i];
 }

@@ -17,6 +17,7 @@ struct rpn_head {
 	uint32_t c, a;
 	struct op_tensor mid[RPN_LEVELS], out[RPN_LEVELS];
 	uint32_t size[RPN_LEVELS][2];
+	unsigned levels;		/* the tensors are made for */
 	bool made;
 };
 
@@ -126,20 +127,24 @@ uint32_t rpn_head_anchors(const struct rpn_head *h)
 	return h ? h->a : 0;
 }
 
-int rpn_head_forward(struct rpn_head *h, struct tt_cq *cq,
-		     const struct op_tensor *const p[RPN_LEVELS], struct op_stats *stats)
+int rpn_head_forward(struct rpn_head *h, struct tt_cq *cq, const struct op_tensor *const *p,
+		     unsigned levels, struct op_stats *stats)
 {
-	int l, ret;
+	int l, n = (int)levels, ret;
 
 	if (!h || !cq || !p)
 		return tt_error(-EINVAL, "rpn_head_forward: NULL argument");
-	for (l = 0; l < RPN_LEVELS; l++) {
+	if (levels < 1 || levels > RPN_LEVELS)
+		return tt_error(-EINVAL, "rpn head: %u levels, must be 1..%d", levels, RPN_LEVELS);
+	if (h->made && h->levels != levels)
+		free_tensors(h);
+	for (l = 0; l < n; l++) {
 		if ((ret = op_tensor_check(p[l], "rpn head input")))
 			return ret;
 		if (h->made && (h->size[l][0] != p[l]->h || h->size[l][1] != p[l]->w))
 			free_tensors(h);
 	}
-	for (l = 0; l < RPN_LEVELS && !h->made; l++) {
+	for (l = 0; l < n && !h->made; l++) {
 		ret = op_tensor_create(h->dev, p[l]->h, p[l]->w, h->c, h->prec.act, &h->mid[l]);
 		if (!ret)
 			ret = op_tensor_create(h->dev, p[l]->h, p[l]->w, 5 * h->a, h->prec.act,
@@ -152,7 +157,8 @@ int rpn_head_forward(struct rpn_head *h, struct tt_cq *cq,
 		h->size[l][1] = p[l]->w;
 	}
 	h->made = true;
-	for (l = 0; l < RPN_LEVELS; l++)
+	h->levels = levels;
+	for (l = 0; l < n; l++)
 		if ((ret = op_conv_run(h->conv, cq, p[l], &h->mid[l], stats)) ||
 		    (ret = op_conv_run(h->pred, cq, &h->mid[l], &h->out[l], stats)))
 			return ret;
@@ -161,7 +167,7 @@ int rpn_head_forward(struct rpn_head *h, struct tt_cq *cq,
 
 const struct op_tensor *rpn_head_output(const struct rpn_head *h, int level)
 {
-	if (!h || !h->made || level < 0 || level >= RPN_LEVELS)
+	if (!h || !h->made || level < 0 || level >= (int)h->levels)
 		return NULL;
 	return &h->out[level];
 }

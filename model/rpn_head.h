@@ -21,10 +21,13 @@ int rpn_head_create(struct tt_device *dev, const struct weights *w,
 void rpn_head_destroy(struct rpn_head *head);
 /* Anchors per location (A). */
 uint32_t rpn_head_anchors(const struct rpn_head *head);
-/* p: the FPN levels P2..P6. The outputs stay valid until the next forward or destroy. */
-int rpn_head_forward(struct rpn_head *head, struct tt_cq *cq,
-		     const struct op_tensor *const p[RPN_LEVELS], struct op_stats *stats);
-/* After a forward: level 0..4's output, 5A channels (see above). */
+/*
+ * p: the FPN levels (P2..P6), 1..RPN_LEVELS of them. The outputs stay
+ * valid until the next forward or destroy.
+ */
+int rpn_head_forward(struct rpn_head *head, struct tt_cq *cq, const struct op_tensor *const *p,
+		     unsigned levels, struct op_stats *stats);
+/* After a forward: level 0 .. levels - 1's output, 5A channels (see above). */
 const struct op_tensor *rpn_head_output(const struct rpn_head *head, int level);
 
 #endif

@@ -210,6 +210,50 @@ static void test_narrow_input(void **state)
 }
 
 /*
+ * An output of fewer than 17 channels (the RPN head's 5A = 15) has narrow
+ * sticks: the conv writes just those, nothing past the tensor (the guard
+ * made after it keeps its values).
+ */
+static void test_narrow_output(void **state)
+{
+	struct tt_device *dev = open_device("sim");
+	struct tt_cq *cq = tt_device_cq(dev, 0);
+	const struct op_conv_desc d = CONV(32, 15, 1, 1, 0, 1, false);
+	struct op_tensor tin, tout, guard;
+	struct op_conv *cv;
+	float *in = random_floats(32 * 16, 1.0f), *wt = random_floats(15 * 32, 0.2f);
+	float *g = random_floats(64 * 16, 1.0f), *back = malloc(64 * 16 * sizeof(float));
+	float got[15 * 16];
+	double want[15 * 16];
+
+	(void)state;
+	assert_non_null(back);
+	CHECK(op_conv_create(dev, &d, wt, NULL, &op_precision_fp32, &cv));
+	CHECK(op_tensor_create(dev, 4, 4, 32, TT_FORMAT_FLOAT32, &tin));
+	CHECK(op_tensor_create(dev, 4, 4, 15, TT_FORMAT_FLOAT32, &tout));
+	CHECK(op_tensor_create(dev, 4, 4, 64, TT_FORMAT_FLOAT32, &guard));
+	assert_int_equal(tout.c_pad, 16);
+	CHECK(op_tensor_write(cq, &tin, in));
+	CHECK(op_tensor_write(cq, &guard, g));
+	CHECK(op_conv_run(cv, cq, &tin, &tout, NULL));
+	CHECK(tt_cq_finish(cq));
+	CHECK(op_tensor_read(cq, &tout, got));
+	CHECK(op_tensor_read(cq, &guard, back));
+	assert_memory_equal(back, g, 64 * 16 * sizeof(float));
+	conv_ref(&d, in, 4, 4, wt, NULL, want, 4, 4);
+	expect_pcc(pcc(got, want, 15 * 16), PCC_FP32, "narrow output");
+	op_tensor_destroy(&tin);
+	op_tensor_destroy(&tout);
+	op_tensor_destroy(&guard);
+	op_conv_destroy(cv);
+	free(in);
+	free(wt);
+	free(g);
+	free(back);
+	tt_device_close(dev);
+}
+
+/*
  * More items than cores: each core keeps its weights in L1 -- unless that
  * would take chunking K, which costs more than streaming them.
  */
@@ -316,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_conv1x1_and_stem),
 		cmocka_unit_test(test_linear_chunked),
 		cmocka_unit_test(test_narrow_input),
+		cmocka_unit_test(test_narrow_output),
 		cmocka_unit_test(test_resident_weights),
 		cmocka_unit_test(test_bad_input),
 	};

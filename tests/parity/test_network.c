@@ -186,11 +186,11 @@ static void check_trace(struct tt_device *dev, struct tt_cq *cq, struct backbone
 	for (level = 2; level <= 5; level++)
 		c[level - 2] = backbone_output(bb, level);
 	for (level = 0; level < RPN_LEVELS; level++)
-		p[level] = fpn_output(fpn, level + 2);
+		p[level] = fpn_output(fpn, level);
 	id = tt_cq_begin_trace_capture(cq);
 	assert_true(id >= 0);
 	if (backbone_forward(bb, cq, in, NULL) || fpn_forward(fpn, cq, c, NULL) ||
-	    rpn_head_forward(head, cq, p, NULL))
+	    rpn_head_forward(head, cq, p, RPN_LEVELS, NULL))
 		fail_msg("capture: %s", tt_last_error());
 	assert_int_equal(tt_cq_end_trace_capture(cq, (uint32_t)id), 0);
 	memset(got, 0, n * sizeof(float));
@@ -232,7 +232,7 @@ static void run(const struct op_precision *prec, double min_pcc, const char *mod
 	assert_int_equal(img->ndim, 3);
 	assert_int_equal(tt_device_open("sim", &dev), 0);
 	cq = tt_device_cq(dev, 0);
-	if (backbone_create(dev, net, 50, prec, &bb))
+	if (backbone_create(dev, net, prec, &bb))
 		fail_msg("backbone_create: %s", tt_last_error());
 	assert_int_equal(op_tensor_create(dev, (uint32_t)img->shape[1], (uint32_t)img->shape[2], 3,
 					  prec->act, &in), 0);
@@ -247,10 +247,10 @@ static void run(const struct op_precision *prec, double min_pcc, const char *mod
 	if (fpn_create(dev, net, prec, &fpn) || fpn_forward(fpn, cq, c, &fst))
 		fail_msg("fpn: %s", tt_last_error());
 	for (level = 2; level <= 6; level++) {
-		compare(cq, fpn_output(fpn, level), pnames[level - 2], min_pcc, mode);
-		p[level - 2] = fpn_output(fpn, level);
+		compare(cq, fpn_output(fpn, level - 2), pnames[level - 2], min_pcc, mode);
+		p[level - 2] = fpn_output(fpn, level - 2);
 	}
-	if (rpn_head_create(dev, net, prec, &head) || rpn_head_forward(head, cq, p, &rst))
+	if (rpn_head_create(dev, net, prec, &head) || rpn_head_forward(head, cq, p, RPN_LEVELS, &rst))
 		fail_msg("rpn head: %s", tt_last_error());
 	a = rpn_head_anchors(head);
 	for (level = 0; level < RPN_LEVELS; level++) {

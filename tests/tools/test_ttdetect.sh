@@ -33,16 +33,23 @@ grep -q '"image_id": 3,' "$dir/res.json" && ok || bad "image ids from the file n
 
 expect 0 --report -o "$dir/out.png" "$data/shapes/shape_00001.png"
 has "triangle"
-has "on the device: 0 of 9 steps"
-has "backbone+fpn"
+has "on the device: 4 of 10 steps"
+has "conv7x7/s2+relu"
+has "roi align"
 [ "$(head -c 4 "$dir/out.png" | od -An -c | tr -d ' ')" = "211PNG" ] && ok || bad "out.png is no PNG"
 cmp -s "$dir/out.png" "$data/shapes/shape_00001.png" && bad "nothing drawn" || ok
 
 expect 0 --bench 0.2 "$data/shapes/shape_00002.png"
 has '"median_fps": '
-has '"steps_on_device": 0'
-has "backbone+fpn"
+has '"steps_on_device": 2'
+has '"modelled_device_fps": '
+has "body+fpn+rpn head (trace)"
 has "square"
+
+# The host reference finds the same shapes.
+expect 0 -d host --report "$data/shapes/shape_00001.png"
+has "triangle"
+has "on the device: 0 of 9 steps"
 
 # Bad input: clear errors, exit 1; bad usage, exit 2.
 expect 1 "$dir/missing.png"
@@ -55,6 +62,9 @@ has "cut.png"
 expect 2 -o "$dir/x.png" "$data/shapes/shape_00000.png" "$data/shapes/shape_00001.png"
 expect 2 --size 5 "$data/shapes/shape_00000.png"
 expect 2 --bench 0 "$data/shapes/shape_00000.png"
+expect 1 -d nosuchdevice "$data/shapes/shape_00000.png"
+has "nosuchdevice"
+expect 2 --precision fp16 "$data/shapes/shape_00000.png"
 expect 2 --frobnicate "$data/shapes/shape_00000.png"
 expect 2
 echo "$pass passed, $fail failed"

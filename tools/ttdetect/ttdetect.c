@@ -2,10 +2,12 @@
 /*
  * ttdetect: Faster-RCNN detections of images.
  *
- *   ttdetect [-w WEIGHTS] [--size N] [--score S] [-o OUT.png] [--json RESULTS.json]
- *            [--report] [--bench SECONDS] IMAGE...
+ *   ttdetect [-d DEVICE] [--precision fp32|bf16|bfp8] [-w WEIGHTS] [--size N] [--score S]
+ *            [-o OUT.png] [--json RESULTS.json] [--report] [--bench SECONDS] IMAGE...
  *
- * Every step runs on the host for now (--report says where each ran).
+ * The network's dense parts run on the device, the rest on the host
+ * (model/detector.h; --report says where each step ran). -d host runs
+ * everything on the host (the reference).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -31,16 +33,21 @@ static const uint8_t palette[6][3] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ttdetect [-w WEIGHTS] [--size N] [--score S] [-o OUT.png] [--json RESULTS.json]\n"
-		   "                [--report] [--bench SECONDS] IMAGE...\n"
+	fprintf(f, "usage: ttdetect [-d DEVICE] [--precision fp32|bf16|bfp8] [-w WEIGHTS] [--size N]\n"
+		   "                [--score S] [-o OUT.png] [--json RESULTS.json] [--report]\n"
+		   "                [--bench SECONDS] IMAGE...\n"
 		   "Faster-RCNN detections of JPEG, PNG or PPM images.\n"
+		   "  -d DEVICE       sim (the default), sim:grid=8x8, /dev/tenstorrent/N, ...; or\n"
+		   "                  host: every step on the host (the reference)\n"
+		   "  --precision P   fp32, bf16 (bf16 weights, the default) or bfp8 (bfp8_b weights)\n"
 		   "  -w WEIGHTS      safetensors from tools/ttdetect/convert.py (default %s)\n"
 		   "  --size N        resize to N x N at most (default: the weights' image_size, else 320)\n"
 		   "  --score S       print and draw detections scoring at least S (default 0.5)\n"
 		   "  -o OUT.png      the image with its detections drawn (one image only)\n"
 		   "  --json FILE     every detection as COCO results; the image id is the number\n"
 		   "                  ending the file name (COCO's naming), else its position\n"
-		   "  --report        each step: output shape, where it ran, host time\n"
+		   "  --report        each step and each op: output shape, where it ran, host time,\n"
+		   "                  modelled device time (every run without trace replay)\n"
 		   "  --bench SECONDS after one warm-up run, run the first image for SECONDS at\n"
 		   "                  batch 1: median frames per second and median time per step\n"
 		   "exit status: 0 done, 1 an error, 2 bad usage\n", DEFAULT_WEIGHTS);
@@ -65,13 +72,18 @@ static void print_report(const struct detector_report *r)
 {
 	int on_device = 0;
 
-	printf("%-32s %-28s %-7s %10s\n", "step", "output", "where", "host ms");
+	printf("%-32s %-40s %-7s %10s %10s\n", "op", "shape", "where", "host ms", "device ms");
+	for (int i = 0; i < r->nops; i++)
+		printf("%-32s %-40s %-7s %10.2f %10.3f\n", r->ops[i].op, r->ops[i].shape, r->ops[i].where,
+		       r->ops[i].host_ms, r->ops[i].device_ms);
+	printf("\n%-32s %-40s %-7s %10s %10s\n", "step", "output", "where", "host ms", "device ms");
 	for (int i = 0; i < r->count; i++) {
-		printf("%-32s %-28s %-7s %10.2f\n", r->steps[i].op, r->steps[i].shape, r->steps[i].where,
-		       r->steps[i].host_ms);
+		printf("%-32s %-40s %-7s %10.2f %10.3f\n", r->steps[i].op, r->steps[i].shape,
+		       r->steps[i].where, r->steps[i].host_ms, r->steps[i].device_ms);
 		on_device += !strcmp(r->steps[i].where, "device");
 	}
-	printf("on the device: %d of %d steps\n", on_device, r->count);
+	printf("on the device: %d of %d steps, %d of %d ops\n", on_device, r->count, r->ops_device,
+	       r->ops_device + r->ops_host);
 }
 
 static int by_double(const void *a, const void *b)
@@ -89,34 +101,50 @@ static double seconds(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/*
- * --bench: the median over the window of whole runs and of each step. Prints
- * a table, then one JSON line with the figure and its unit.
- */
-static int bench(const struct network *net, const struct detector_config *cfg, const float *chw,
-		 int h, int w, double window)
+static double median(double *v, size_t n)
 {
-	struct detection det[100];
-	struct detector_report r;
+	qsort(v, n, sizeof(double), by_double);
+	return v[n / 2];
+}
+
+/*
+ * --bench: the median over the window of whole runs and of each step's
+ * host and modelled device time. Prints a table, then one JSON line: the
+ * frames per second measured, and those the modelled device would give
+ * (its modelled time for the device steps; with the host steps' measured
+ * time added, too).
+ */
+static int bench(struct detector *d, const char *device, const char *precision, int size,
+		 const float *chw, int h, int w, double window)
+{
+	static struct detection det[100];
+	static struct detector_report r;
 	size_t cap = 4, n = 0;
 	double *runs = malloc(cap * sizeof(double)), *steps = NULL, start;
-	int nsteps;
+	double dev_ms = 0, host_steps_ms = 0, *v = NULL;
+	int nsteps, on_device = 0;
 
-	if (!runs || detector_run(net, cfg, chw, h, w, det, &r) < 0)	/* warm-up */
+	if (!runs || detector_run(d, chw, h, w, det, &r) < 0)	/* warm-up: makes the trace */
+		goto fail;
+	if (detector_run(d, chw, h, w, det, &r) < 0)
 		goto fail;
 	nsteps = r.count;
-	steps = malloc(cap * (size_t)nsteps * sizeof(double));
+	steps = malloc(cap * (size_t)nsteps * 2 * sizeof(double));
 	if (!steps)
 		goto fail;
 	start = seconds();
 	do {
 		double t = seconds();
 
-		if (detector_run(net, cfg, chw, h, w, det, &r) < 0)
+		if (detector_run(d, chw, h, w, det, &r) < 0)
 			goto fail;
+		if (r.count != nsteps) {
+			fprintf(stderr, "ttdetect: --bench: %d steps in a run, %d before\n", r.count, nsteps);
+			goto fail;
+		}
 		if (n == cap) {
 			double *a = realloc(runs, 2 * cap * sizeof(double));
-			double *b = a ? realloc(steps, 2 * cap * (size_t)nsteps * sizeof(double)) : NULL;
+			double *b = a ? realloc(steps, 2 * cap * (size_t)nsteps * 2 * sizeof(double)) : NULL;
 
 			if (a)
 				runs = a;
@@ -126,30 +154,46 @@ static int bench(const struct network *net, const struct detector_config *cfg, c
 			cap *= 2;
 		}
 		runs[n] = seconds() - t;
-		for (int i = 0; i < nsteps; i++)
-			steps[n * (size_t)nsteps + (size_t)i] = r.steps[i].host_ms;
+		for (int i = 0; i < nsteps; i++) {
+			steps[(n * (size_t)nsteps + (size_t)i) * 2] = r.steps[i].host_ms;
+			steps[(n * (size_t)nsteps + (size_t)i) * 2 + 1] = r.steps[i].device_ms;
+		}
 		n++;
 	} while (seconds() - start < window);
-	printf("%-32s %-7s %14s\n", "step", "where", "median host ms");
+	v = malloc(n * sizeof(double));
+	if (!v)
+		goto fail;
+	printf("%-32s %-7s %14s %16s\n", "step", "where", "median host ms", "median device ms");
 	for (int i = 0; i < nsteps; i++) {
-		double *v = malloc(n * sizeof(double));
+		double hm, dm;
+		bool on = !strcmp(r.steps[i].where, "device");
 
-		if (!v)
-			goto fail;
 		for (size_t j = 0; j < n; j++)
-			v[j] = steps[j * (size_t)nsteps + (size_t)i];
-		qsort(v, n, sizeof(double), by_double);
-		printf("%-32s %-7s %14.2f\n", r.steps[i].op, r.steps[i].where, v[n / 2]);
-		free(v);
+			v[j] = steps[(j * (size_t)nsteps + (size_t)i) * 2];
+		hm = median(v, n);
+		for (size_t j = 0; j < n; j++)
+			v[j] = steps[(j * (size_t)nsteps + (size_t)i) * 2 + 1];
+		dm = median(v, n);
+		printf("%-32s %-7s %14.2f %16.3f\n", r.steps[i].op, r.steps[i].where, hm, dm);
+		on_device += on;
+		dev_ms += dm;
+		host_steps_ms += on ? 0 : hm;
 	}
-	qsort(runs, n, sizeof(double), by_double);
-	printf("{\"bench\": \"ttdetect\", \"runs\": %zu, \"median_fps\": %.3f, \"unit\": \"frames/s\", "
-	       "\"median_ms\": %.2f, \"steps_on_device\": 0, \"steps\": %d}\n", n, 1.0 / runs[n / 2],
-	       runs[n / 2] * 1e3, nsteps);
+	double med = median(runs, n);
+
+	printf("{\"bench\": \"ttdetect\", \"device\": \"%s\", \"precision\": \"%s\", \"size\": %d, "
+	       "\"runs\": %zu, \"median_fps\": %.3f, \"unit\": \"frames/s\", \"median_ms\": %.2f, "
+	       "\"steps_on_device\": %d, \"steps\": %d, \"modelled_device_ms\": %.3f, "
+	       "\"modelled_device_fps\": %.1f, \"host_steps_ms\": %.2f, \"modelled_fps_with_host_steps\": %.1f}\n",
+	       device, precision, size, n, 1.0 / med, med * 1e3, on_device, nsteps, dev_ms,
+	       dev_ms > 0 ? 1e3 / dev_ms : 0.0, host_steps_ms,
+	       dev_ms + host_steps_ms > 0 ? 1e3 / (dev_ms + host_steps_ms) : 0.0);
+	free(v);
 	free(runs);
 	free(steps);
 	return 0;
 fail:
+	free(v);
 	free(runs);
 	free(steps);
 	return -1;
@@ -158,11 +202,13 @@ fail:
 int main(int argc, char **argv)
 {
 	const char *weights_path = DEFAULT_WEIGHTS, *out_png = NULL, *json_path = NULL;
+	const char *device = "sim", *precision = "bf16";
+	const struct op_precision *prec = &op_precision_bf16;
 	int size = 0, report = 0, nimages = 0, rc = 1;
 	const char **images = calloc((size_t)argc, sizeof(char *));
 	double score = 0.5, bench_s = 0;
 	struct weights *w = NULL;
-	struct network *net = NULL;
+	struct detector *dt = NULL;
 	struct class_names names = { 0 };
 	struct detector_config cfg;
 	struct coco_object *all = NULL;
@@ -187,6 +233,21 @@ int main(int argc, char **argv)
 			usage(stderr);
 			rc = 2;
 			goto done;
+		} else if (!strcmp(a, "-d")) {
+			device = argv[++i];
+		} else if (!strcmp(a, "--precision")) {
+			precision = argv[++i];
+			if (!strcmp(precision, "fp32")) {
+				prec = &op_precision_fp32;
+			} else if (!strcmp(precision, "bf16")) {
+				prec = &op_precision_bf16;
+			} else if (!strcmp(precision, "bfp8")) {
+				prec = &op_precision_bfp8;
+			} else {
+				fprintf(stderr, "ttdetect: --precision %s: not fp32, bf16 or bfp8\n", precision);
+				rc = 2;
+				goto done;
+			}
 		} else if (!strcmp(a, "-w")) {
 			weights_path = argv[++i];
 		} else if (!strcmp(a, "-o")) {
@@ -233,15 +294,21 @@ int main(int argc, char **argv)
 		rc = 2;
 			goto done;
 	}
-	if (weights_open(weights_path, &w) || network_load(w, &net) ||
-	    detector_config_from_weights(w, net, &cfg) || class_names_from_weights(w, &names))
+	if (weights_open(weights_path, &w) || detector_config_from_weights(w, &cfg) ||
+	    class_names_from_weights(w, &names))
 		goto fail;
-	if (names.count != network_classes(net)) {
-		fprintf(stderr, "ttdetect: %d class names for %d classes\n", names.count, network_classes(net));
-		goto done;
-	}
 	if (size)
 		cfg.transform.min_size = cfg.transform.max_size = size;
+	/* --report shows every op: no trace replay, unless benchmarking */
+	cfg.trace = !report || bench_s > 0;
+	if (detector_create(w, &cfg, device, prec, &dt)) {
+		fprintf(stderr, "ttdetect: device %s: %s\n", device, tt_last_error());
+		goto done;
+	}
+	if (names.count != detector_classes(dt)) {
+		fprintf(stderr, "ttdetect: %d class names for %d classes\n", names.count, detector_classes(dt));
+		goto done;
+	}
 	if (json_path && !(json = fopen(json_path, "w"))) {
 		fprintf(stderr, "ttdetect: %s: %s\n", json_path, strerror(errno));
 		goto done;
@@ -250,7 +317,7 @@ int main(int argc, char **argv)
 
 	for (int i = 0; i < nimages; i++) {
 		struct detection det[100];
-		struct detector_report r;
+		static struct detector_report r;
 		struct image img;
 		float *chw;
 		long n;
@@ -270,12 +337,13 @@ int main(int argc, char **argv)
 		for (size_t p = 0; p < plane; p++)
 			for (int ch = 0; ch < 3; ch++)
 				chw[ch * plane + p] = img.rgb[p * 3 + (size_t)ch] / 255.0f;
-		if (bench_s > 0 && i == 0 && bench(net, &cfg, chw, img.height, img.width, bench_s)) {
+		if (bench_s > 0 && i == 0 && bench(dt, device, precision, cfg.transform.min_size, chw, img.height,
+					       img.width, bench_s)) {
 			free(chw);
 			image_free(&img);
 			goto fail;
 		}
-		n = detector_run(net, &cfg, chw, img.height, img.width, det, report ? &r : NULL);
+		n = detector_run(dt, chw, img.height, img.width, det, report ? &r : NULL);
 		free(chw);
 		if (n < 0) {
 			image_free(&img);
@@ -348,7 +416,7 @@ done:
 	free(all);
 	free(images);
 	class_names_free(&names);
-	network_free(net);
+	detector_destroy(dt);
 	weights_close(w);
 	return rc;
 }

@@ -8,7 +8,8 @@
  * 32 rows of mb * nw tile columns -- into the output sticks: pixel
  * (mblock * mb + m) * 32 + r gets nw * 32 channels from column m * nw, at
  * channel n0 * 32 (one write for a whole page when mb is 1 and nw all
- * of N). Pixels past the tensor's rows are dropped.
+ * of N). Pixels past the tensor's rows are dropped; so are the columns
+ * past a narrow output's stick (fewer than 32 channels, one tile of N).
  *
  * With resident weights (all of a core's items in one group of output
  * channels), the group's bias and whole weight slice (kt0 x nw tiles) go
@@ -32,6 +33,7 @@ void kernel_main(void)
 	const uint32_t nsub = get_common_arg_val(14), resident = get_common_arg_val(15);
 	const uint32_t first = get_arg_val(0), count = get_arg_val(1), step = get_arg_val(2);
 	const uint32_t width = nw * 32 * es, row_bytes = mb * width;
+	const uint32_t len = width < stick ? width : stick;
 	const InterleavedAddrGen out = {
 		.bank_base_address = get_common_arg_val(0), .page_size = 32 * stick, .is_dram = true,
 	};
@@ -103,7 +105,7 @@ void kernel_main(void)
 								get_noc_addr(p >> 5, &out,
 									     (p & 31) * stick +
 									     n0 * 32 * es),
-								width);
+								len);
 				}
 		}
 		noc_async_write_barrier();
