@@ -562,7 +562,7 @@ static enum rv_mmio call(struct sim_hart *ht, uint32_t num)
 		return noc_call(ht, num);
 	if (num == TT_CALL_DPRINT)
 		return dprint(ht);
-	if (num >= TT_CALL_TILE_REGS_ACQUIRE && num <= TT_CALL_TILE_INIT) {
+	if (num >= TT_CALL_TILE_REGS_ACQUIRE && num <= TT_CALL_TILE_SFPU_BINARY) {
 		if (ht->role != TT_ROLE_COMPUTE) {
 			sim_core_fault(ht, "tile engine call %u from the %s kernel; only the "
 				       "compute kernel drives the tile engine", num,

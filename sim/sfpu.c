@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * The SFPU: unary ops on a DST tile in place, with tt-metal's meanings.
+ * The SFPU: unary ops on a DST tile in place, and binary ops from two DST
+ * tiles into a third, with tt-metal's meanings.
  *
- * Functions are computed in double and rounded once to fp32, so a result
- * is within half an fp32 ulp of the exact value (the hardware's SFPU uses
- * polynomial approximations; this model is more accurate than it). In
- * 16-bit DST mode the caller then rounds to bf16.
+ * The SFPU loads DST values whole (32 bits, unlike the FPU's 19-bit
+ * source registers), so its arithmetic is fp32 arithmetic: add, sub, mul
+ * are rounded once to nearest even, max and min are exact, and
+ * mantissa_rest_tile's bit masking and subtraction are exact. Functions
+ * are computed in double and rounded once to fp32, so a result is within
+ * half an fp32 ulp of the exact value (the hardware's SFPU uses
+ * polynomial approximations; this model is more accurate than it).
+ * Results that are denormal become zero, as in DST. In 16-bit DST mode
+ * the caller then rounds to bf16.
  */
 #include <limits.h>
 #include <math.h>
@@ -42,6 +48,7 @@ static const char *const names[] = {
 	[TT_UNARY_ABS] = "abs_tile",
 	[TT_UNARY_NEG] = "negative_tile",
 	[TT_UNARY_TYPECAST] = "typecast_tile",
+	[TT_UNARY_MANTISSA_REST] = "mantissa_rest_tile",
 };
 
 const char *sim_sfpu_name(uint32_t op)
@@ -98,6 +105,9 @@ static float apply(uint32_t op, float x, float p, float q, uint32_t param)
 		return (float)(d / (1.0 + exp(-d)));
 	case TT_UNARY_ABS:
 		return fabsf(x);
+	case TT_UNARY_MANTISSA_REST:
+		/* exact: x and its cut share sign and exponent */
+		return sim_ftz(x - sim_float(sim_bits(x) & ~((1u << (23 - param)) - 1u)));
 	default:	/* TT_UNARY_NEG */
 		return -x;
 	}
@@ -171,7 +181,49 @@ const char *sim_sfpu_tile(float *t, uint32_t op, uint32_t param, uint32_t param2
 		return "unknown unary tile op";
 	if (op == TT_UNARY_TYPECAST)
 		return typecast(t, param, param2, dst_fp32);
+	if (op == TT_UNARY_MANTISSA_REST && param > 23)
+		return "mantissa_rest_tile: keeps 0 to 23 mantissa bits";
 	for (i = 0; i < TT_TILE_HW; i++)
 		t[i] = apply(op, t[i], p, q, param);
 	return NULL;
+}
+
+static const char *const binary_names[] = {
+	[TT_SFPU_BINARY_ADD] = "add_binary_tile",
+	[TT_SFPU_BINARY_SUB] = "sub_binary_tile",
+	[TT_SFPU_BINARY_MUL] = "mul_binary_tile",
+	[TT_SFPU_BINARY_MAX] = "binary_max_tile",
+	[TT_SFPU_BINARY_MIN] = "binary_min_tile",
+};
+
+const char *sim_sfpu_binary_name(uint32_t op)
+{
+	return op < sizeof(binary_names) / sizeof(binary_names[0]) ? binary_names[op] : NULL;
+}
+
+void sim_sfpu_binary_tile(float *out, const float *a, const float *b, uint32_t op)
+{
+	unsigned i;
+
+	for (i = 0; i < TT_TILE_HW; i++) {
+		float x = a[i], y = b[i];
+
+		switch (op) {
+		case TT_SFPU_BINARY_ADD:
+			out[i] = sim_ftz(x + y);
+			break;
+		case TT_SFPU_BINARY_SUB:
+			out[i] = sim_ftz(x - y);
+			break;
+		case TT_SFPU_BINARY_MUL:
+			out[i] = sim_ftz(x * y);
+			break;
+		case TT_SFPU_BINARY_MAX:
+			out[i] = x < y ? y : x;
+			break;
+		default:	/* TT_SFPU_BINARY_MIN */
+			out[i] = y < x ? y : x;
+			break;
+		}
+	}
 }

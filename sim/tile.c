@@ -10,7 +10,11 @@
  * DST, so matmul and reduce accumulate from zero.
  *
  * The FPU (matmul.c, fpu.c) reads its operands through the 19-bit source
- * registers (sim_fpu_source); the SFPU (sfpu.c) works on DST in place.
+ * registers (sim_fpu_source); the SFPU (sfpu.c) works on DST in place,
+ * on whole 32-bit values. Unpacking into DST (copy_tile, transpose,
+ * tilize) does not pass the source registers: a Float32 tile lands in a
+ * 32-bit DST unchanged, as with tt-metal's unpack-to-dest mode
+ * (UnpackToDestFp32) on the hardware.
  * Data formats are in tile_format.c.
  *
  * The DST handshake is checked: math only between tile_regs_acquire and
@@ -36,7 +40,8 @@
 #define TILE_MATMUL_CYCLES	16	/* per fidelity phase */
 #define TILE_ELTWISE_CYCLES	16	/* add/sub; mul per fidelity phase */
 #define TILE_REDUCE_CYCLES	16	/* per fidelity phase */
-#define TILE_SFPU_CYCLES	32	/* scalar ops, relu, clamp, abs, neg, typecast */
+#define TILE_SFPU_CYCLES	32	/* scalar ops, relu, clamp, abs, neg, typecast,
+					   mantissa_rest; the DST-to-DST binary ops */
 #define TILE_SFPU_FUNC_CYCLES	128	/* exp, log, sqrt, rsqrt, recip, sigmoid, tanh, gelu, silu */
 #define TILE_PACK_CYCLES	32	/* pack_tile, untilize: one tile */
 #define TILE_SYNC_CYCLES	2	/* acquire/commit/wait/release */
@@ -363,6 +368,27 @@ static enum rv_mmio unary(struct sim_hart *ht, const uint32_t *a)
 	return RV_MMIO_OK;
 }
 
+/* DST[out] = DST[dst0] op DST[dst1] on the SFPU. */
+static enum rv_mmio sfpu_binary(struct sim_hart *ht, const uint32_t *a)
+{
+	const char *name = sim_sfpu_binary_name(a[0]);
+	float *x, *y, *d;
+
+	if (!name) {
+		sim_core_fault(ht, "unknown SFPU binary op %u", a[0]);
+		return RV_MMIO_FAULT;
+	}
+	x = dst_tile(ht, name, a[1], DST_MATH);
+	y = x ? dst_tile(ht, name, a[2], DST_MATH) : NULL;
+	d = y ? dst_tile(ht, name, a[3], DST_MATH) : NULL;
+	if (!d)
+		return RV_MMIO_FAULT;
+	sim_sfpu_binary_tile(d, x, y, a[0]);
+	dst_store(ht->core, d);
+	ht->clock += TILE_SFPU_CYCLES;
+	return RV_MMIO_OK;
+}
+
 /* ---- pack from DST ------------------------------------------------------ */
 static enum rv_mmio pack(struct sim_hart *ht, const uint32_t *a)
 {
@@ -431,6 +457,8 @@ enum rv_mmio sim_tile_call(struct sim_hart *ht, uint32_t call, const uint32_t *a
 		return unary(ht, a);
 	case TT_CALL_TILE_PACK:
 		return pack(ht, a);
+	case TT_CALL_TILE_SFPU_BINARY:
+		return sfpu_binary(ht, a);
 	case TT_CALL_TILE_INIT:
 		return cb_ok(ht, a[0]) && cb_ok(ht, a[1]) && cb_ok(ht, a[2]) ?
 			RV_MMIO_OK : RV_MMIO_FAULT;

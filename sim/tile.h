@@ -125,5 +125,8 @@ void sim_transpose_tile(float *out, const float *in);
 /* 0, or a reason the op cannot run. */
 const char *sim_sfpu_tile(float *t, uint32_t op, uint32_t param, uint32_t param2, bool dst_fp32);
 const char *sim_sfpu_name(uint32_t op);
+/* out = a op b element by element, op an enum tt_sfpu_binary_op; out may be a or b. */
+void sim_sfpu_binary_tile(float *out, const float *a, const float *b, uint32_t op);
+const char *sim_sfpu_binary_name(uint32_t op);
 
 #endif

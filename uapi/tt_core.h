@@ -184,6 +184,7 @@ enum tt_call {
 	TT_CALL_TILE_PACK = 71,		/* dst, cb, tile in the reserved pages, pack mode,
 					   block tiles */
 	TT_CALL_TILE_INIT = 72,		/* cb0, cb1, out cb: checks the CBs */
+	TT_CALL_TILE_SFPU_BINARY = 73,	/* op, dst0, dst1, out dst */
 };
 
 /* Flags of TT_CALL_NOC_WRITE_MCAST. */
@@ -226,6 +227,19 @@ enum tt_unary_op {
 	TT_UNARY_ABS = 17,
 	TT_UNARY_NEG = 18,
 	TT_UNARY_TYPECAST = 19,		/* param: from format, ARG3: to format */
+	TT_UNARY_MANTISSA_REST = 20,	/* x - x with its mantissa cut to param bits */
+};
+
+/*
+ * TT_CALL_TILE_SFPU_BINARY: DST[out] = DST[dst0] op DST[dst1], element by
+ * element on the SFPU, in fp32.
+ */
+enum tt_sfpu_binary_op {
+	TT_SFPU_BINARY_ADD = 0,
+	TT_SFPU_BINARY_SUB = 1,
+	TT_SFPU_BINARY_MUL = 2,
+	TT_SFPU_BINARY_MAX = 3,
+	TT_SFPU_BINARY_MIN = 4,
 };
 
 /* ---- tile engine: broadcast, reduce, unpack and pack modes ---------- */

@@ -52,6 +52,10 @@ static const struct bad cases[] = {
 	  TT_FORMAT_FLOAT16_B, true, "matmul_tiles: DST tile 8", "holds 8 tiles in fp32 mode" },
 	{ KERNEL("relu_tile(16);"), TT_FORMAT_FLOAT16_B, TT_FORMAT_FLOAT16_B,
 	  TT_FORMAT_FLOAT16_B, false, "relu_tile: DST tile 16", "holds 16 tiles" },
+	{ KERNEL("add_binary_tile(0, 8);"), TT_FORMAT_FLOAT32, TT_FORMAT_FLOAT32,
+	  TT_FORMAT_FLOAT32, true, "add_binary_tile: DST tile 8", "holds 8 tiles in fp32 mode" },
+	{ KERNEL("binary_max_tile(0, 1, 16);"), TT_FORMAT_FLOAT16_B, TT_FORMAT_FLOAT16_B,
+	  TT_FORMAT_FLOAT16_B, false, "binary_max_tile: DST tile 16", "holds 16 tiles" },
 	/* Formats the FPU or DST cannot take. */
 	{ KERNEL("matmul_tiles(0, 1, 0, 0, 0);"), TT_FORMAT_INT32, TT_FORMAT_FLOAT16_B,
 	  TT_FORMAT_FLOAT16_B, true, "matmul_tiles: cb 0 holds Int32 data",
@@ -93,12 +97,19 @@ static const struct bad cases[] = {
 	  TT_FORMAT_FLOAT16_B, TT_FORMAT_FLOAT16_B, true, "unknown binary tile op 11", "" },
 	{ KERNEL("tt_unary_tile(99, 0, 0, 0);"), TT_FORMAT_FLOAT16_B, TT_FORMAT_FLOAT16_B,
 	  TT_FORMAT_FLOAT16_B, true, "unknown unary tile op 99", "" },
+	{ KERNEL("tt_sfpu_binary_tile(5, 0, 1, 0);"), TT_FORMAT_FLOAT32, TT_FORMAT_FLOAT32,
+	  TT_FORMAT_FLOAT32, true, "unknown SFPU binary op 5", "" },
+	{ KERNEL("mantissa_rest_tile(0, 24);"), TT_FORMAT_FLOAT32, TT_FORMAT_FLOAT32,
+	  TT_FORMAT_FLOAT32, true, "mantissa_rest_tile", "0 to 23 mantissa bits" },
 	{ KERNEL("tt_unpack(0, 0, 0, 7, 0);"), TT_FORMAT_FLOAT16_B, TT_FORMAT_FLOAT16_B,
 	  TT_FORMAT_FLOAT16_B, true, "unknown unpack mode 7", "" },
 	/* Math outside acquire/commit. */
 	{ KERNEL("tile_regs_commit(); matmul_tiles(0, 1, 0, 0, 0);"), TT_FORMAT_FLOAT16_B,
 	  TT_FORMAT_FLOAT16_B, TT_FORMAT_FLOAT16_B, true,
 	  "matmul_tiles while DST is committed", "needs: acquired by math" },
+	{ KERNEL("tile_regs_commit(); sub_binary_tile(0, 1);"), TT_FORMAT_FLOAT32,
+	  TT_FORMAT_FLOAT32, TT_FORMAT_FLOAT32, true,
+	  "sub_binary_tile while DST is committed", "needs: acquired by math" },
 };
 
 static void test_bad_use(void **state)

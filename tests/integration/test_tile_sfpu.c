@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The SFPU's unary ops on DST against float64 references on random data
- * in each op's domain, in 32-bit and 16-bit DST, and typecast between
- * floats and Int32/UInt32.
+ * in each op's domain, in 32-bit and 16-bit DST; typecast between floats
+ * and Int32/UInt32; mantissa_rest_tile and the DST-to-DST binary ops,
+ * bit for bit.
  */
 #include <limits.h>
 
@@ -210,11 +211,151 @@ static void test_typecast(void **state)
 	}
 }
 
+static float cut_mantissa(float x, unsigned bits)
+{
+	uint32_t u;
+
+	memcpy(&u, &x, 4);
+	u &= ~((1u << (23 - bits)) - 1u);
+	memcpy(&x, &u, 4);
+	return x;
+}
+
+/*
+ * mantissa_rest_tile: exactly x - x cut to 10, 0 and 23 mantissa bits on
+ * Float32 data, so that the cut plus the rest is x again; on bf16 data
+ * (7 mantissa bits) the rest beyond 10 bits is 0.
+ */
+static void test_mantissa_rest(void **state)
+{
+	static const char *const ops[] = { "mantissa_rest_tile(3, 10)", "mantissa_rest_tile(3, 0)",
+					    "mantissa_rest_tile(3, 23)" };
+	static const unsigned bits[] = { 10, 0, 23 };
+	static float x[2048], held[2048], got[2048];
+	uint32_t seed = 7;
+	unsigned k, i;
+
+	(void)state;
+	random_floats(x, 2048, -300, 300, &seed);
+	for (k = 0; k < 4; k++) {
+		bool fp32 = k < 3;
+		enum tt_format fmt = fp32 ? TT_FORMAT_FLOAT32 : TT_FORMAT_FLOAT16_B;
+		struct tt_define d[2] = { { "INIT", "mantissa_rest_tile_init()" },
+					  { "OP", fp32 ? ops[k] : ops[0] } };
+		struct tt_kernel_config cfg = { .defines = d, .ndefines = 2, .fp32_dest_acc = fp32 };
+		struct tile_io in, out = { fmt, 2, malloc(8192) };
+
+		in = (struct tile_io){ fmt, 2, to_tiles(x, 32, 64, fmt, held) };
+		CHECK(run_tiles(dev, sfpu_kernel, &cfg, &in, 1, &out));
+		CHECK(tt_untilize(out.data, fmt, 32, 64, got, TT_FORMAT_FLOAT32));
+		for (i = 0; i < 2048; i++) {
+			float want = fp32 ? held[i] - cut_mantissa(held[i], bits[k]) : 0.0f;
+
+			if (got[i] != want || (fp32 && cut_mantissa(held[i], bits[k]) + got[i] != held[i]))
+				fail_msg("%s, %s DST: element %u (%a) is %a, expected %a", d[1].value,
+					 fp32 ? "32-bit" : "16-bit", i, held[i], got[i], want);
+		}
+		free(in.data), free(out.data);
+	}
+}
+
+/* Per tile: a into DST 2, b into DST 5, OP, pack DST OUT. */
+static const char sfpu_binary_kernel[] =
+	"#include <ttuser/kernel/compute.h>\n"
+	"void kernel_main(void)\n"
+	"{\n"
+	"	binary_op_init_common(0, 1, 16);\n"
+	"	copy_tile_init(0);\n"
+	"	INIT;\n"
+	"	cb_wait_front(0, 2);\n"
+	"	cb_wait_front(1, 2);\n"
+	"	cb_reserve_back(16, 2);\n"
+	"	for (uint32_t t = 0; t < 2; t++) {\n"
+	"		tile_regs_acquire();\n"
+	"		copy_tile(0, t, 2);\n"
+	"		copy_tile(1, t, 5);\n"
+	"		OP;\n"
+	"		tile_regs_commit();\n"
+	"		tile_regs_wait();\n"
+	"		pack_tile(OUT, 16);\n"
+	"		tile_regs_release();\n"
+	"	}\n"
+	"	cb_push_back(16, 2);\n"
+	"}\n";
+
+/*
+ * add/sub/mul_binary_tile, binary_max/min_tile, with the result in the
+ * first operand's tile and in a third one: in 32-bit DST exactly the fp32
+ * operation on the whole Float32 values (which add_tiles, through the
+ * 19-bit source registers, is not); in 16-bit DST that rounded to bf16.
+ */
+static void test_binary_ops(void **state)
+{
+	static const struct {
+		const char *init, *op, *out;
+	} ops[] = {
+		{ "add_binary_tile_init()", "add_binary_tile(2, 5)", "2" },
+		{ "sub_binary_tile_init()", "sub_binary_tile(2, 5, 7)", "7" },
+		{ "mul_binary_tile_init()", "mul_binary_tile(2, 5)", "2" },
+		{ "binary_max_tile_init()", "binary_max_tile(2, 5)", "2" },
+		{ "binary_min_tile_init()", "binary_min_tile(2, 5, 0)", "0" },
+		{ "add_tiles_init(0, 1)", "add_tiles(0, 1, t, t, 2)", "2" },
+	};
+	static float a[2048], b[2048], ha[2048], hb[2048], got[2048];
+	uint32_t seed = 21;
+	unsigned k, i, m;
+
+	(void)state;
+	random_floats(a, 2048, -100, 100, &seed);
+	random_floats(b, 2048, -100, 100, &seed);
+	for (m = 0; m < 2; m++) {
+		bool fp32 = m == 0;
+		enum tt_format fmt = fp32 ? TT_FORMAT_FLOAT32 : TT_FORMAT_FLOAT16_B;
+		struct tile_io in[2] = { { fmt, 2, to_tiles(a, 32, 64, fmt, ha) },
+					 { fmt, 2, to_tiles(b, 32, 64, fmt, hb) } };
+
+		for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
+			struct tt_define d[3] = { { "INIT", ops[k].init }, { "OP", ops[k].op },
+						  { "OUT", ops[k].out } };
+			struct tt_kernel_config cfg = { .defines = d, .ndefines = 3,
+							 .fp32_dest_acc = fp32 };
+			struct tile_io out = { fmt, 2, malloc(8192) };
+			unsigned inexact = 0;
+
+			CHECK(run_tiles(dev, sfpu_binary_kernel, &cfg, in, 2, &out));
+			CHECK(tt_untilize(out.data, fmt, 32, 64, got, TT_FORMAT_FLOAT32));
+			for (i = 0; i < 2048; i++) {
+				float x = ha[i], y = hb[i];
+				float want = k == 0 || k == 5 ? x + y : k == 1 ? x - y : k == 2 ? x * y :
+					     k == 3 ? fmaxf(x, y) : fminf(x, y);
+
+				if (!fp32)
+					want = tt_bf16_to_float(tt_float_to_bf16(want));
+				if (k == 5 && fp32) {
+					inexact += got[i] != want;
+					continue;
+				}
+				if (got[i] != want)
+					fail_msg("%s, %s DST: element %u (%a, %a) is %a, expected %a",
+						 ops[k].op, fp32 ? "32-bit" : "16-bit", i, x, y, got[i],
+						 want);
+			}
+			/* the FPU's add of Float32 tiles is not fp32's */
+			if (k == 5 && fp32)
+				assert_true(inexact > 1000);
+			free(out.data);
+		}
+		free(in[0].data), free(in[1].data);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unary_ops),
 		cmocka_unit_test(test_typecast),
+		cmocka_unit_test(test_mantissa_rest),
+		cmocka_unit_test(test_binary_ops),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Compute: unary SFPU ops on a DST tile, in place, between
- * tile_regs_acquire and tile_regs_commit. Included by compute.h.
+ * Compute: unary SFPU ops on a DST tile, in place, and binary SFPU ops
+ * from two DST tiles into one, between tile_regs_acquire and
+ * tile_regs_commit. Included by compute.h.
  *
  * Each op has tt-metal's *_init(); the model's SFPU needs no set-up, so the
  * inits do nothing, and kernels written for tt-metal run unchanged.
@@ -92,5 +93,56 @@ static inline void typecast_tile(uint32_t dst, uint32_t from, uint32_t to)
 {
 	tt_unary_tile(TT_UNARY_TYPECAST, dst, from, to);
 }
+
+/*
+ * mantissa_rest_tile(dst, bits): x minus x with its mantissa cut to `bits`
+ * bits (0..23), exact. With 10 bits, what the FPU's 19-bit source
+ * registers drop of a Float32 value: x = its source value + the rest, so
+ * a matmul over both parts sees x to 21 bits instead of 11.
+ */
+static inline void mantissa_rest_tile_init(void)
+{
+}
+
+static inline void mantissa_rest_tile(uint32_t dst, uint32_t bits)
+{
+	tt_unary_tile(TT_UNARY_MANTISSA_REST, dst, bits, 0);
+}
+
+/*
+ * Binary SFPU ops, DST to DST in fp32: op_binary_tile(i0, i1) sets
+ * DST[i0] = DST[i0] op DST[i1]; op_binary_tile(i0, i1, out) sets DST[out].
+ * With copy_tile of Float32 tiles into a 32-bit DST they add, subtract,
+ * multiply and compare whole fp32 values, which add_tiles and friends
+ * (the FPU, through its 19-bit source registers) do not.
+ */
+static inline void tt_sfpu_binary_tile(uint32_t op, uint32_t dst0, uint32_t dst1, uint32_t out)
+{
+	tt_call4(TT_CALL_TILE_SFPU_BINARY, op, dst0, dst1, out);
+}
+
+#define TT_SFPU_BINARY(name, OP)                                                \
+	static inline void name##_init(void)                                    \
+	{                                                                       \
+	}                                                                       \
+	static inline void tt_##name##_3(uint32_t dst0, uint32_t dst1, uint32_t out) \
+	{                                                                       \
+		tt_sfpu_binary_tile(TT_SFPU_BINARY_##OP, dst0, dst1, out);      \
+	}
+
+TT_SFPU_BINARY(add_binary_tile, ADD)
+TT_SFPU_BINARY(sub_binary_tile, SUB)
+TT_SFPU_BINARY(mul_binary_tile, MUL)
+TT_SFPU_BINARY(binary_max_tile, MAX)	/* max(a, b) */
+TT_SFPU_BINARY(binary_min_tile, MIN)	/* min(a, b) */
+
+#define TT_SFPU_BINARY_ARGS(name, ...)	TT_CAT(TT_SFPU_BINARY_ARGS_, TT_NARG(__VA_ARGS__))(name, __VA_ARGS__)
+#define TT_SFPU_BINARY_ARGS_2(name, a, b)	tt_##name##_3((a), (b), (a))
+#define TT_SFPU_BINARY_ARGS_3(name, a, b, o)	tt_##name##_3((a), (b), (o))
+#define add_binary_tile(...)	TT_SFPU_BINARY_ARGS(add_binary_tile, __VA_ARGS__)
+#define sub_binary_tile(...)	TT_SFPU_BINARY_ARGS(sub_binary_tile, __VA_ARGS__)
+#define mul_binary_tile(...)	TT_SFPU_BINARY_ARGS(mul_binary_tile, __VA_ARGS__)
+#define binary_max_tile(...)	TT_SFPU_BINARY_ARGS(binary_max_tile, __VA_ARGS__)
+#define binary_min_tile(...)	TT_SFPU_BINARY_ARGS(binary_min_tile, __VA_ARGS__)
 
 #endif
