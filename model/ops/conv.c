@@ -11,6 +11,13 @@
  * of M times a group of nw tiles of N -- dealt round-robin to the cores;
  * K goes in chunks sized to what L1 holds (see conv_reader.c,
  * conv_compute.c, conv_writer.c).
+ *
+ * With Float32 activations and weights (op_precision_fp32) the products
+ * are made to about fp32 accuracy although the FPU reads its operands
+ * through 19-bit source registers: the weights are stored twice, W_hi (the
+ * mantissa cut to the 10 bits the FPU takes) and W_lo = W - W_hi, and the
+ * compute kernel adds A W_hi + A_lo W_hi + A W_lo, A_lo made on the SFPU
+ * (conv_compute.c): three matmuls where other precisions do one.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -44,6 +51,7 @@ struct op_conv {
 	struct op_conv_desc d;
 	struct op_precision prec;
 	uint32_t seg, kreal, kt0, nt;
+	uint32_t split;		/* 1: weights as hi and lo parts (Float32 both ways) */
 	struct tt_buffer *weight, *bias;
 	/* the program of the last input size */
 	struct tt_program *prog;
@@ -98,20 +106,47 @@ static int upload(struct tt_device *dev, const void *data, uint64_t size, uint32
 	return ret;
 }
 
-/* The weight matrix [kt0 * 32][nt * 32] and the bias tiles, on the device. */
+/*
+ * W_hi and W_lo of a split: each value's mantissa cut to the 10 bits of the
+ * FPU's source registers, and the rest (exact; denormals flushed, as the
+ * device would).
+ */
+static void split_weights(float *hi, float *lo, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t u;
+		float h, r;
+
+		memcpy(&u, &hi[i], sizeof(u));
+		u &= 0xffffe000u;
+		memcpy(&h, &u, sizeof(h));
+		r = hi[i] - h;
+		memcpy(&u, &r, sizeof(u));
+		lo[i] = (u & 0x7f800000u) ? r : 0.0f;
+		hi[i] = h;
+	}
+}
+
+/*
+ * The weight matrix [kt0 * 32][nt * 32] (split: W_hi, then W_lo) and the
+ * bias tiles, on the device.
+ */
 static int prepare(struct op_conv *cv, const float *weight, const float *bias)
 {
 	const struct op_conv_desc *d = &cv->d;
 	uint32_t rows = cv->kt0 * 32, cols = cv->nt * 32, nwin = d->kh * d->kw;
 	uint32_t o, i, wpos;
 	float *mat, *brow;
-	void *tiles;
-	size_t tsize = tt_tilized_size(rows, cols, cv->prec.weight);
+	uint8_t *tiles;
+	size_t n = (size_t)rows * cols, tsize = tt_tilized_size(rows, cols, cv->prec.weight);
+	size_t wsize = tsize * (cv->split + 1);
 	int ret = -ENOMEM;
 
-	mat = calloc((size_t)rows * cols, sizeof(float));
+	mat = calloc(n * (cv->split + 1), sizeof(float));
 	brow = calloc((size_t)32 * cols, sizeof(float));
-	tiles = malloc(tsize > (size_t)cols * 32 * 4 ? tsize : (size_t)cols * 32 * 4);
+	tiles = malloc(wsize > (size_t)cols * 32 * 4 ? wsize : (size_t)cols * 32 * 4);
 	if (!mat || !brow || !tiles) {
 		tt_error(-ENOMEM, "op_conv_create: out of memory");
 		goto out;
@@ -121,9 +156,14 @@ static int prepare(struct op_conv *cv, const float *weight, const float *bias)
 			for (wpos = 0; wpos < nwin; wpos++)
 				mat[((size_t)wpos * cv->seg + i) * cols + o] =
 					weight[((size_t)o * d->in_c + i) * nwin + wpos];
+	if (cv->split)
+		split_weights(mat, mat + n, n);
 	ret = tt_tilize(mat, TT_FORMAT_FLOAT32, rows, cols, tiles, cv->prec.weight);
+	if (!ret && cv->split)
+		ret = tt_tilize(mat + n, TT_FORMAT_FLOAT32, rows, cols, tiles + tsize,
+				cv->prec.weight);
 	if (!ret)
-		ret = upload(cv->dev, tiles, tsize, (uint32_t)tt_tile_size(cv->prec.weight),
+		ret = upload(cv->dev, tiles, wsize, (uint32_t)tt_tile_size(cv->prec.weight),
 			     &cv->weight);
 	if (ret)
 		goto out;
@@ -175,6 +215,7 @@ int op_conv_create(struct tt_device *dev, const struct op_conv_desc *desc, const
 	cv->kreal = (uint32_t)k;
 	cv->kt0 = OP_DIV_UP(cv->kreal, 32);
 	cv->nt = OP_DIV_UP(desc->out_c, 32);
+	cv->split = prec->act == TT_FORMAT_FLOAT32 && prec->weight == TT_FORMAT_FLOAT32;
 	ret = prepare(cv, weight, bias);
 	if (ret) {
 		op_conv_destroy(cv);
@@ -253,7 +294,9 @@ static int make_plan(const struct op_conv *cv, uint32_t npix, uint32_t ncores, u
 		     struct plan *p)
 {
 	uint32_t es = cv->prec.act == TT_FORMAT_FLOAT32 ? 4 : 2, ta = 1024 * es;
-	uint32_t tw = (uint32_t)tt_tile_size(cv->prec.weight), mt = OP_DIV_UP(npix, 32);
+	/* a weight tile's bytes in L1: split, its hi and lo parts */
+	uint32_t tw = (uint32_t)tt_tile_size(cv->prec.weight) * (cv->split + 1);
+	uint32_t mt = OP_DIV_UP(npix, 32);
 	uint32_t mb = mt >= 4 * ncores ? 4 : mt >= 2 * ncores ? 2 : 1, g, resident;
 
 	for (; mb >= 1; mb /= 2) {
@@ -274,7 +317,7 @@ static int make_plan(const struct op_conv *cv, uint32_t npix, uint32_t ncores, u
 				fixed = resident ? (uint64_t)cv->kt0 * nw * tw + (uint64_t)nw * BIAS_TILE :
 						   2ull * p->nsub * (tw + BIAS_TILE);
 				fixed += 2ull * mb * nw * ta + ZERO_PAGE;
-				per_kc = (2ull + mb) * ta;
+				per_kc = (2ull + mb * (1 + cv->split)) * ta;
 				part = (uint64_t)mb * nw * BIAS_TILE;
 				if (fixed + per_kc * cv->kt0 <= budget) {
 					kc = cv->kt0;
@@ -329,11 +372,12 @@ static int build(struct op_conv *cv, const struct op_tensor *in, uint32_t npix)
 		return ret;
 	if ((ret = op_cb(prog, cores, 0, in->fmt, ta, 2 * p->sw)) ||
 	    (ret = op_cb(prog, cores, 1, cv->prec.weight, tw,
-			 p->resident ? cv->kt0 * p->nw : 2 * p->nsub)) ||
+			 (p->resident ? cv->kt0 * p->nw : 2 * p->nsub) * (cv->split + 1))) ||
 	    (ret = op_cb(prog, cores, 2, TT_FORMAT_FLOAT32, BIAS_TILE,
 			 p->resident ? p->nw : 2 * p->nsub)) ||
 	    (ret = op_cb(prog, cores, 3, in->fmt, ZERO_PAGE, 1)) ||
 	    (ret = op_cb(prog, cores, 4, in->fmt, ta, p->mb * p->kc)) ||
+	    (cv->split && (ret = op_cb(prog, cores, 5, in->fmt, ta, p->mb * p->kc))) ||
 	    (ret = op_cb(prog, cores, 16, in->fmt, ta, 2 * p->mb * p->nw)) ||
 	    (p->nkc > 1 &&
 	     (ret = op_cb(prog, cores, 24, TT_FORMAT_FLOAT32, BIAS_TILE, p->mb * p->nw))))
@@ -414,12 +458,13 @@ int op_conv_run(struct op_conv *cv, struct tt_cq *cq, const struct op_tensor *in
 		};
 		uint32_t cargs[] = {
 			p->mb, p->nw, p->nsub, p->kc, p->nkc, d->relu, p->sw, cv->kt0, p->resident,
+			cv->split,
 		};
 		uint32_t wargs[] = {
 			tt_buffer_address(out->buf), out->c_pad * es, out->rows, es, p->mb, p->nw,
 			p->ngroups, tt_buffer_address(cv->weight),
 			(uint32_t)tt_tile_size(cv->prec.weight), tt_buffer_address(cv->bias), cv->nt,
-			cv->kt0, p->kc, p->nkc, p->nsub, p->resident,
+			cv->kt0, p->kc, p->nkc, p->nsub, p->resident, cv->split, cv->kt0 * cv->nt,
 		};
 
 		if ((ret = tt_common_runtime_args_set(cv->prog, cv->reader, rargs,

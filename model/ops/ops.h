@@ -54,7 +54,11 @@ int op_tensor_read_hwc(struct tt_cq *cq, const struct op_tensor *t, float *hwc);
 /*
  * act: format of activations (Float16_b, or Float32 for parity); weight:
  * Float16_b, Bfp8_b or Float32; fidelity of the matmuls. Accumulation is
- * always in fp32 (DST in fp32 mode), biases stay fp32.
+ * always in fp32 (DST in fp32 mode), biases stay fp32. With Float32
+ * activations and weights the ops work to about fp32 accuracy although
+ * the FPU reads operands through 19-bit source registers: matmuls as
+ * three passes over hi and lo parts (conv.c), adds and max pool on the
+ * SFPU (eltwise.c, pool.c).
  */
 struct op_precision {
 	enum tt_format act;

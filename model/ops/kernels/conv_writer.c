@@ -16,9 +16,12 @@
  * into c_2 and c_1 once, the weights row by row of K as the first item
  * takes them.
  *
+ * split: the weights are two matrices, W_hi then W_lo (lo_page pages on);
+ * each row of K goes into c_1 as its hi tiles followed by its lo tiles.
+ *
  * Common args: out address, stick bytes, rows, element size, mb, nw,
  * groups, weight address, weight tile bytes, bias address, nt, kt0, kc,
- * nkc, nsub, resident. Args: first item, items, step.
+ * nkc, nsub, resident, split, lo_page. Args: first item, items, step.
  */
 #include <ttuser/kernel/dataflow.h>
 
@@ -31,6 +34,7 @@ void kernel_main(void)
 	const uint32_t nt = get_common_arg_val(10), kt0 = get_common_arg_val(11);
 	const uint32_t kc = get_common_arg_val(12), nkc = get_common_arg_val(13);
 	const uint32_t nsub = get_common_arg_val(14), resident = get_common_arg_val(15);
+	const uint32_t parts = get_common_arg_val(16) + 1, lo_page = get_common_arg_val(17);
 	const uint32_t first = get_arg_val(0), count = get_arg_val(1), step = get_arg_val(2);
 	const uint32_t width = nw * 32 * es, row_bytes = mb * width;
 	const uint32_t len = width < stick ? width : stick;
@@ -43,7 +47,7 @@ void kernel_main(void)
 	const InterleavedAddrGen bias = {
 		.bank_base_address = get_common_arg_val(9), .page_size = 4096, .is_dram = true,
 	};
-	uint32_t it, m, r, chunk, s, k, j;
+	uint32_t it, m, r, chunk, s, k, j, h;
 
 	if (resident && count) {
 		uint32_t n0 = (first % ngroups) * nw, l1;
@@ -55,12 +59,14 @@ void kernel_main(void)
 		noc_async_read_barrier();
 		cb_push_back(c_2, nw);
 		for (k = 0; k < kt0; k++) {
-			cb_reserve_back(c_1, nw);
+			cb_reserve_back(c_1, parts * nw);
 			l1 = get_write_ptr(c_1);
-			for (j = 0; j < nw; j++)
-				noc_async_read_page(k * nt + n0 + j, &wt, l1 + j * w_tile);
+			for (h = 0; h < parts; h++)
+				for (j = 0; j < nw; j++)
+					noc_async_read_page(h * lo_page + k * nt + n0 + j, &wt,
+							    l1 + (h * nw + j) * w_tile);
 			noc_async_read_barrier();
-			cb_push_back(c_1, nw);
+			cb_push_back(c_1, parts * nw);
 		}
 	}
 	for (it = 0; it < count; it++) {
@@ -81,13 +87,16 @@ void kernel_main(void)
 					cb_push_back(c_2, nsub);
 				}
 				for (k = 0; k < kc && chunk * kc + k < kt0; k++) {
-					cb_reserve_back(c_1, nsub);
+					cb_reserve_back(c_1, parts * nsub);
 					l1 = get_write_ptr(c_1);
-					for (j = 0; j < nsub; j++)
-						noc_async_read_page((chunk * kc + k) * nt + n + j, &wt,
-								    l1 + j * w_tile);
+					for (h = 0; h < parts; h++)
+						for (j = 0; j < nsub; j++)
+							noc_async_read_page(h * lo_page +
+									    (chunk * kc + k) * nt + n + j,
+									    &wt,
+									    l1 + (h * nsub + j) * w_tile);
 					noc_async_read_barrier();
-					cb_push_back(c_1, nsub);
+					cb_push_back(c_1, parts * nsub);
 				}
 			}
 
