@@ -5,7 +5,9 @@
  * that is a 1x1 max pool. One program shape for all: a reader that
  * gathers 32 output pixels' sticks of each input (eltwise_reader.c), a
  * compute kernel that adds and/or clamps them tile by tile
- * (eltwise_compute.c), and stick_writer.c.
+ * (eltwise_compute.c), and stick_writer.c. Float32 adds are made on the
+ * SFPU, exact to fp32 rounding; bf16 adds on the FPU, whose 19-bit
+ * sources hold bf16 values whole.
  */
 #include <errno.h>
 
@@ -13,6 +15,7 @@
 
 #define OP_RELU	1u
 #define OP_ADD	2u
+#define OP_SFPU	4u	/* the add on the SFPU, in fp32 */
 
 /* How output pixels map to an input's: y * mul_y / div_y, x * mul_x / div_x. */
 struct gather {
@@ -68,7 +71,9 @@ static int eltwise(struct tt_device *dev, struct tt_cq *cq, const struct gather 
 			gb->t->w, gb->mul_y, gb->div_y, gb->mul_x, gb->div_x,
 			cw, b != NULL, groups,
 		};
-		uint32_t cargs[] = { cw, op };
+		uint32_t cargs[] = {
+			cw, op | (b && out->fmt == TT_FORMAT_FLOAT32 ? OP_SFPU : 0u),
+		};
 		uint32_t wargs[] = { tt_buffer_address(out->buf), page, cw, groups };
 
 		if ((ret = tt_common_runtime_args_set(prog, reader, rargs, sizeof(rargs) / 4)) ||

@@ -4,7 +4,8 @@
  * a strided copy done by eltwise.c). Each output pixel's window becomes a
  * 32-row block (pool_reader.c), tilized and reduced with MAX over columns
  * (pool_compute.c); pool_writer.c writes row 0. At HiFi4 the scaler 1.0
- * leaves bf16 values exact; Float32 values pass the FPU's 19-bit sources.
+ * leaves bf16 values exact. Float32 values would pass the FPU's 19-bit
+ * sources, so their max is taken on the SFPU instead (maxpool_sfpu).
  */
 #include <errno.h>
 
@@ -24,6 +25,62 @@ int op_maxpool_out_size(uint32_t h, uint32_t w, uint32_t k, uint32_t stride, uin
 	*ho = (h + 2 * pad - k) / stride + 1;
 	*wo = (w + 2 * pad - k) / stride + 1;
 	return 0;
+}
+
+/*
+ * Float32: blocks of 32 output pixels, window position by position
+ * (pool_window_reader.c), maxed with binary_max_tile in DST
+ * (pool_max_compute.c) and written as sticks (stick_writer.c); exact.
+ */
+static int maxpool_sfpu(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *in,
+			uint32_t k, uint32_t stride, uint32_t pad, struct op_tensor *out,
+			struct op_stats *stats)
+{
+	struct tt_kernel_config rcfg = { .role = TT_ROLE_READER };
+	struct tt_kernel_config wcfg = { .role = TT_ROLE_WRITER };
+	struct tt_kernel_config ccfg = { .role = TT_ROLE_COMPUTE, .fp32_dest_acc = true };
+	uint32_t page = in->c_pad * 4, ct = in->c_pad / 32, groups, cw, items, used;
+	struct tt_core_range cores;
+	struct tt_program *prog;
+	int reader, compute, writer, ret;
+
+	/* channel groups of at most 4 tiles: twice a group fits the fp32 DST */
+	for (groups = 1; ct % groups || ct / groups > 4; groups++)
+		;
+	cw = ct / groups;
+	items = out->rows / 32 * groups;
+	ret = op_cores(dev, items, &cores, &used);
+	if (!ret)
+		ret = tt_program_create(dev, &prog);
+	if (ret)
+		return ret;
+	if ((ret = op_cb(prog, cores, 0, in->fmt, 4096, 2 * cw)) ||
+	    (ret = op_cb(prog, cores, 16, in->fmt, 4096, 2 * cw)))
+		goto out;
+	if ((ret = reader = op_kernel(prog, "pool_window_reader.c", cores, &rcfg)) < 0 ||
+	    (ret = compute = op_kernel(prog, "pool_max_compute.c", cores, &ccfg)) < 0 ||
+	    (ret = writer = op_kernel(prog, "stick_writer.c", cores, &wcfg)) < 0)
+		goto out;
+	{
+		uint32_t rargs[] = {
+			tt_buffer_address(in->buf), page, in->h, in->w, out->w, out->h * out->w, k,
+			stride, pad, cw, groups,
+		};
+		uint32_t cargs[] = { cw, k * k };
+		uint32_t wargs[] = { tt_buffer_address(out->buf), page, cw, groups };
+
+		if ((ret = tt_common_runtime_args_set(prog, reader, rargs, sizeof(rargs) / 4)) ||
+		    (ret = tt_common_runtime_args_set(prog, compute, cargs, sizeof(cargs) / 4)) ||
+		    (ret = tt_common_runtime_args_set(prog, writer, wargs, sizeof(wargs) / 4)))
+			goto out;
+	}
+	ret = op_split_args(prog, cores, used, items, (int[]){ reader, writer }, 2, compute);
+	if (!ret)
+		ret = op_run(cq, prog, stats, k == 3 && stride == 2 ? "maxpool3x3/s2" : "maxpool", in,
+			     out);
+out:
+	tt_program_destroy(prog);
+	return ret;
 }
 
 int op_maxpool(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *in, uint32_t k,
@@ -53,6 +110,8 @@ int op_maxpool(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *
 				wo, in->c, (int)in->fmt);
 	if (k == 1)
 		return op_strided_copy(dev, cq, in, stride, out, stats);
+	if (in->fmt == TT_FORMAT_FLOAT32)
+		return maxpool_sfpu(dev, cq, in, k, stride, pad, out, stats);
 	es = op_tensor_elem_size(in);
 	page = in->c_pad * es;
 	ct = in->c_pad / 32;

@@ -9,7 +9,8 @@
  *   -> op_maxpool, and Resize nearest upsampling (half_pixel,
  *   round_prefer_floor, which for these sizes picks torch's
  *   floor(dst * in / out)) -> op_upsample_add onto zeros, both in
- *   Float16_b: exactly the expected values rounded to bf16.
+ *   Float16_b: exactly the expected values rounded to bf16; MaxPool in
+ *   Float32 too: exactly the expected values.
  * The vectors' channels go into the first channels of 32-channel tensors.
  */
 #include <math.h>
@@ -101,39 +102,41 @@ static void test_roialign(void **state)
 	tt_device_close(d.dev);
 }
 
-/* The node's input and output, image 0; out CHW of want's size compared exactly in bf16. */
-static void compare_bf16(const char *test, const struct tensor *want, const float *got,
-			 uint32_t c, uint32_t h, uint32_t w)
+/* got against want rounded once to fmt (Float32 or Float16_b), exactly; out CHW of want's size. */
+static void compare_rounded(const char *test, const struct tensor *want, const float *got,
+			 uint32_t c, uint32_t h, uint32_t w, enum tt_format fmt)
 {
 	size_t bad = 0;
 
 	assert_true(want->dims[0] == 1 && (uint32_t)want->dims[1] == c &&
 		    (uint32_t)want->dims[2] == h && (uint32_t)want->dims[3] == w);
 	for (size_t i = 0; i < (size_t)c * h * w; i++)
-		if (got[i] != tt_bf16_to_float(tt_float_to_bf16(want->f[i])) && bad++ < 5)
+		if (got[i] != (fmt == TT_FORMAT_FLOAT32 ? want->f[i] :
+			       tt_bf16_to_float(tt_float_to_bf16(want->f[i]))) && bad++ < 5)
 			print_error("%s: [%zu] want %g, got %g\n", test, i, want->f[i], got[i]);
 	print_message("%s: %zu values, %zu differ\n", test, (size_t)c * h * w, bad);
 	assert_int_equal(bad, 0);
 }
 
-static void maxpool_case(struct dev *d, const char *test, uint32_t k, uint32_t s, uint32_t pad)
+static void maxpool_case(struct dev *d, const char *test, uint32_t k, uint32_t s, uint32_t pad,
+			 enum tt_format fmt)
 {
 	struct tensor x = load(test, "input_0.pb"), want = load(test, "output_0.pb");
 	uint32_t C = (uint32_t)x.dims[1], H = (uint32_t)x.dims[2], W = (uint32_t)x.dims[3];
 	uint32_t ho, wo;
 	struct op_tensor in, out;
-	float *v = widen(&x, C, H, W, true), *got;
+	float *v = widen(&x, C, H, W, fmt == TT_FORMAT_FLOAT16_B), *got;
 
 	assert_true(x.dims[0] == 1 && C <= WIDE);
 	CHECK(op_maxpool_out_size(H, W, k, s, pad, &ho, &wo));
 	got = malloc((size_t)WIDE * ho * wo * sizeof(float));
 	assert_non_null(got);
-	CHECK(op_tensor_create(d->dev, H, W, WIDE, TT_FORMAT_FLOAT16_B, &in));
+	CHECK(op_tensor_create(d->dev, H, W, WIDE, fmt, &in));
 	CHECK(op_tensor_write(d->cq, &in, v));
-	CHECK(op_tensor_create(d->dev, ho, wo, WIDE, TT_FORMAT_FLOAT16_B, &out));
+	CHECK(op_tensor_create(d->dev, ho, wo, WIDE, fmt, &out));
 	CHECK(op_maxpool(d->dev, d->cq, &in, k, s, pad, &out, NULL));
 	CHECK(op_tensor_read(d->cq, &out, got));
-	compare_bf16(test, &want, got, C, ho, wo);
+	compare_rounded(test, &want, got, C, ho, wo, fmt);
 	op_tensor_destroy(&in);
 	op_tensor_destroy(&out);
 	free(v);
@@ -148,10 +151,14 @@ static void test_maxpool(void **state)
 
 	(void)state;
 	/* kernel_shape, strides, pads as the nodes set them */
-	maxpool_case(&d, "test_maxpool_2d_default", 2, 1, 0);
-	maxpool_case(&d, "test_maxpool_2d_strides", 5, 3, 0);
-	maxpool_case(&d, "test_maxpool_2d_precomputed_pads", 5, 1, 2);
-	maxpool_case(&d, "test_maxpool_2d_precomputed_strides", 2, 2, 0);
+	for (int f = 0; f < 2; f++) {
+		enum tt_format fmt = f ? TT_FORMAT_FLOAT32 : TT_FORMAT_FLOAT16_B;
+
+		maxpool_case(&d, "test_maxpool_2d_default", 2, 1, 0, fmt);
+		maxpool_case(&d, "test_maxpool_2d_strides", 5, 3, 0, fmt);
+		maxpool_case(&d, "test_maxpool_2d_precomputed_pads", 5, 1, 2, fmt);
+		maxpool_case(&d, "test_maxpool_2d_precomputed_strides", 2, 2, 0, fmt);
+	}
 	tt_device_close(d.dev);
 }
 
@@ -172,7 +179,7 @@ static void resize_case(struct dev *d, const char *test)
 	CHECK(op_tensor_create(d->dev, ho, wo, WIDE, TT_FORMAT_FLOAT16_B, &out));
 	CHECK(op_upsample_add(d->dev, d->cq, &zero, &small, &out, NULL));
 	CHECK(op_tensor_read(d->cq, &out, got));
-	compare_bf16(test, &want, got, C, ho, wo);
+	compare_rounded(test, &want, got, C, ho, wo, TT_FORMAT_FLOAT16_B);
 	op_tensor_destroy(&small);
 	op_tensor_destroy(&zero);
 	op_tensor_destroy(&out);

@@ -3,7 +3,12 @@
  * eltwise compute: out = a, relu(a), a + b or relu(a + b), tile by tile
  * of each block (c_0, c_1 -> c_16), through an fp32 DST.
  *
- * Common args: ct, op (bit 0 relu, bit 1 add). Args: blocks.
+ * The add is the FPU's add_tiles, except for Float32 data (op bit 2):
+ * the FPU would read a and b through its 19-bit source registers, so both
+ * are copied into DST whole and added there on the SFPU, in fp32.
+ *
+ * Common args: ct, op (bit 0 relu, bit 1 add, bit 2 add on the SFPU).
+ * Args: blocks.
  */
 #include <ttuser/kernel/compute.h>
 
@@ -17,6 +22,8 @@ void kernel_main(void)
 		binary_op_init_common(c_0, c_1, c_16);
 	else
 		unary_op_init_common(c_0, c_16);
+	if (op & 4)
+		add_binary_tile_init();
 	for (it = 0; it < count; it++) {
 		cb_wait_front(c_0, ct);
 		if (op & 2)
@@ -24,10 +31,17 @@ void kernel_main(void)
 		cb_reserve_back(c_16, ct);
 		for (t = 0; t < ct; t++) {
 			tile_regs_acquire();
-			if (op & 2)
-				add_tiles(c_0, c_1, t, t, 0);
-			else
+			if (op & 4) {
+				copy_tile_init(c_0);
 				copy_tile(c_0, t, 0);
+				copy_tile_init(c_1);
+				copy_tile(c_1, t, 1);
+				add_binary_tile(0, 1);
+			} else if (op & 2) {
+				add_tiles(c_0, c_1, t, t, 0);
+			} else {
+				copy_tile(c_0, t, 0);
+			}
 			if (op & 1)
 				relu_tile(0);
 			tile_regs_commit();
