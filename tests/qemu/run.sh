@@ -132,6 +132,8 @@ while read -r prog opts; do
 		echo "export TT_DEVICE=$(device_of "$first")"
 		[ "$first" = default ] || echo "export TT_TEST_DEVICES='$map'"
 		echo "export TTCTL=$BUILD/bin/ttctl"
+		# matmul at make check's size (2048 takes far too long under TCG).
+		echo "export MATMUL_SIZE=512"
 		echo "exec timeout -s KILL $TEST_TIMEOUT $prog"
 	} > "$w"
 	chmod 755 "$w"
