@@ -265,6 +265,17 @@ install: lib tools
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BUILD)/bin/ttctl $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 tools/ttctl/ttctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 644 libttuser/man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	install -m 644 libttuser/man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
+	@# every function a page describes gets a page that points to it (man tt_cq_finish)
+	$(Q)for p in libttuser/man/*.3; do \
+		for n in $$(sed -n '/^\.SH NAME/,/^\.SH/p' $$p | grep -v '^\.SH' | sed 's/\\-.*//' | tr ', ' '\n\n'); do \
+			[ -z "$$n" ] || [ -e $(DESTDIR)$(PREFIX)/share/man/man3/$$n.3 ] || \
+			echo ".so man3/$$(basename $$p)" > $(DESTDIR)$(PREFIX)/share/man/man3/$$n.3; \
+		done; \
+	done
+	install -m 644 uapi/tt_bfp8.h $(DESTDIR)$(PREFIX)/include/ttuser/
 
 # ---- dependencies (Debian 12) ---------------------------------------
 # One line per component, so that each says what it needs.
@@ -370,7 +381,8 @@ parity-r50: $(BUILD)/tests/test_parity $(PARITY_DIR)/reference.safetensors
 # programs that link it (tools/ttdetect) need no source tree.
 OPS_KERNELS := $(wildcard model/ops/kernels/*.c)
 OPS_OBJ     := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard model/ops/*.c)) $(BUILD)/obj/gen/op_kernels.o
-OPS_TESTS   := $(filter $(INTEG_TESTS),$(addprefix $(BUILD)/tests/,test_model_ops test_model_conv))
+OPS_TESTS   := $(filter $(INTEG_TESTS),$(addprefix $(BUILD)/tests/,test_model_ops test_model_conv \
+	test_model_roi_align test_model_onnx))
 OPS_BENCHES := $(filter $(BENCHES),$(BUILD)/bench/bench_conv)
 
 $(MODEL_LIB): $(OPS_OBJ)
@@ -384,7 +396,7 @@ $(BUILD)/obj/gen/op_kernels.o: $(BUILD)/gen/op_kernels.c
 	@mkdir -p $(@D)
 	$(call say,CC,$@)$(CC) $(CFLAGS) -c $< -o $@
 
-$(OPS_TESTS): $(BUILD)/tests/%: tests/integration/%.c tests/integration/helpers.h $(MODEL_LIB) \
+$(OPS_TESTS): $(BUILD)/tests/%: tests/integration/%.c tests/integration/helpers.h tests/onnx_testdata.h $(MODEL_LIB) \
 		$(BUILD)/lib/libttuser.a
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -DEXAMPLES_DIR='"$(abspath examples)"' $< \

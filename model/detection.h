@@ -126,6 +126,14 @@ int multiscale_roi_align(const struct feature_map *maps, int nlevels, int img_h,
 			 const float *boxes, size_t n, int pooled, int sampling_ratio, float *out,
 			 int *level);
 
+/*
+ * Its parts: the scale of each level (a power of 2) from the levels'
+ * heights, and the first level's number (log2 of its stride); then the
+ * level index (0 .. nlevels - 1) the LevelMapper gives a box.
+ */
+int roi_level_mapper(const int *heights, int nlevels, int img_h, double *scale, int *lvl_min);
+int roi_level(const float *box, int lvl_min, int nlevels);
+
 /* ---- postprocess.c: RoIHeads.postprocess_detections, transform.postprocess */
 struct detection {
 	float box[4];

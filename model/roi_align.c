@@ -123,48 +123,70 @@ int roi_align(const struct feature_map *f, double spatial_scale, int pooled, int
 	return 0;
 }
 
+int roi_level_mapper(const int *heights, int nlevels, int img_h, double *scale, int *lvl_min)
+{
+	int lvl_max;
+
+	if (nlevels < 1 || nlevels > ANCHOR_MAX_LEVELS || img_h < 1)
+		return tt_error(-EINVAL, "MultiScaleRoIAlign: %d levels for a %d-pixel-high image",
+				nlevels, img_h);
+	for (int l = 0; l < nlevels; l++) {
+		if (heights[l] < 1)
+			return tt_error(-EINVAL, "MultiScaleRoIAlign: level %d is %d pixels high", l,
+					heights[l]);
+		/* _infer_scale: 2 ** round(log2(feature / image)), in float32, from the height */
+		float approx = (float)((double)heights[l] / (double)img_h);
+
+		scale[l] = exp2((double)nearbyintf(log2f(approx)));
+	}
+	*lvl_min = (int)-log2f((float)scale[0]);
+	lvl_max = (int)-log2f((float)scale[nlevels - 1]);
+	if (lvl_max - *lvl_min != nlevels - 1)
+		return tt_error(-EINVAL, "MultiScaleRoIAlign: map scales 1/%g .. 1/%g do not step by 2 per level",
+				1 / scale[0], 1 / scale[nlevels - 1]);
+	return 0;
+}
+
+int roi_level(const float *b, int lvl_min, int nlevels)
+{
+	/* LevelMapper: floor(4 + log2(sqrt(area) / 224) + 1e-6), clamped */
+	float s = sqrtf((b[2] - b[0]) * (b[3] - b[1]));
+	float k = floorf(4.0f + log2f(s / 224.0f) + 1e-6f);
+	int lvl_max = lvl_min + nlevels - 1;
+
+	k = !(k >= (float)lvl_min) ? (float)lvl_min : k > (float)lvl_max ? (float)lvl_max : k;
+	return (int)k - lvl_min;
+}
+
 int multiscale_roi_align(const struct feature_map *maps, int nlevels, int img_h, int img_w,
 			 const float *boxes, size_t n, int pooled, int sampling_ratio, float *out,
 			 int *level)
 {
 	double scale[ANCHOR_MAX_LEVELS];
-	int lvl_min, lvl_max;
-	size_t per = 0;
+	int heights[ANCHOR_MAX_LEVELS], lvl_min, err;
+	size_t per;
 
 	(void)img_w;
-	if (nlevels < 1 || nlevels > ANCHOR_MAX_LEVELS || img_h < 1)
-		return tt_error(-EINVAL, "MultiScaleRoIAlign: %d levels for a %d-pixel-high image",
-				nlevels, img_h);
+	if (nlevels < 1 || nlevels > ANCHOR_MAX_LEVELS)
+		return tt_error(-EINVAL, "MultiScaleRoIAlign: %d levels", nlevels);
 	for (int l = 0; l < nlevels; l++) {
 		if (maps[l].c != maps[0].c || maps[l].h < 1 || maps[l].w < 1)
 			return tt_error(-EINVAL, "MultiScaleRoIAlign: level %d is %dx%dx%d, level 0 has %d channels",
 					l, maps[l].c, maps[l].h, maps[l].w, maps[0].c);
-		/* _infer_scale: 2 ** round(log2(feature / image)), in float32, from the height */
-		float approx = (float)((double)maps[l].h / (double)img_h);
-
-		scale[l] = exp2((double)nearbyintf(log2f(approx)));
+		heights[l] = maps[l].h;
 	}
-	lvl_min = (int)-log2f((float)scale[0]);
-	lvl_max = (int)-log2f((float)scale[nlevels - 1]);
-	if (lvl_max - lvl_min != nlevels - 1)
-		return tt_error(-EINVAL, "MultiScaleRoIAlign: map scales 1/%g .. 1/%g do not step by 2 per level",
-				1 / scale[0], 1 / scale[nlevels - 1]);
+	err = roi_level_mapper(heights, nlevels, img_h, scale, &lvl_min);
+	if (err)
+		return err;
 	per = (size_t)maps[0].c * (size_t)pooled * (size_t)pooled;
 	memset(out, 0, n * per * sizeof(float));
 	for (size_t i = 0; i < n; i++) {
-		const float *b = boxes + i * 4;
-		/* LevelMapper: floor(4 + log2(sqrt(area) / 224) + 1e-6), clamped */
-		float s = sqrtf((b[2] - b[0]) * (b[3] - b[1]));
-		float k = floorf(4.0f + log2f(s / 224.0f) + 1e-6f);
-		int l;
+		int l = roi_level(boxes + i * 4, lvl_min, nlevels);
 
-		int err;
-
-		k = !(k >= (float)lvl_min) ? (float)lvl_min : k > (float)lvl_max ? (float)lvl_max : k;
-		l = (int)k - lvl_min;
 		if (level)
 			level[i] = l;
-		err = roi_align(&maps[l], scale[l], pooled, sampling_ratio, false, b, 1, out + i * per);
+		err = roi_align(&maps[l], scale[l], pooled, sampling_ratio, false, boxes + i * 4, 1,
+				out + i * per);
 		if (err)
 			return err;
 	}

@@ -174,15 +174,28 @@ void sim_eltwise_tile(enum sim_simd path, float *dst, const float *a, const floa
 
 void sim_bcast_tile(float *out, const float *b, uint32_t bcast)
 {
-	unsigned r, c;
+	unsigned r, h, c;
 
 	for (r = 0; r < TT_TILE_ROWS; r++)
-		for (c = 0; c < TT_TILE_COLS; c++) {
-			unsigned from = bcast == TT_BCAST_ROWS ? sim_tile_index(0, c) :
-					bcast == TT_BCAST_COLS ? sim_tile_index(r, 0) :
-					bcast == TT_BCAST_SCALAR ? 0 : sim_tile_index(r, c);
+		for (h = 0; h < 2; h++) {
+			float *o = out + sim_tile_index(r, 16 * h);
 
-			out[sim_tile_index(r, c)] = b[from];
+			switch (bcast) {
+			case TT_BCAST_ROWS:
+				memcpy(o, b + sim_tile_index(0, 16 * h), 16 * sizeof(float));
+				break;
+			case TT_BCAST_COLS:
+				for (c = 0; c < 16; c++)
+					o[c] = b[sim_tile_index(r, 0)];
+				break;
+			case TT_BCAST_SCALAR:
+				for (c = 0; c < 16; c++)
+					o[c] = b[0];
+				break;
+			default:
+				memcpy(o, b + sim_tile_index(r, 16 * h), 16 * sizeof(float));
+				break;
+			}
 		}
 }
 

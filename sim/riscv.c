@@ -16,9 +16,9 @@
  * base is rotated right by two, which moves misaligned offsets far above any
  * valid word index.
  *
- * Floating point runs on the host FPU; accrued exception flags come from
- * <fenv.h> and the rounding mode is switched around an operation when the
- * instruction asks for something other than round-to-nearest-even.
+ * Floating point runs on the host FPU; the rounding mode is set and the
+ * exception flags are cleared and read around each operation (fp_enter,
+ * fp_leave: on x86-64 the SSE control register alone, elsewhere <fenv.h>).
  * Conversions to integer are done by hand, as is round-to-nearest-max-
  * magnitude, which the host does not provide.
  */
@@ -34,6 +34,10 @@
 #include <string.h>
 
 #include "tt_core.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #ifdef __GNUC__
 #define likely(c)	__builtin_expect(!!(c), 1)
@@ -505,6 +509,60 @@ static int host_flags_to_rv(int ex)
 	return fl;
 }
 
+/*
+ * One host operation in rounding mode `mode` (FE_*): fp_enter sets it and
+ * clears the flags, fp_leave returns the flags raised (FE_*) and restores
+ * the mode.
+ */
+#if defined(__x86_64__)
+/* Float arithmetic runs on SSE: MXCSR has the FE_* flags in its low bits and the mode at 13. */
+_Static_assert(FE_INVALID == 0x01 && FE_DIVBYZERO == 0x04 && FE_OVERFLOW == 0x08 &&
+	       FE_UNDERFLOW == 0x10 && FE_INEXACT == 0x20 && FE_TOWARDZERO == 0xc00,
+	       "x86-64 FE_* values");
+#define MXCSR_FLAGS	0x3fu
+#define MXCSR_ROUND	0x6000u
+
+struct fp_env {
+	unsigned int csr;
+};
+
+static inline void fp_enter(struct fp_env *e, int mode)
+{
+	e->csr = _mm_getcsr();
+	_mm_setcsr((e->csr & ~(MXCSR_FLAGS | MXCSR_ROUND)) | ((unsigned int)mode << 3));
+}
+
+static inline int fp_leave(const struct fp_env *e)
+{
+	int ex = (int)(_mm_getcsr() & (FE_ALL_EXCEPT & MXCSR_FLAGS));
+
+	_mm_setcsr(e->csr);
+	return ex;
+}
+#else
+struct fp_env {
+	int saved, mode;
+};
+
+static inline void fp_enter(struct fp_env *e, int mode)
+{
+	e->saved = fegetround();
+	e->mode = mode;
+	if (mode != e->saved)
+		fesetround(mode);
+	feclearexcept(FE_ALL_EXCEPT);
+}
+
+static inline int fp_leave(const struct fp_env *e)
+{
+	int ex = fetestexcept(FE_ALL_EXCEPT);
+
+	if (e->mode != e->saved)
+		fesetround(e->saved);
+	return ex;
+}
+#endif
+
 static int host_round(int rm)
 {
 	switch (rm) {
@@ -580,12 +638,11 @@ static uint32_t fp_arith(struct rv_hart *h, unsigned int op, int rm,
 	volatile float va = bits_to_f(a), vb = bits_to_f(b), vc = bits_to_f(c);
 	volatile float vr = 0;
 	int mode = rm == RM_RMM ? rmm_host_mode(op, a, b, c) : host_round(rm);
-	int saved = fegetround(), ex, fl;
+	struct fp_env env;
 	uint32_t r;
+	int fl;
 
-	if (mode != saved)
-		fesetround(mode);
-	feclearexcept(FE_ALL_EXCEPT);
+	fp_enter(&env, mode);
 	switch (op) {
 	case OP_FADD: vr = va + vb; break;
 	case OP_FSUB: vr = va - vb; break;
@@ -598,11 +655,7 @@ static uint32_t fp_arith(struct rv_hart *h, unsigned int op, int rm,
 	case OP_FNMADD: vr = fmaf(-va, vb, -vc); break;
 	default: break;
 	}
-	ex = fetestexcept(FE_ALL_EXCEPT);
-	if (mode != saved)
-		fesetround(saved);
-
-	fl = host_flags_to_rv(ex);
+	fl = host_flags_to_rv(fp_leave(&env));
 	/* 0 * inf is invalid in a fused op even when the addend is a quiet NaN. */
 	if (op >= OP_FMADD && op <= OP_FNMADD &&
 	    ((f_is_inf(a) && f_is_zero(b)) || (f_is_zero(a) && f_is_inf(b))))
@@ -618,7 +671,8 @@ static uint32_t fp_from_int(struct rv_hart *h, int rm, uint32_t v, bool is_signe
 	volatile int32_t vs = (int32_t)v;
 	volatile uint32_t vu = v;
 	volatile float vr;
-	int mode, saved = fegetround(), ex;
+	struct fp_env env;
+	int mode;
 
 	if (rm == RM_RMM) {
 		double d = is_signed ? (double)(int32_t)v : (double)v;
@@ -627,17 +681,12 @@ static uint32_t fp_from_int(struct rv_hart *h, int rm, uint32_t v, bool is_signe
 	} else {
 		mode = host_round(rm);
 	}
-	if (mode != saved)
-		fesetround(mode);
-	feclearexcept(FE_ALL_EXCEPT);
+	fp_enter(&env, mode);
 	if (is_signed)
 		vr = (float)vs;
 	else
 		vr = (float)vu;
-	ex = fetestexcept(FE_ALL_EXCEPT);
-	if (mode != saved)
-		fesetround(saved);
-	h->fcsr |= (uint32_t)host_flags_to_rv(ex);
+	h->fcsr |= (uint32_t)host_flags_to_rv(fp_leave(&env));
 	return f_to_bits(vr);
 }
 

@@ -212,21 +212,26 @@ static size_t block_offset(uint32_t tiles, uint32_t t, unsigned r, unsigned c, s
 	return ((size_t)r * tiles * TT_TILE_COLS + (size_t)t * TT_TILE_COLS + c) * esz;
 }
 
+/*
+ * Tilize and untilize by runs: row r of a tile is two 16-value face rows,
+ * each contiguous in the tile (sim_tile_index) and in the block.
+ */
 void sim_unpack_tilize(const uint8_t *src, uint32_t format, uint32_t tiles, uint32_t t,
 		       float *out)
 {
-	unsigned r, c;
+	unsigned r, h, c;
 
 	for (r = 0; r < TT_TILE_ROWS; r++)
-		for (c = 0; c < TT_TILE_COLS; c++) {
-			const uint8_t *p;
+		for (h = 0; h < 2; h++) {
+			float *o = out + sim_tile_index(r, 16 * h);
 
 			if (format == TT_FORMAT_FLOAT16_B) {
-				p = src + block_offset(tiles, t, r, c, 2);
-				out[sim_tile_index(r, c)] = load_bf16(p);
+				const uint8_t *p = src + block_offset(tiles, t, r, 16 * h, 2);
+
+				for (c = 0; c < 16; c++)
+					o[c] = load_bf16(p + 2 * c);
 			} else {
-				p = src + block_offset(tiles, t, r, c, 4);
-				memcpy(&out[sim_tile_index(r, c)], p, 4);
+				memcpy(o, src + block_offset(tiles, t, r, 16 * h, 4), 16 * 4);
 			}
 		}
 }
@@ -234,17 +239,23 @@ void sim_unpack_tilize(const uint8_t *src, uint32_t format, uint32_t tiles, uint
 void sim_pack_untilize(const float *in, uint32_t format, uint32_t tiles, uint32_t t,
 		       uint8_t *dst)
 {
-	unsigned r, c;
+	unsigned r, h, c;
 
 	for (r = 0; r < TT_TILE_ROWS; r++)
-		for (c = 0; c < TT_TILE_COLS; c++) {
-			float v = in[sim_tile_index(r, c)];
+		for (h = 0; h < 2; h++) {
+			const float *v = in + sim_tile_index(r, 16 * h);
 
 			if (format == TT_FORMAT_FLOAT16_B) {
-				uint16_t h = to_bf16(v);
+				uint8_t *p = dst + block_offset(tiles, t, r, 16 * h, 2);
 
-				memcpy(dst + block_offset(tiles, t, r, c, 2), &h, 2);
-			} else
-				memcpy(dst + block_offset(tiles, t, r, c, 4), &v, 4);
+				for (c = 0; c < 16; c++) {
+					uint16_t b = to_bf16(v[c]);
+
+					p[2 * c] = (uint8_t)b;
+					p[2 * c + 1] = (uint8_t)(b >> 8);
+				}
+			} else {
+				memcpy(dst + block_offset(tiles, t, r, 16 * h, 4), v, 16 * 4);
+			}
 		}
 }

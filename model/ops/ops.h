@@ -167,4 +167,33 @@ int op_maxpool(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *
 int op_maxpool_out_size(uint32_t h, uint32_t w, uint32_t k, uint32_t stride, uint32_t pad,
 			uint32_t *ho, uint32_t *wo);
 
+/* ---- RoIAlign (roi_align.c) ------------------------------------------ */
+/*
+ * torchvision's MultiScaleRoIAlign (aligned=False) on the device: each box
+ * (x1, y1, x2, y2 in the image's pixels) is pooled from the map its
+ * LevelMapper picks to pooled x pooled bins, each the mean of sampling x
+ * sampling bilinear samples. The reader computes the samples' pixels and
+ * weights and gathers those sticks; the compute kernel sums them weighted
+ * (tile engine, fp32 DST); the writer puts each bin's channels in place.
+ * out is 1 x n x (pooled * pooled * c): RoI r's stick holds bin (y, x)'s
+ * channels at (y * pooled + x) * c -- the (y, x, c) order, where torch
+ * flattens (c, y, x): a linear layer that takes it permutes its weight
+ * columns to match. The host only picks each
+ * box's level (LevelMapper) and writes the boxes to the device.
+ */
+struct op_roi_align;
+
+/* Up to max_rois boxes a run; sampling 1 or 2 (torchvision's is 2). */
+int op_roi_align_create(struct tt_device *dev, uint32_t pooled, uint32_t sampling,
+			uint32_t max_rois, struct op_roi_align **ra);
+void op_roi_align_destroy(struct op_roi_align *ra);
+/*
+ * maps: nlevels FPN levels (P2 ..), wide, of one format and channel count;
+ * img_h, img_w: the size the boxes are in (the resized image, unpadded).
+ */
+int op_roi_align_run(struct op_roi_align *ra, struct tt_cq *cq,
+		     const struct op_tensor *const *maps, uint32_t nlevels, uint32_t img_h,
+		     uint32_t img_w, const float *boxes, uint32_t n, struct op_tensor *out,
+		     struct op_stats *stats);
+
 #endif

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: MIT
+/*
+ * MultiScaleRoIAlign on the device (see ops.h): the boxes go to the
+ * device with their level; roi_align_reader.c samples, roi_align_compute.c
+ * sums, roi_align_writer.c places each bin.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "../detection.h"
+
+#define MAX_LEVELS	5
+#define BOX_WORDS	8
+
+struct op_roi_align {
+	struct tt_device *dev;
+	uint32_t pooled, sampling, max_rois;
+	struct tt_buffer *boxes;
+	uint32_t *records;		/* what goes into boxes */
+};
+
+int op_roi_align_create(struct tt_device *dev, uint32_t pooled, uint32_t sampling,
+			uint32_t max_rois, struct op_roi_align **out)
+{
+	struct tt_buffer_config cfg = { .type = TT_BUFFER_DRAM, .page_size = BOX_WORDS * 4 };
+	struct op_roi_align *ra;
+	int ret;
+
+	if (!dev || !out)
+		return tt_error(-EINVAL, "op_roi_align_create: NULL argument");
+	if (pooled < 1 || pooled > 16 || sampling < 1 || sampling > 2 || max_rois < 1 ||
+	    max_rois > (1u << 20))
+		return tt_error(-EINVAL, "op_roi_align_create: %u x %u bins, sampling %u, up to %u "
+				"RoIs: need 1..16 bins a side, sampling 1 or 2, 1..2^20 RoIs",
+				pooled, pooled, sampling, max_rois);
+	ra = calloc(1, sizeof(*ra));
+	if (!ra)
+		return tt_error(-ENOMEM, "out of memory");
+	ra->dev = dev;
+	ra->pooled = pooled;
+	ra->sampling = sampling;
+	ra->max_rois = max_rois;
+	ra->records = calloc(max_rois, BOX_WORDS * 4);
+	cfg.size = (uint64_t)max_rois * cfg.page_size;
+	if (!ra->records)
+		ret = tt_error(-ENOMEM, "out of memory");
+	else
+		ret = tt_buffer_create(dev, &cfg, &ra->boxes);
+	if (ret) {
+		op_roi_align_destroy(ra);
+		return ret;
+	}
+	*out = ra;
+	return 0;
+}
+
+void op_roi_align_destroy(struct op_roi_align *ra)
+{
+	if (!ra)
+		return;
+	tt_buffer_destroy(ra->boxes);
+	free(ra->records);
+	free(ra);
+}
+
+static int check(const struct op_roi_align *ra, const struct op_tensor *const *maps,
+		 uint32_t nlevels, const float *boxes, uint32_t n, const struct op_tensor *out)
+{
+	uint32_t l, i;
+	int ret;
+
+	if (nlevels < 1 || nlevels > MAX_LEVELS)
+		return tt_error(-EINVAL, "op_roi_align: %u levels, 1..%u", nlevels, MAX_LEVELS);
+	if (n < 1 || n > ra->max_rois)
+		return tt_error(-EINVAL, "op_roi_align: %u RoIs, made for 1..%u", n, ra->max_rois);
+	for (l = 0; l < nlevels; l++) {
+		if (!maps[l])
+			return tt_error(-EINVAL, "op_roi_align: level %u missing", l);
+		if ((ret = op_tensor_check(maps[l], "op_roi_align")) ||
+		    (ret = op_tensor_wide(maps[l], "op_roi_align")))
+			return ret;
+		if (maps[l]->c != maps[0]->c || maps[l]->fmt != maps[0]->fmt ||
+		    maps[l]->c != maps[l]->c_pad)
+			return tt_error(-EINVAL, "op_roi_align: level %u has %u channels (format %d), "
+					"level 0 %u (format %d); channels must be a multiple of 32",
+					l, maps[l]->c, (int)maps[l]->fmt, maps[0]->c,
+					(int)maps[0]->fmt);
+	}
+	if ((ret = op_tensor_check(out, "op_roi_align")))
+		return ret;
+	if (out->h != 1 || out->w != n || out->c != ra->pooled * ra->pooled * maps[0]->c ||
+	    out->fmt != maps[0]->fmt)
+		return tt_error(-EINVAL, "op_roi_align: output is %ux%ux%u (format %d), must be "
+				"1x%ux%u (format %d)", out->h, out->w, out->c, (int)out->fmt, n,
+				ra->pooled * ra->pooled * maps[0]->c, (int)maps[0]->fmt);
+	for (i = 0; i < 4 * n; i++)
+		if (!(boxes[i] > -1e6f && boxes[i] < 1e6f))
+			return tt_error(-EINVAL, "op_roi_align: box %u has coordinate %g", i / 4,
+					(double)boxes[i]);
+	return 0;
+}
+
+int op_roi_align_run(struct op_roi_align *ra, struct tt_cq *cq,
+		     const struct op_tensor *const *maps, uint32_t nlevels, uint32_t img_h,
+		     uint32_t img_w, const float *boxes, uint32_t n, struct op_tensor *out,
+		     struct op_stats *stats)
+{
+	struct tt_kernel_config rcfg = { .role = TT_ROLE_READER };
+	struct tt_kernel_config wcfg = { .role = TT_ROLE_WRITER };
+	struct tt_kernel_config ccfg = {
+		.role = TT_ROLE_COMPUTE, .math_fidelity = TT_HIFI4, .fp32_dest_acc = true,
+	};
+	uint32_t es, stick, ct, pairs, groups, cw, bins, items, used, gx, gy, budget, l, i;
+	int heights[MAX_LEVELS], lvl_min, reader, compute, writer, ret;
+	double scale[MAX_LEVELS];
+	struct tt_core_range cores;
+	struct tt_program *prog;
+
+	if (!ra || !cq || !maps || !boxes)
+		return tt_error(-EINVAL, "op_roi_align_run: NULL argument");
+	if ((ret = check(ra, maps, nlevels, boxes, n, out)))
+		return ret;
+	(void)img_w;
+	for (l = 0; l < nlevels; l++)
+		heights[l] = (int)maps[l]->h;
+	ret = roi_level_mapper(heights, (int)nlevels, (int)img_h, scale, &lvl_min);
+	if (ret)
+		return ret;
+	memset(ra->records, 0, (size_t)ra->max_rois * BOX_WORDS * 4);
+	for (i = 0; i < n; i++) {
+		memcpy(&ra->records[i * BOX_WORDS], &boxes[i * 4], 16);
+		ra->records[i * BOX_WORDS + 4] = (uint32_t)roi_level(&boxes[i * 4], lvl_min,
+								     (int)nlevels);
+	}
+	es = op_tensor_elem_size(maps[0]);
+	stick = maps[0]->c_pad * es;
+	ct = maps[0]->c_pad / 32;
+	pairs = 4 * ra->sampling * ra->sampling;
+	ret = op_grid(ra->dev, &gx, &gy, &budget);
+	if (ret)
+		return ret;
+	/* channel groups: the fewest whose CBs fit */
+	for (groups = 1; groups <= ct; groups++) {
+		cw = ct / groups;
+		if (ct % groups == 0 &&
+		    (uint64_t)(4 + pairs) * cw * 1024 * es + 2ull * pairs * 4096 + 32 <= budget)
+			break;
+	}
+	if (groups > ct)
+		return tt_error(-ENOSPC, "op_roi_align: 32 channels do not fit in L1");
+	bins = n * ra->pooled * ra->pooled;
+	items = OP_DIV_UP(bins, 32) * groups;
+	ret = tt_cq_write_buffer(cq, ra->boxes, ra->records, false);
+	if (!ret)
+		ret = op_cores(ra->dev, items, &cores, &used);
+	if (!ret)
+		ret = tt_program_create(ra->dev, &prog);
+	if (ret)
+		return ret;
+	if ((ret = op_cb(prog, cores, 0, maps[0]->fmt, 1024 * es, 2 * cw)) ||
+	    (ret = op_cb(prog, cores, 1, TT_FORMAT_FLOAT32, 4096, 2 * pairs)) ||
+	    (ret = op_cb(prog, cores, 2, maps[0]->fmt, 1024 * es, pairs * cw)) ||
+	    (ret = op_cb(prog, cores, 3, TT_FORMAT_FLOAT32, 32, 1)) ||
+	    (ret = op_cb(prog, cores, 16, maps[0]->fmt, 1024 * es, 2 * cw)))
+		goto out;
+	if ((ret = reader = op_kernel(prog, "roi_align_reader.c", cores, &rcfg)) < 0 ||
+	    (ret = compute = op_kernel(prog, "roi_align_compute.c", cores, &ccfg)) < 0 ||
+	    (ret = writer = op_kernel(prog, "roi_align_writer.c", cores, &wcfg)) < 0)
+		goto out;
+	{
+		uint32_t rargs[8 + 4 * MAX_LEVELS] = {
+			tt_buffer_address(ra->boxes), n, ra->pooled, ra->sampling, stick, groups, cw,
+			nlevels,
+		};
+		uint32_t cargs[] = { pairs, cw };
+		uint32_t wargs[] = {
+			tt_buffer_address(out->buf), out->c_pad * es, bins,
+			ra->pooled * ra->pooled, stick, groups, cw,
+		};
+
+		for (l = 0; l < nlevels; l++) {
+			float s = (float)scale[l];
+
+			rargs[8 + 4 * l] = tt_buffer_address(maps[l]->buf);
+			rargs[9 + 4 * l] = maps[l]->h;
+			rargs[10 + 4 * l] = maps[l]->w;
+			memcpy(&rargs[11 + 4 * l], &s, 4);
+		}
+		if ((ret = tt_common_runtime_args_set(prog, reader, rargs, 8 + 4 * nlevels)) ||
+		    (ret = tt_common_runtime_args_set(prog, compute, cargs, 2)) ||
+		    (ret = tt_common_runtime_args_set(prog, writer, wargs, 7)))
+			goto out;
+	}
+	ret = op_split_args(prog, cores, used, items, (int[]){ reader, writer }, 2, compute);
+	if (!ret)
+		ret = op_run(cq, prog, stats, "roi_align", maps[0], out);
+out:
+	tt_program_destroy(prog);
+	return ret;
+}
