@@ -297,4 +297,46 @@ long op_proposals_run(struct op_proposals *p, struct tt_cq *cq,
 		      const struct op_tensor *const *heads, uint32_t img_h, uint32_t img_w,
 		      float *boxes, float *scores, struct op_stats *stats);
 
+/* ---- detections (postprocess.c) ---------------------------------------- */
+/*
+ * RoIHeads.postprocess_detections (eval) on the device, with the result
+ * of model/postprocess.c's postprocess_detections: each RoI's softmax
+ * over its K class logits (fp32 on the cores' F extension, summed in
+ * order as the host does: the tile engine's op_softmax is not bit for
+ * bit the host's), every class j >= 1's box decoded from the RoI's
+ * proposal as model/box_coder.c (weights 10, 10, 5, 5, dw and dh
+ * clamped at log(1000 / 16), exp by tt_expf) and clipped to the image;
+ * candidates with probability > score_thresh and not smaller than
+ * min_size, in (RoI, class) order; op_nms batched by class; the best
+ * detections.
+ *
+ * pred: the box head's output (box_head.h): row i (pixel i) holds RoI
+ * i's K logits, then class j's deltas at K + 4j; Float32 or Float16_b.
+ * The candidates must number at most OP_NMS_MAX_N (-ENOSPC if not).
+ */
+struct op_postprocess_desc {
+	uint32_t classes;		/* K, background included: 2 .. 1000 */
+	uint32_t max_rois;
+	float score_thresh;		/* 0.05, strict */
+	float min_size;			/* 1e-2 */
+	double nms_thresh;		/* 0.5, per class */
+	uint32_t detections;		/* 100 */
+};
+
+struct op_postprocess;
+
+int op_postprocess_create(struct tt_device *dev, const struct op_postprocess_desc *desc,
+			  struct op_postprocess **pp);
+void op_postprocess_destroy(struct op_postprocess *pp);
+/*
+ * proposals: float [n][4] (the RoIs of pred's first n rows); img_h x
+ * img_w the image the boxes are clipped to. Writes up to detections
+ * boxes [4], scores and labels (1 .. K - 1) by descending score; returns
+ * their number or -errno. Waits for the queue.
+ */
+long op_postprocess_run(struct op_postprocess *pp, struct tt_cq *cq,
+			const struct op_tensor *pred, const float *proposals, uint32_t n,
+			uint32_t img_h, uint32_t img_w, float *boxes, float *scores,
+			uint32_t *labels, struct op_stats *stats);
+
 #endif
