@@ -9,9 +9,11 @@
  * first two terms as pairs of floats; times 2^(j / 32) (a table of float
  * pairs) and 2^(k >> 5). The error before the one final rounding is
  * about 2^-44 of the result, so it differs from the exactly rounded
- * value only where that lies within ~2^-20 ulp of a rounding midpoint
- * (glibc's expf is itself within 0.502 ulp: the two agree bit for bit
- * except for such inputs, where they differ by one ulp).
+ * value only where that lies within ~2^-20 ulp of a rounding midpoint:
+ * over every float in [-110, 90] checked on the host, 22 normal results
+ * of 2.24e9 are 1 ulp off, none more. glibc's expf is within 0.502 ulp:
+ * tt_expf and it differ by 1 ulp on about 1e-4 of those floats (1e-3 of
+ * those of moderate size), and agree on the rest.
  *
  * The header needs nothing but stdint.h, so that host programs can
  * include it to check it.
