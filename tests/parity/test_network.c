@@ -6,8 +6,11 @@
  * random-init model and reference tensors of tests/parity/make_reference.py
  * at 320x320. The body gets torchvision's transformed image, the box head
  * torchvision's pooled RoI features. Every stage must reach, by PCC:
- *   fp32 (fp32 weights, HiFi4):                >= 0.99 at every stage
+ *   fp32 (fp32 weights, HiFi4):                >= 0.99999 at every stage
  *   bf16 activations, bf16 weights, HiFi2:     >= 0.99 at every stage
+ * (fp32 ops work to about fp32 accuracy on the device: matmuls in three
+ * passes over hi and lo parts, adds and max pool on the SFPU; every stage
+ * reaches PCC 1.000000 to six places, bf16's 0.9993 or better)
  * (the box head in bf16 only: fp32 would double the test's time).
  * In bf16 the body, FPN and RPN head are also captured in one trace, whose
  * replay must remake the direct run's results exactly.
@@ -32,7 +35,7 @@
 #define PARITY_DIR "build/parity"
 #endif
 
-#define PCC_FP32	0.99
+#define PCC_FP32	0.99999
 #define PCC_BF16	0.99
 
 static struct weights *ref, *net;

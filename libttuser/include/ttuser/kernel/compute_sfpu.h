@@ -136,7 +136,8 @@ TT_SFPU_BINARY(mul_binary_tile, MUL)
 TT_SFPU_BINARY(binary_max_tile, MAX)	/* max(a, b) */
 TT_SFPU_BINARY(binary_min_tile, MIN)	/* min(a, b) */
 
-#define TT_SFPU_BINARY_ARGS(name, ...)	TT_CAT(TT_SFPU_BINARY_ARGS_, TT_NARG(__VA_ARGS__))(name, __VA_ARGS__)
+#define TT_SFPU_BINARY_ARGS(name, ...) \
+	TT_CAT(TT_SFPU_BINARY_ARGS_, TT_NARG(__VA_ARGS__))(name, __VA_ARGS__)
 #define TT_SFPU_BINARY_ARGS_2(name, a, b)	tt_##name##_3((a), (b), (a))
 #define TT_SFPU_BINARY_ARGS_3(name, a, b, o)	tt_##name##_3((a), (b), (o))
 #define add_binary_tile(...)	TT_SFPU_BINARY_ARGS(add_binary_tile, __VA_ARGS__)
