@@ -394,6 +394,8 @@ OPS_TESTS   := $(filter $(INTEG_TESTS),$(addprefix $(BUILD)/tests/,test_model_op
 	test_model_roi_align test_model_onnx))
 OPS_TESTS   += $(filter $(INTEG_TESTS),$(BUILD)/tests/test_model_topk)
 OPS_TESTS   += $(filter $(INTEG_TESTS),$(BUILD)/tests/test_model_nms)
+OPS_TESTS   += $(filter $(INTEG_TESTS),$(BUILD)/tests/test_model_proposals)
+OPS_TESTS   += $(filter $(INTEG_TESTS),$(BUILD)/tests/test_model_postprocess)
 OPS_BENCHES := $(filter $(BENCHES),$(BUILD)/bench/bench_conv)
 
 $(MODEL_LIB): $(OPS_OBJ)

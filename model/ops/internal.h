@@ -53,4 +53,16 @@ int op_topk_select(struct op_topk *tk, struct tt_cq *cq, uint32_t src, uint32_t 
 		   uint32_t off, uint32_t m, uint32_t es, uint32_t n, uint32_t k,
 		   struct op_stats *stats);
 
+/*
+ * op_nms on n boxes already in op_nms_records(nms): pages of 32 records of
+ * 8 words (x1, y1, x2, y2, score as float bits; the group as a float, as
+ * a word, 0). mode 0: plain; 1: batched, groups moved apart (up to
+ * OP_NMS_OFFSET_MAX boxes, as batched_nms); 2: batched, the mask only
+ * within a group (word 6 below n).
+ */
+#define OP_NMS_OFFSET_MAX	1000
+struct tt_buffer *op_nms_records(const struct op_nms *nms);
+long op_nms_run_records(struct op_nms *nms, struct tt_cq *cq, uint32_t n, uint32_t mode,
+			double thresh, uint32_t *keep, struct op_stats *stats);
+
 #endif

@@ -14,7 +14,6 @@
 
 #define REC_WORDS	8
 #define BLOCK		32		/* as nms_mask.c */
-#define OFFSET_MAX	1000		/* batched_nms offsets groups up to this many boxes */
 
 struct op_nms {
 	struct tt_device *dev;
@@ -193,7 +192,7 @@ long op_nms_run(struct op_nms *nms, struct tt_cq *cq, const float *boxes, const 
 		const int64_t *groups, uint32_t n, double thresh, uint32_t *keep,
 		struct op_stats *stats)
 {
-	uint32_t i, mode, kept;
+	uint32_t i, mode;
 	int ret;
 
 	if (!nms || !cq || (n && (!boxes || !scores || !keep)))
@@ -202,7 +201,7 @@ long op_nms_run(struct op_nms *nms, struct tt_cq *cq, const float *boxes, const 
 		return ret;
 	if (!n)
 		return 0;
-	mode = !groups ? 0 : n <= OFFSET_MAX ? 1 : 2;
+	mode = !groups ? 0 : n <= OP_NMS_OFFSET_MAX ? 1 : 2;
 	for (i = 0; i < n; i++) {
 		uint32_t *r = nms->records + REC_WORDS * i;
 		float g = groups ? (float)groups[i] : 0.0f;
@@ -214,8 +213,27 @@ long op_nms_run(struct op_nms *nms, struct tt_cq *cq, const float *boxes, const 
 	}
 	if (mode == 2 && (ret = number_groups(nms, groups, n)))
 		return ret;
-	if ((ret = tt_cq_write_buffer(cq, nms->recs, nms->records, false)) ||
-	    (ret = op_topk_select(nms->sort, cq, tt_buffer_address(nms->recs), REC_WORDS * 4, 16,
+	if ((ret = tt_cq_write_buffer(cq, nms->recs, nms->records, false)))
+		return ret;
+	return op_nms_run_records(nms, cq, n, mode, thresh, keep, stats);
+}
+
+struct tt_buffer *op_nms_records(const struct op_nms *nms)
+{
+	return nms->recs;
+}
+
+long op_nms_run_records(struct op_nms *nms, struct tt_cq *cq, uint32_t n, uint32_t mode,
+			double thresh, uint32_t *keep, struct op_stats *stats)
+{
+	uint32_t kept;
+	int ret;
+
+	if (n > nms->max_n)
+		return tt_error(-EINVAL, "op_nms: %u boxes, made for up to %u", n, nms->max_n);
+	if (!n)
+		return 0;
+	if ((ret = op_topk_select(nms->sort, cq, tt_buffer_address(nms->recs), REC_WORDS * 4, 16,
 				  1, 4, n, n, stats)) ||
 	    (ret = mask_and_scan(nms, cq, n, threshold(thresh), mode, stats)) ||
 	    (ret = tt_cq_read_buffer(cq, nms->out, nms->result, true)))

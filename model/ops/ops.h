@@ -238,7 +238,7 @@ int op_topk_read(struct op_topk *tk, struct tt_cq *cq, uint32_t k, uint32_t *idx
  * there); with more, the mask only pairs boxes of one group.
  * Coordinates and scores must be finite, groups 0 .. 2^24 - 1.
  */
-#define OP_NMS_MAX_N	4096
+#define OP_NMS_MAX_N	8192
 
 struct op_nms;
 
@@ -248,5 +248,95 @@ void op_nms_destroy(struct op_nms *nms);
 long op_nms_run(struct op_nms *nms, struct tt_cq *cq, const float *boxes, const float *scores,
 		const int64_t *groups, uint32_t n, double thresh, uint32_t *keep,
 		struct op_stats *stats);
+
+/* ---- RPN proposals (proposals.c) --------------------------------------- */
+/*
+ * RegionProposalNetwork.filter_proposals (eval) on the device, with the
+ * result of model/proposals.c's rpn_filter_proposals on the host after
+ * box_decode of every anchor: per level the top pre_nms_top_n anchors
+ * by logit (op_topk on the head's channels 0 .. A - 1); their deltas
+ * and anchors gathered and decoded as model/box_coder.c (weights 1,
+ * dw and dh clamped at log(1000 / 16), exp by tt_expf: the host's expf
+ * but within 1 ulp at a rounding midpoint), clipped to the image, the
+ * sigmoid of the logit as score; boxes smaller than min_size or scoring
+ * under score_thresh dropped; op_nms batched by level; the best
+ * post_nms_top_n. All in fp32 on the cores' F extension.
+ *
+ * heads: level l's RPN head output (rpn_head.h: h[l] x w[l], 5A
+ * channels, 0 .. A - 1 the logits, A + 4a .. A + 4a + 3 anchor a's
+ * deltas), all Float32 or all Float16_b. The anchors, float
+ * [sum h * w * A][4] in torchvision's order (level, y, x, anchor) as
+ * anchors_generate makes them, stay on the device. The candidates
+ * (sum of min(pre_nms_top_n, h * w * A)) must be at most OP_NMS_MAX_N.
+ * A NaN logit goes where op_topk puts it.
+ */
+#define OP_PROPOSALS_MAX_LEVELS	8
+
+struct op_proposals_desc {
+	uint32_t nlevels;
+	uint32_t h[OP_PROPOSALS_MAX_LEVELS], w[OP_PROPOSALS_MAX_LEVELS];
+	uint32_t anchors;		/* A, a location */
+	uint32_t pre_nms_top_n;		/* a level: 1000 */
+	uint32_t post_nms_top_n;	/* 1000 */
+	double nms_thresh;		/* 0.7 */
+	float score_thresh;		/* 0.0 */
+	float min_size;			/* 1e-3 */
+};
+
+struct op_proposals;
+
+int op_proposals_create(struct tt_device *dev, const struct op_proposals_desc *desc,
+			const float *anchors, struct op_proposals **p);
+void op_proposals_destroy(struct op_proposals *p);
+/*
+ * img_h x img_w: the image the boxes are clipped to (unpadded). Writes up
+ * to post_nms_top_n boxes [4] and scores by descending score to boxes and
+ * scores; returns their number or -errno. Waits for the queue.
+ */
+long op_proposals_run(struct op_proposals *p, struct tt_cq *cq,
+		      const struct op_tensor *const *heads, uint32_t img_h, uint32_t img_w,
+		      float *boxes, float *scores, struct op_stats *stats);
+
+/* ---- detections (postprocess.c) ---------------------------------------- */
+/*
+ * RoIHeads.postprocess_detections (eval) on the device, with the result
+ * of model/postprocess.c's postprocess_detections: each RoI's softmax
+ * over its K class logits (fp32 on the cores' F extension, summed in
+ * order as the host does: the tile engine's op_softmax is not bit for
+ * bit the host's), every class j >= 1's box decoded from the RoI's
+ * proposal as model/box_coder.c (weights 10, 10, 5, 5, dw and dh
+ * clamped at log(1000 / 16), exp by tt_expf) and clipped to the image;
+ * candidates with probability > score_thresh and not smaller than
+ * min_size, in (RoI, class) order; op_nms batched by class; the best
+ * detections.
+ *
+ * pred: the box head's output (box_head.h): row i (pixel i) holds RoI
+ * i's K logits, then class j's deltas at K + 4j; Float32 or Float16_b.
+ * The candidates must number at most OP_NMS_MAX_N (-ENOSPC if not).
+ */
+struct op_postprocess_desc {
+	uint32_t classes;		/* K, background included: 2 .. 1000 */
+	uint32_t max_rois;
+	float score_thresh;		/* 0.05, strict */
+	float min_size;			/* 1e-2 */
+	double nms_thresh;		/* 0.5, per class */
+	uint32_t detections;		/* 100 */
+};
+
+struct op_postprocess;
+
+int op_postprocess_create(struct tt_device *dev, const struct op_postprocess_desc *desc,
+			  struct op_postprocess **pp);
+void op_postprocess_destroy(struct op_postprocess *pp);
+/*
+ * proposals: float [n][4] (the RoIs of pred's first n rows); img_h x
+ * img_w the image the boxes are clipped to. Writes up to detections
+ * boxes [4], scores and labels (1 .. K - 1) by descending score; returns
+ * their number or -errno. Waits for the queue.
+ */
+long op_postprocess_run(struct op_postprocess *pp, struct tt_cq *cq,
+			const struct op_tensor *pred, const float *proposals, uint32_t n,
+			uint32_t img_h, uint32_t img_w, float *boxes, float *scores,
+			uint32_t *labels, struct op_stats *stats);
 
 #endif

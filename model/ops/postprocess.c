@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The box head's detections on the device (see ops.h):
+ * postprocess_decode.c for the softmax, boxes and filters, then op_nms's
+ * programs on the records it leaves.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define REC_WORDS	8		/* as postprocess_decode.c and nms_mask.c */
+#define MAX_CORES	256		/* counts: one 1024-byte page */
+#define BATCH		16		/* RoIs a core reads at a time, at most */
+
+/* log(1000 / 16), as model/box_coder.c */
+#define XFORM_CLIP	4.135166556742356
+
+struct op_postprocess {
+	struct tt_device *dev;
+	struct op_postprocess_desc d;
+	uint32_t cap;			/* candidates NMS takes */
+	uint32_t stage_pages;
+	struct op_nms *nms;
+	struct tt_buffer *props, *stage, *counts, *total;
+	float *props_host;
+	uint32_t *records, *keep, total_page[8];
+};
+
+int op_postprocess_create(struct tt_device *dev, const struct op_postprocess_desc *desc,
+			  struct op_postprocess **out)
+{
+	struct tt_buffer_config cfg = { .type = TT_BUFFER_DRAM, .page_size = 512 };
+	const struct op_postprocess_desc *d = desc;
+	struct op_postprocess *pp;
+	uint64_t cap;
+	int ret;
+
+	if (!dev || !desc || !out)
+		return tt_error(-EINVAL, "op_postprocess_create: NULL argument");
+	if (d->classes < 2 || d->classes > 1000 || d->max_rois < 1 || d->max_rois > OP_TOPK_MAX_N)
+		return tt_error(-EINVAL, "op_postprocess: %u classes (background included) and up "
+				"to %u RoIs: need 2..1000 and 1..%u", d->classes, d->max_rois,
+				OP_TOPK_MAX_N);
+	if (!(d->nms_thresh >= -1e30 && d->nms_thresh <= 1e30) || !isfinite(d->score_thresh) ||
+	    !isfinite(d->min_size))
+		return tt_error(-EINVAL, "op_postprocess: thresholds %g, %g and min size %g",
+				d->nms_thresh, (double)d->score_thresh, (double)d->min_size);
+	pp = calloc(1, sizeof(*pp));
+	if (!pp)
+		return tt_error(-ENOMEM, "out of memory");
+	pp->dev = dev;
+	pp->d = *desc;
+	cap = (uint64_t)d->max_rois * (d->classes - 1);
+	pp->cap = cap < OP_NMS_MAX_N ? (uint32_t)cap : OP_NMS_MAX_N;
+	pp->stage_pages = OP_DIV_UP((d->max_rois + MAX_CORES) * (d->classes - 1), 32) + MAX_CORES;
+	pp->props_host = calloc(OP_DIV_UP(d->max_rois, 32), 512);
+	pp->records = malloc(32 * REC_WORDS * 4 * OP_DIV_UP(pp->cap, 32));
+	pp->keep = malloc(4 * pp->cap);
+	if (!pp->props_host || !pp->records || !pp->keep) {
+		ret = tt_error(-ENOMEM, "out of memory");
+		goto fail;
+	}
+	cfg.size = 512 * OP_DIV_UP(d->max_rois, 32);
+	if ((ret = op_nms_create(dev, pp->cap, &pp->nms)) ||
+	    (ret = tt_buffer_create(dev, &cfg, &pp->props)))
+		goto fail;
+	cfg.page_size = 1024;
+	cfg.size = (uint64_t)1024 * pp->stage_pages;
+	if ((ret = tt_buffer_create(dev, &cfg, &pp->stage)))
+		goto fail;
+	cfg.size = 1024;
+	if ((ret = tt_buffer_create(dev, &cfg, &pp->counts)))
+		goto fail;
+	cfg.page_size = cfg.size = 32;
+	if ((ret = tt_buffer_create(dev, &cfg, &pp->total)))
+		goto fail;
+	*out = pp;
+	return 0;
+fail:
+	op_postprocess_destroy(pp);
+	return ret;
+}
+
+void op_postprocess_destroy(struct op_postprocess *pp)
+{
+	if (!pp)
+		return;
+	op_nms_destroy(pp->nms);
+	tt_buffer_destroy(pp->props);
+	tt_buffer_destroy(pp->stage);
+	tt_buffer_destroy(pp->counts);
+	tt_buffer_destroy(pp->total);
+	free(pp->props_host);
+	free(pp->records);
+	free(pp->keep);
+	free(pp);
+}
+
+static uint32_t bits(float f)
+{
+	uint32_t u;
+
+	memcpy(&u, &f, 4);
+	return u;
+}
+
+static int decode(struct op_postprocess *pp, struct tt_cq *cq, const struct op_tensor *pred,
+		  uint32_t n, uint32_t img_h, uint32_t img_w, struct op_stats *stats)
+{
+	struct tt_kernel_config cfg = { .role = TT_ROLE_READER };
+	const uint32_t K = pp->d.classes, es = op_tensor_elem_size(pred), stick = pred->c_pad * es;
+	uint32_t gx, gy, budget, used, chunk, batch, region, scratch, i, w;
+	struct tt_core_range cores;
+	struct tt_program *prog;
+	char shape[64];
+	int kernel, sem, ret;
+
+	ret = op_grid(pp->dev, &gx, &gy, &budget);
+	if (ret)
+		return ret;
+	ret = op_cores(pp->dev, OP_DIV_UP(n, 4) < MAX_CORES ? OP_DIV_UP(n, 4) : MAX_CORES, &cores,
+		       &used);
+	if (ret)
+		return ret;
+	chunk = OP_DIV_UP(n, used);
+	used = OP_DIV_UP(n, chunk);
+	region = OP_DIV_UP(chunk * (K - 1), 32);
+	if ((uint64_t)used * region > pp->stage_pages)
+		return tt_error(-EIO, "op_postprocess: %u regions of %u pages, made for %u", used,
+				region, pp->stage_pages);
+	for (batch = chunk < BATCH ? chunk : BATCH; batch; batch--) {
+		scratch = batch * (stick + 16 + 32 * (K - 1)) + 4 * K + 4 * (1 + MAX_CORES + 512);
+		if (scratch <= budget)
+			break;
+	}
+	if (!batch)
+		return tt_error(-ENOSPC, "op_postprocess: a RoI of %u classes does not fit in L1",
+				K);
+	ret = tt_program_create(pp->dev, &prog);
+	if (ret)
+		return ret;
+	if ((ret = op_cb(prog, cores, 1, TT_FORMAT_FLOAT32, scratch, 1)) ||
+	    (ret = kernel = op_kernel(prog, "postprocess_decode.c", cores, &cfg)) < 0 ||
+	    (ret = sem = tt_semaphore_create(prog, TT_CORES(0, 0, 0, 0), 0)) < 0)
+		goto out;
+	{
+		uint32_t args[] = {
+			K, es, stick, tt_buffer_address(pred->buf), tt_buffer_address(pp->props), n,
+			bits((float)img_w), bits((float)img_h), bits(pp->d.min_size),
+			bits(pp->d.score_thresh), bits((float)XFORM_CLIP), bits(10.0f), bits(10.0f),
+			bits(5.0f), bits(5.0f), tt_buffer_address(pp->stage), region,
+			tt_buffer_address(pp->counts), tt_buffer_address(op_nms_records(pp->nms)),
+			tt_buffer_address(pp->total), (uint32_t)sem, used, chunk, pp->cap, batch,
+		};
+
+		ret = tt_common_runtime_args_set(prog, kernel, args, sizeof(args) / 4);
+	}
+	w = cores.end.x + 1;
+	for (i = 0; !ret && i < w * (cores.end.y + 1); i++)
+		ret = tt_runtime_args_set(prog, kernel, TT_CORE(i % w, i / w), &i, 1);
+	if (ret)
+		goto out;
+	snprintf(shape, sizeof(shape), "%u RoIs x %u classes", n, K);
+	ret = op_run_shape(cq, prog, stats, "detections", shape);
+out:
+	tt_program_destroy(prog);
+	return ret;
+}
+
+static int check(const struct op_postprocess *pp, const struct op_tensor *pred,
+		 const float *proposals, uint32_t n, uint32_t img_h, uint32_t img_w)
+{
+	uint32_t i;
+	int ret;
+
+	if ((ret = op_tensor_check(pred, "op_postprocess_run")))
+		return ret;
+	if (n > pp->d.max_rois || (uint64_t)pred->h * pred->w < n ||
+	    pred->c != 5 * pp->d.classes)
+		return tt_error(-EINVAL, "op_postprocess_run: %u RoIs of predictions %ux%ux%u, "
+				"made for up to %u RoIs of %u channels", n, pred->h, pred->w,
+				pred->c, pp->d.max_rois, 5 * pp->d.classes);
+	if (!img_h || !img_w || img_h > (1u << 24) || img_w > (1u << 24))
+		return tt_error(-EINVAL, "op_postprocess_run: image %ux%u", img_h, img_w);
+	for (i = 0; i < 4 * n; i++)
+		if (!isfinite(proposals[i]))
+			return tt_error(-EINVAL, "op_postprocess_run: proposal %u is not finite",
+					i / 4);
+	return 0;
+}
+
+long op_postprocess_run(struct op_postprocess *pp, struct tt_cq *cq,
+			const struct op_tensor *pred, const float *proposals, uint32_t n,
+			uint32_t img_h, uint32_t img_w, float *boxes, float *scores,
+			uint32_t *labels, struct op_stats *stats)
+{
+	uint32_t m, i;
+	long kept;
+	int ret;
+
+	if (!pp || !cq || !pred || (n && (!proposals || !boxes || !scores || !labels)))
+		return tt_error(-EINVAL, "op_postprocess_run: NULL argument");
+	if ((ret = check(pp, pred, proposals, n, img_h, img_w)))
+		return ret;
+	if (!n)
+		return 0;
+	memcpy(pp->props_host, proposals, 16 * (size_t)n);
+	if ((ret = tt_cq_write_buffer(cq, pp->props, pp->props_host, false)) ||
+	    (ret = decode(pp, cq, pred, n, img_h, img_w, stats)) ||
+	    (ret = tt_cq_read_buffer(cq, pp->total, pp->total_page, true)))
+		return ret;
+	m = pp->total_page[0];
+	if (m > pp->cap)
+		return tt_error(-ENOSPC, "op_postprocess: %u detections before NMS, it takes up "
+				"to %u", m, pp->cap);
+	kept = op_nms_run_records(pp->nms, cq, m, m <= OP_NMS_OFFSET_MAX ? 1 : 2,
+				  pp->d.nms_thresh, pp->keep, stats);
+	if (kept <= 0)
+		return kept;
+	if (kept > pp->d.detections)
+		kept = pp->d.detections;
+	if ((ret = tt_cq_read_buffer(cq, op_nms_records(pp->nms), pp->records, true)))
+		return ret;
+	for (i = 0; i < kept; i++) {
+		const uint32_t *r = pp->records + REC_WORDS * pp->keep[i];
+
+		memcpy(boxes + 4 * i, r, 16);
+		memcpy(scores + i, r + 4, 4);
+		labels[i] = r[6];
+	}
+	return kept;
+}
