@@ -52,6 +52,19 @@ expect 0 -d host --report "$data/shapes/shape_00001.png"
 has "triangle"
 has "on the device: 0 of 9 steps"
 
+# make install into a DESTDIR: ttdetect, run from there (and from
+# elsewhere than the source tree), finds the installed shapes detector.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+root=$dir/root
+make --no-print-directory -s -C "$top" BUILD="$(cd "${BUILD:-build}" && pwd)" DESTDIR="$root" \
+	PREFIX=/usr/local install >"$dir/install.log" 2>&1 && ok || bad "make install: $(cat "$dir/install.log")"
+cp "$data/shapes/shape_00001.png" "$dir/"
+out=$(cd "$dir" && "$root/usr/local/bin/ttdetect" -h 2>&1)
+has "default $root/usr/local/share/ttstack/shapes_frcnn.safetensors"
+out=$(cd "$dir" && "$root/usr/local/bin/ttdetect" shape_00001.png 2>&1) && ok || bad "installed ttdetect: $out"
+has "triangle"
+grep -q '^\.TH TTDETECT 1' "$root/usr/local/share/man/man1/ttdetect.1" && ok || bad "no man page installed"
+
 # Bad input: clear errors, exit 1; bad usage, exit 2.
 expect 1 "$dir/missing.png"
 has "No such file"
