@@ -128,7 +128,9 @@ static int tt_mmap_tlb(struct tt_file *tf, struct vm_area_struct *vma, u64 off)
 	if (!cls->tlb_kinds)
 		return -EINVAL;
 	for (kind = 0; kind < cls->tlb_kinds; kind++) {
-		for (id = tt_tlb_first(cls, kind); id < tt_tlb_first(cls, kind) + cls->tlb_count[kind]; id++) {
+		unsigned int first = tt_tlb_first(cls, kind);
+
+		for (id = first; id < first + cls->tlb_count[kind]; id++) {
 			unsigned int bar;
 			u64 bar_off, base;
 			int ret;

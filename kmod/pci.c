@@ -24,8 +24,10 @@
 static DEFINE_IDA(tt_ida);
 
 static const struct pci_device_id tt_ids[] = {
-	{ PCI_DEVICE(TT_VENDOR, TT_DEVICE_WORMHOLE), .driver_data = (kernel_ulong_t)&tt_wormhole_class },
-	{ PCI_DEVICE(TT_VENDOR, TT_DEVICE_BLACKHOLE), .driver_data = (kernel_ulong_t)&tt_blackhole_class },
+	{ PCI_DEVICE(TT_VENDOR, TT_DEVICE_WORMHOLE),
+	  .driver_data = (kernel_ulong_t)&tt_wormhole_class },
+	{ PCI_DEVICE(TT_VENDOR, TT_DEVICE_BLACKHOLE),
+	  .driver_data = (kernel_ulong_t)&tt_blackhole_class },
 	{ 0 },
 };
 MODULE_DEVICE_TABLE(pci, tt_ids);
@@ -148,13 +150,17 @@ static void tt_remove(struct pci_dev *pdev)
 	tt_telemetry_fini(tt);
 	cdev_device_del(&tt->cdev, &tt->dev);
 
-	/* Open files stay, but lose everything; the device lets go first. */
+	/*
+	 * Open files stay, but lose everything; the device lets go first.
+	 * detached is set under files_lock too: power updates of files that
+	 * close later (under files_lock only) must see it.
+	 */
 	down_write(&tt->reset_rwsem);
 	mutex_lock(&tt->files_lock);
 	list_for_each_entry(tf, &tt->files, node)
 		tt_reclaim_file(tf);
-	mutex_unlock(&tt->files_lock);
 	tt->detached = true;
+	mutex_unlock(&tt->files_lock);
 	up_write(&tt->reset_rwsem);
 	wake_up_all(&tt->lock_wq);
 	wake_up_all(&tt->reset_wq);

@@ -11,8 +11,8 @@
 
 #define TT_POWER_FLAG_BITS	15	/* bit 15 is reserved */
 #define TT_POWER_SETTINGS	14
-#define TT_POWER_LEGACY_FLAGS	(TT_POWER_FLAG_MRISC_PHY_WAKEUP | TT_POWER_FLAG_TENSIX_ENABLE | \
-				 TT_POWER_FLAG_L2CPU_ENABLE)
+#define TT_POWER_LEGACY_FLAGS \
+	(TT_POWER_FLAG_MRISC_PHY_WAKEUP | TT_POWER_FLAG_TENSIX_ENABLE | TT_POWER_FLAG_L2CPU_ENABLE)
 
 static long tt_set_noc_cleanup(struct tt_file *tf, void __user *arg)
 {

@@ -44,6 +44,9 @@ long tt_ioctl_reset(struct tt_file *tf, void __user *uarg)
 		return -EFAULT;
 	if (in.flags > TENSTORRENT_RESET_DEVICE_POST_RESET)
 		return -EINVAL;
+	/* A reset cannot be undone: fail on the output before doing it. */
+	if (clear_user(&arg->out, in.output_size_bytes))
+		return -EFAULT;
 
 	down_write(&tt->reset_rwsem);
 	if (tt->detached || tt_file_stale(tf)) {

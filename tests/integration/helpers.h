@@ -12,9 +12,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "ttuser.h"
+
+/* ---- seeded data, wall time, float distance (the model op tests) ---- */
+/* xorshift64 from *state: a fixed sequence for a seed, uniform in [lo, hi). */
+static inline float test_frand(uint64_t *state, float lo, float hi)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return lo + (hi - lo) * (float)((double)(*state >> 11) / (double)(1ull << 53));
+}
+
+static inline double test_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+/* Floats between a and b (0 when equal; UINT32_MAX across zero). */
+static inline uint32_t test_ulps(float a, float b)
+{
+	int32_t x, y;
+
+	memcpy(&x, &a, 4);
+	memcpy(&y, &b, 4);
+	if ((x < 0) != (y < 0))
+		return a == b ? 0 : UINT32_MAX;
+	return (uint32_t)(x > y ? x - y : y - x);
+}
 
 /* A call that must succeed; on failure the test says why. */
 #define CHECK(call)                                                                     \

@@ -20,18 +20,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static float frand(float lo, float hi)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return lo + (hi - lo) * (float)((double)(rng >> 11) / (double)(1ull << 53));
-}
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+	return test_frand(&rng, lo, hi);
 }
 
 /* n boxes in clusters of jittered copies inside a 320x320 image; scores with ties. */
@@ -103,9 +92,9 @@ static void compare(struct tt_device *dev, uint32_t n, uint32_t clusters, uint32
 			g[i] = (int64_t)frand(0, (float)ngroups);
 		}
 	}
-	t0 = now_us();
+	t0 = test_now_us();
 	nw = g ? batched_nms(b, s, g, n, thresh, want) : nms(b, s, n, thresh, want);
-	host_us = now_us() - t0;
+	host_us = test_now_us() - t0;
 	assert_true(nw >= 0);
 	CHECK(op_nms_create(dev, n + 7, &op));
 	ng = op_nms_run(op, cq, b, s, g, n, thresh, got, &st);

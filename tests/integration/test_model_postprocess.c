@@ -22,29 +22,7 @@ static uint64_t rng = 0x853c49e6748fea9bull;
 
 static float frand(float lo, float hi)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return lo + (hi - lo) * (float)((double)(rng >> 11) / (double)(1ull << 53));
-}
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static uint32_t ulps(float a, float b)
-{
-	int32_t x, y;
-
-	memcpy(&x, &a, 4);
-	memcpy(&y, &b, 4);
-	if ((x < 0) != (y < 0))
-		return a == b ? 0 : UINT32_MAX;
-	return (uint32_t)(x > y ? x - y : y - x);
+	return test_frand(&rng, lo, hi);
 }
 
 static void report(void *ctx, const char *op, const char *shape, uint64_t device_cycles,
@@ -118,9 +96,9 @@ static void compare(struct tt_device *dev, uint32_t n, enum tt_format fmt, int d
 		for (j = 0; j < 4 * K; j++)
 			reg[i * 4 * K + j] = chw[(K + j) * n + i];
 	}
-	t0 = now_us();
+	t0 = test_now_us();
 	nh = postprocess_detections(c, logits, reg, props, n, K, 320, 320, want);
-	host_us = now_us() - t0;
+	host_us = test_now_us() - t0;
 	assert_true(nh > 0);
 	CHECK(op_postprocess_create(dev, &desc, &pp));
 	nd = op_postprocess_run(pp, cq, &t, props, n, 320, 320, boxes, scores, labels, &st);
@@ -134,7 +112,7 @@ static void compare(struct tt_device *dev, uint32_t n, enum tt_format fmt, int d
 		if (labels[i] != (uint32_t)want[i].label)
 			fail_msg("detection %u: label %u on the device, %d on the host", i,
 				 labels[i], want[i].label);
-		if (ulps(scores[i], want[i].score) > 1)
+		if (test_ulps(scores[i], want[i].score) > 1)
 			fail_msg("detection %u: score %a on the device, %a on the host", i,
 				 (double)scores[i], (double)want[i].score);
 		for (j = 0; j < 4; j++) {
@@ -229,7 +207,7 @@ static void test_bad_input(void **state)
 	assert_int_equal(op_postprocess_run(pp, cq, &t, &props[0][0], 2, 320, 320, boxes, scores,
 					    labels, NULL), 1);
 	assert_int_equal(labels[0], 1);
-	assert_true(ulps(scores[0], p1) <= 1);
+	assert_true(test_ulps(scores[0], p1) <= 1);
 	assert_true(boxes[0] == 10 && boxes[1] == 10 && boxes[2] == 50 && boxes[3] == 30);
 	op_postprocess_destroy(pp);
 	/* more candidates than NMS takes */

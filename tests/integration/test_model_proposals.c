@@ -23,29 +23,7 @@ static uint64_t rng = 0x2545f4914f6cdd1dull;
 
 static float frand(float lo, float hi)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return lo + (hi - lo) * (float)((double)(rng >> 11) / (double)(1ull << 53));
-}
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static uint32_t ulps(float a, float b)
-{
-	int32_t x, y;
-
-	memcpy(&x, &a, 4);
-	memcpy(&y, &b, 4);
-	if ((x < 0) != (y < 0))
-		return a == b ? 0 : UINT32_MAX;
-	return (uint32_t)(x > y ? x - y : y - x);
+	return test_frand(&rng, lo, hi);
 }
 
 /* ---- tt_expf --------------------------------------------------------- */
@@ -139,7 +117,7 @@ static void test_expf(void **state)
 			if (!bad_host++)
 				print_message("expf(%a): device %a, host %a\n", x[i], y[i], h);
 		}
-		if (ulps(g, y[i]) > 1) {
+		if (test_ulps(g, y[i]) > 1) {
 			if (!bad_glibc++)
 				print_message("expf(%a): device %a, glibc %a\n", x[i], y[i], g);
 		}
@@ -164,7 +142,7 @@ static void test_expf(void **state)
 		seen++;
 		if (c >= 0x1p-126f && m != c)
 			fail_msg("tt_expf(%a) = %a, exp rounded %a", v, m, c);
-		if (ulps(m, c) > 1)
+		if (test_ulps(m, c) > 1)
 			fail_msg("tt_expf(%a) = %a, exp rounded %a", v, m, c);
 		rounded += m == c;
 	}
@@ -269,11 +247,11 @@ static void compare(struct tt_device *dev, const struct rpn_case *rc, bool per_o
 		desc.w[l] = W;
 	}
 	CHECK(anchors_generate(&ac, rc->ph, rc->pw, rc->fh, rc->fw, anc));
-	t0 = now_us();
+	t0 = test_now_us();
 	box_decode(&box_coder_rpn, anc, total, delta, 1, dec);
 	nh = rpn_filter_proposals(&cfg, dec, logit, counts, rc->nlevels, rc->img_h, rc->img_w, hb,
 				  hs);
-	host_us = now_us() - t0;
+	host_us = test_now_us() - t0;
 	assert_true(nh > 0);
 
 	desc.nlevels = rc->nlevels;
@@ -295,7 +273,7 @@ static void compare(struct tt_device *dev, const struct rpn_case *rc, bool per_o
 		for (j = 0; j < 4; j++)
 			same &= db[4 * i + j] == hb[4 * i + j];
 		exact += same;
-		if (ulps(ds[i], hs[i]) > 1)
+		if (test_ulps(ds[i], hs[i]) > 1)
 			fail_msg("proposal %u: score %a on the device, %a on the host", i,
 				 (double)ds[i], (double)hs[i]);
 		/* a 1-ulp exp moves a coordinate by at most an ulp of the image's size */

@@ -25,10 +25,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static float frand(float lo, float hi)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return lo + (hi - lo) * (float)((double)(rng >> 11) / (double)(1ull << 53));
+	return test_frand(&rng, lo, hi);
 }
 
 struct setup {

@@ -37,14 +37,6 @@ static int by_value(const void *a, const void *b)
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
 /*
  * A tensor h x w x c of values with ties: channels c0 .. c0 + m - 1 hold
  * the values, steps of 1/8 in [-8, 8) (or spread wide), some -0.
@@ -80,11 +72,11 @@ static void compare(struct tt_device *dev, uint32_t h, uint32_t w, uint32_t c, u
 	CHECK(op_topk_create(dev, n + 3, k + 2, &tk));
 	CHECK(op_topk_run(tk, cq, &t, c0, m, k, &st));
 	CHECK(op_topk_read(tk, cq, k, idx, val));
-	t0 = now_us();
+	t0 = test_now_us();
 	for (i = 0; i < n; i++)
 		rank[i] = (struct ranked){ chw[(c0 + i % m) * hw + i / m], i };
 	qsort(rank, n, sizeof(*rank), by_value);
-	host_us = now_us() - t0;
+	host_us = test_now_us() - t0;
 	for (i = 0; i < k; i++) {
 		if (idx[i] != rank[i].i || !(val[i] == rank[i].v))
 			fail_msg("top %u of %u, #%u: device %u (%g), host %u (%g)", k, n, i, idx[i],

@@ -45,6 +45,21 @@ static inline int kt_ioctl(int fd, unsigned long cmd, void *arg)
 	return ioctl(fd, cmd, arg) ? errno : 0;
 }
 
+/* Another model device than this test's (the harness gives several), opened; -1 if none. */
+static inline int kt_open_other(void)
+{
+	char path[64];
+	unsigned i;
+	int other = -1;
+
+	for (i = 0; i < 8 && other < 0; i++) {
+		snprintf(path, sizeof(path), "/dev/tenstorrent/%u", i);
+		if (strcmp(path, kt_path()))
+			other = open(path, O_RDWR | O_CLOEXEC);
+	}
+	return other;
+}
+
 /*
  * Two pages, the second PROT_NONE: kt_guard_end(g, n) is n bytes that end
  * where the guard page begins.

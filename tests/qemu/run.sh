@@ -76,6 +76,12 @@ else
 		echo "$root/tests/qemu/test_ttctl_guest.sh default" >> "$list"
 fi
 
+# The bench's comparison at native speed: the model in-process on the host.
+host_bench=""
+if [ "$mode" = bench ]; then
+	host_bench=$("$BUILD/tests/qemu/bench_kmod" --host) || die "bench_kmod --host failed"
+fi
+
 # One model device per distinct configuration, in order of first use.
 configs=$(cut -d' ' -f2- "$list" | tr ' ' '\n' | sed '/^$/d' | awk '!seen[$0]++')
 device_of() {	# /dev/tenstorrent/K of a configuration
@@ -132,6 +138,9 @@ while read -r prog opts; do
 		echo "export TT_DEVICE=$(device_of "$first")"
 		[ "$first" = default ] || echo "export TT_TEST_DEVICES='$map'"
 		echo "export TTCTL=$BUILD/bin/ttctl"
+		[ -z "$host_bench" ] || echo "export TT_BENCH_HOST='$host_bench'"
+		# matmul at make check's size (2048 takes far too long under TCG).
+		echo "export MATMUL_SIZE=512"
 		echo "exec timeout -s KILL $TEST_TIMEOUT $prog"
 	} > "$w"
 	chmod 755 "$w"

@@ -457,21 +457,14 @@ static int peer_bar(int peer, uint32_t bar, uint32_t off, uint32_t len, uint32_t
 static void test_map_peer_bar(void **state)
 {
 	int null = open("/dev/null", O_RDWR);
-	int other = -1;
+	int other;
 	uint64_t dma = 0;
-	char path[64];
-	unsigned i;
 
 	(void)state;
 	assert_int_equal(peer_bar(fd, 2, 0, PAGE, 0, NULL), EINVAL);	/* itself */
 	assert_int_equal(peer_bar(null, 2, 0, PAGE, 0, NULL), EINVAL);
 	assert_int_equal(peer_bar(9999, 2, 0, PAGE, 0, NULL), EBADF);
-	/* The harness gives the guest several model devices. */
-	for (i = 0; i < 8 && other < 0; i++) {
-		snprintf(path, sizeof(path), "/dev/tenstorrent/%u", i);
-		if (strcmp(path, kt_path()))
-			other = open(path, O_RDWR);
-	}
+	other = kt_open_other();
 	assert_true(other >= 0);
 	assert_int_equal(peer_bar(other, 2, 0, PAGE, 1, NULL), EINVAL);
 	assert_int_equal(peer_bar(other, 2, 0, 0, 0, NULL), EINVAL);
@@ -628,6 +621,7 @@ static void test_set_eventfd(void **state)
 	assert_int_equal(set_eventfd(0, efd, 0), 0);		/* rebinding */
 	assert_int_equal(set_eventfd(TTSIM_CTRL_VECTOR, efd, 0), 0);
 	assert_int_equal(set_eventfd(TTSIM_NUM_VECTORS, efd, 0), EINVAL);
+	assert_int_equal(set_eventfd(0xffffffffu, efd, 0), EINVAL);
 	assert_int_equal(set_eventfd(0, efd, 1), EINVAL);
 	assert_int_equal(set_eventfd(0, null, 0), EINVAL);	/* not an eventfd */
 	assert_int_equal(set_eventfd(0, 9999, 0), EBADF);
@@ -648,6 +642,10 @@ static void test_ring_doorbell(void **state)
 	d.vector = 1;		/* a queue without commands: nothing happens */
 	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_RING_DOORBELL, &d), 0);
 	d.vector = TTSIM_CTRL_VECTOR;	/* the kernel's */
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_RING_DOORBELL, &d), EINVAL);
+	d.vector = TTSIM_NUM_VECTORS;
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_RING_DOORBELL, &d), EINVAL);
+	d.vector = 0xffffffffu;
 	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_RING_DOORBELL, &d), EINVAL);
 	d.vector = 0;
 	d.reserved = 1;
@@ -712,6 +710,242 @@ static void test_bad_pointer(void **state)
 	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_LOCK_CTL, NULL), EFAULT);
 }
 
+/*
+ * Every other ioctl with an output, its struct ending where the guard page
+ * begins: it works and writes nothing beyond. One that would cross into
+ * the guard page is EFAULT and leaves nothing behind (no buffer, pinning,
+ * lock or reset).
+ */
+static void test_output_guard_every_ioctl(void **state)
+{
+	uint8_t *g = kt_guard_alloc();
+	struct tenstorrent_query_mappings_in *qm;
+	struct tenstorrent_mapping *m;
+	struct tenstorrent_allocate_dma_buf *a;
+	struct tenstorrent_free_dma_buf f;
+	struct tenstorrent_pin_pages_in *pin;
+	struct tenstorrent_map_peer_bar *peer;
+	struct tenstorrent_reset_device *r;
+	struct tenstorrent_lock_ctl *lk;
+	struct tenstorrent_get_device_caps *c, caps;
+	struct tenstorrent_reset_state *rs;
+	struct tenstorrent_get_harvesting *hv;
+	uint8_t *mem, value;
+	int other;
+
+	(void)state;
+	/* QUERY_MAPPINGS: exactly two entries fit. */
+	qm = kt_guard_end(g, sizeof(*qm) + 2 * sizeof(*m));
+	m = (struct tenstorrent_mapping *)(qm + 1);
+	qm->output_mapping_count = 2;
+	qm->reserved = 0;
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_QUERY_MAPPINGS, qm), 0);
+	assert_int_equal(m[0].mapping_id, TENSTORRENT_MAPPING_RESOURCE1_UC);
+	assert_int_equal(m[1].mapping_id, TENSTORRENT_MAPPING_RESOURCE1_WC);
+	qm->output_mapping_count = 3;
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_QUERY_MAPPINGS, qm), EFAULT);
+
+	/* ALLOCATE_DMA_BUF: in and out, whole; then with out crossing. */
+	a = kt_guard_end(g, sizeof(*a));
+	memset(a, 0, sizeof(*a));
+	a->in.requested_size = PAGE;
+	a->in.buf_index = 11;
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_ALLOCATE_DMA_BUF, a), 0);
+	assert_int_equal(a->out.size, PAGE);
+	assert_int_equal(a->out.mapping_offset, ((uint64_t)(PAGE - 256) << 32) + (11ull << 32));
+	a = kt_guard_end(g, sizeof(*a) - 8);
+	memset(a, 0, sizeof(a->in));
+	a->in.requested_size = PAGE;
+	a->in.buf_index = 12;
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_ALLOCATE_DMA_BUF, a), EFAULT);
+	memset(&f, 0, sizeof(f));
+	f.in.buf_index = 12;
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_FREE_DMA_BUF, &f), EINVAL);	/* none */
+	f.in.buf_index = 11;
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_FREE_DMA_BUF, &f), 0);
+
+	/* PIN_PAGES: 8 bytes of output fit, 16 do not (and nothing stays pinned). */
+	mem = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(mem != MAP_FAILED);
+	memset(mem, 2, PAGE);
+	pin = kt_guard_end(g, sizeof(*pin) + 8);
+	memset(pin, 0, sizeof(*pin));
+	pin->output_size_bytes = 16;
+	pin->virtual_address = (uintptr_t)mem;
+	pin->size = PAGE;
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_PIN_PAGES, pin), EFAULT);
+	pin->output_size_bytes = 8;
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_PIN_PAGES, pin), 0);	/* not EEXIST */
+	assert_int_not_equal(*(uint64_t *)(pin + 1), 0);
+	{
+		struct tenstorrent_unpin_pages u;
+
+		memset(&u, 0, sizeof(u));
+		u.in.virtual_address = (uintptr_t)mem;
+		u.in.size = PAGE;
+		assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_UNPIN_PAGES, &u), 0);
+		assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_UNPIN_PAGES, &u), EINVAL);
+	}
+	munmap(mem, PAGE);
+
+	/* MAP_PEER_BAR: in and out, whole; out crossing. */
+	other = kt_open_other();
+	assert_true(other >= 0);
+	peer = kt_guard_end(g, sizeof(*peer));
+	memset(peer, 0, sizeof(*peer));
+	peer->in.peer_fd = (uint32_t)other;
+	peer->in.peer_bar_index = 2;
+	peer->in.peer_bar_length = PAGE;
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_MAP_PEER_BAR, peer), 0);
+	assert_int_not_equal(peer->out.dma_address, 0);
+	assert_int_equal(peer->out.reserved, 0);
+	peer = kt_guard_end(g, sizeof(*peer) - 8);
+	memset(peer, 0, sizeof(peer->in));
+	peer->in.peer_fd = (uint32_t)other;
+	peer->in.peer_bar_index = 2;
+	peer->in.peer_bar_length = PAGE;
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_MAP_PEER_BAR, peer), EFAULT);
+	close(other);
+
+	/* RESET_DEVICE: POST_RESET fits; an ASIC_RESET whose output cannot be written is not done. */
+	kt_caps(fd, &caps);
+	r = kt_guard_end(g, sizeof(*r));
+	memset(r, 0, sizeof(*r));
+	r->in.output_size_bytes = sizeof(r->out);
+	r->in.flags = TENSTORRENT_RESET_DEVICE_POST_RESET;
+	r->out.result = 5;
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_RESET_DEVICE, r), 0);
+	assert_int_equal(r->out.result, 0);
+	assert_int_equal(r->out.output_size_bytes, sizeof(r->out));
+	r = kt_guard_end(g, sizeof(r->in) + 4);
+	memset(r, 0, sizeof(r->in));
+	r->in.output_size_bytes = sizeof(r->out);
+	r->in.flags = TENSTORRENT_RESET_DEVICE_ASIC_RESET;
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_RESET_DEVICE, r), EFAULT);
+	{
+		struct tenstorrent_get_device_caps after;
+
+		kt_caps(fd, &after);
+		assert_int_equal(after.reset_generation, caps.reset_generation);
+	}
+
+	/* LOCK_CTL: an ACQUIRE whose output cannot be written takes nothing. */
+	lk = kt_guard_end(g, sizeof(lk->in) + 1);
+	memset(lk, 0, sizeof(lk->in));
+	lk->in.output_size_bytes = sizeof(lk->out);
+	lk->in.index = 9;
+	lk->in.flags = TENSTORRENT_LOCK_CTL_ACQUIRE;
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_LOCK_CTL, lk), EFAULT);
+	lk->in.output_size_bytes = 1;
+	lk->in.flags = TENSTORRENT_LOCK_CTL_TEST;
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_LOCK_CTL, lk), 0);
+	value = lk->out.value;
+	assert_int_equal(value, 0);
+
+	/* GET_HARVESTING: the whole out struct. */
+	hv = kt_guard_end(g, sizeof(*hv));
+	memset(hv, 0, sizeof(hv->in));
+	hv->in.output_size_bytes = sizeof(hv->out);
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_GET_HARVESTING, hv), 0);
+	assert_int_equal(hv->out.reserved, 0);
+
+	/* argsz structs: exactly their size fits; a larger argsz reads into the guard. */
+	c = kt_guard_end(g, sizeof(*c));
+	memset(c, 0, sizeof(*c));
+	c->argsz = sizeof(*c);
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_GET_DEVICE_CAPS, c), 0);
+	assert_int_equal(c->arch, TENSTORRENT_ARCH_MODEL);
+	assert_int_equal(c->reserved1[2], 0);
+	c->argsz = sizeof(*c) + 8;
+	c->flags = 0;
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_GET_DEVICE_CAPS, c), EFAULT);
+	rs = kt_guard_end(g, sizeof(*rs));
+	memset(rs, 0, sizeof(*rs));
+	rs->argsz = sizeof(*rs);
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_RESET_STATE, rs), 0);
+	assert_int_equal(rs->generation, caps.reset_generation);
+	assert_int_equal(rs->fd_generation, caps.fd_generation);
+	kt_guard_free(g);
+}
+
+/*
+ * The argsz rule of each argsz ioctl: below its size EINVAL; a larger
+ * struct with a zero tail as the plain one (`ok`); a nonzero byte in the
+ * tail E2BIG; argsz 0 EINVAL.
+ */
+static void check_argsz(unsigned long cmd, const void *good, size_t size, int ok)
+{
+	struct {
+		uint32_t argsz;
+		uint8_t rest[252];
+	} u;
+	uint8_t *b = (uint8_t *)&u;
+
+	assert_true(size + 16 <= sizeof(u));
+	memset(&u, 0, sizeof(u));
+	memcpy(b, good, size);
+	u.argsz = (uint32_t)size;
+	assert_int_equal(kt_ioctl(fd, cmd, &u), ok);
+	memcpy(b, good, size);
+	u.argsz = (uint32_t)size - 4;
+	assert_int_equal(kt_ioctl(fd, cmd, &u), EINVAL);
+	u.argsz = 0;
+	assert_int_equal(kt_ioctl(fd, cmd, &u), EINVAL);
+	memcpy(b, good, size);
+	u.argsz = (uint32_t)size + 16;
+	assert_int_equal(kt_ioctl(fd, cmd, &u), ok);
+	memcpy(b, good, size);
+	u.argsz = (uint32_t)size + 16;
+	b[size + 15] = 1;
+	assert_int_equal(kt_ioctl(fd, cmd, &u), E2BIG);
+}
+
+static void test_argsz_every_ioctl(void **state)
+{
+	struct tenstorrent_get_device_caps c = { .argsz = sizeof(c) };
+	struct tenstorrent_set_eventfd e = { .argsz = sizeof(e), .vector = 0, .fd = -1 };
+	struct tenstorrent_reset_state rs = { .argsz = sizeof(rs) };
+	struct tenstorrent_ring_doorbell d = { .argsz = sizeof(d), .vector = 1 };
+	struct tenstorrent_power_state p = { .argsz = sizeof(p) };
+	struct tenstorrent_set_noc_cleanup n = { .argsz = sizeof(n), .enabled = 1, .addr = 0x100 };
+	struct tenstorrent_export_tlb_dmabuf x = { .argsz = sizeof(x) };
+
+	(void)state;
+	check_argsz(TENSTORRENT_IOCTL_GET_DEVICE_CAPS, &c, sizeof(c), 0);
+	check_argsz(TENSTORRENT_IOCTL_SET_EVENTFD, &e, sizeof(e), 0);
+	check_argsz(TENSTORRENT_IOCTL_RESET_STATE, &rs, sizeof(rs), 0);
+	check_argsz(TENSTORRENT_IOCTL_RING_DOORBELL, &d, sizeof(d), 0);
+	check_argsz(TENSTORRENT_IOCTL_SET_POWER_STATE, &p, sizeof(p), 0);
+	/* Valid, but the model device has no NoC window for the kernel. */
+	check_argsz(TENSTORRENT_IOCTL_SET_NOC_CLEANUP, &n, sizeof(n), EOPNOTSUPP);
+	/* Not provided by this module, whatever the argument. */
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_EXPORT_TLB_DMABUF, &x), EOPNOTSUPP);
+	x.argsz = 0;
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_EXPORT_TLB_DMABUF, &x), EOPNOTSUPP);
+}
+
+/* Out fields of argsz ioctls go back over min(argsz, size); argsz is the kernel's size. */
+static void test_argsz_output(void **state)
+{
+	struct {
+		struct tenstorrent_reset_state s;
+		uint8_t more[16];
+	} b;
+	struct tenstorrent_get_device_caps c;
+	unsigned i;
+
+	(void)state;
+	kt_caps(fd, &c);
+	memset(&b, 0, sizeof(b));
+	b.s.argsz = sizeof(b);
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_RESET_STATE, &b), 0);
+	assert_int_equal(b.s.argsz, sizeof(b.s));
+	assert_int_equal(b.s.state, TENSTORRENT_STATE_READY);
+	assert_int_equal(b.s.generation, c.reset_generation);
+	for (i = 0; i < sizeof(b.more); i++)
+		assert_int_equal(b.more[i], 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -735,6 +969,9 @@ int main(void)
 		cmocka_unit_test(test_ring_doorbell),
 		cmocka_unit_test(test_reset_state_and_device_errors),
 		cmocka_unit_test(test_bad_pointer),
+		cmocka_unit_test(test_output_guard_every_ioctl),
+		cmocka_unit_test(test_argsz_every_ioctl),
+		cmocka_unit_test(test_argsz_output),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -6,6 +6,7 @@
  * (they get ENODEV, their mappings SIGBUS, then the device works again);
  * the device removed under an open file, and bound again.
  */
+#include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/wait.h>
@@ -109,6 +110,7 @@ static void test_killed_process_reclaimed(void **state)
 	if (child == 0) {
 		struct tenstorrent_set_eventfd s = { .argsz = sizeof(s), .vector = 1 };
 		struct tenstorrent_pin_pages p;
+		struct tenstorrent_map_peer_bar m;
 		struct tenstorrent_allocate_dma_buf_out o;
 		struct ttsim_regs *r;
 		void *mem;
@@ -131,7 +133,12 @@ static void test_killed_process_reclaimed(void **state)
 		p.in.virtual_address = (uintptr_t)mem;
 		p.in.size = PAGE;
 		s.fd = eventfd(0, 0);
-		if (ioctl(cfd, TENSTORRENT_IOCTL_PIN_PAGES, &p) ||
+		memset(&m, 0, sizeof(m));
+		m.in.peer_fd = (uint32_t)kt_open_other();
+		m.in.peer_bar_index = 2;
+		m.in.peer_bar_length = PAGE;
+		if (ioctl(cfd, TENSTORRENT_IOCTL_MAP_PEER_BAR, &m) ||
+		    ioctl(cfd, TENSTORRENT_IOCTL_PIN_PAGES, &p) ||
 		    ioctl(cfd, TENSTORRENT_IOCTL_SET_EVENTFD, &s) ||
 		    lock_ctl(cfd, TENSTORRENT_LOCK_CTL_ACQUIRE, 7) != 1)
 			_exit(3);
@@ -152,6 +159,7 @@ static void test_killed_process_reclaimed(void **state)
 	assert_non_null(strstr(listing, "dma_buf 0 size 8192"));
 	assert_non_null(strstr(listing, "dma_buf 1 size 262144"));
 	assert_non_null(strstr(listing, "pin pages 1"));
+	assert_non_null(strstr(listing, "peer_bar size 4096"));
 	assert_int_equal(procfs_lists(child), 1);
 
 	assert_int_equal(kill(child, SIGKILL), 0);
@@ -162,6 +170,7 @@ static void test_killed_process_reclaimed(void **state)
 	assert_null(strstr(listing, mine));
 	assert_null(strstr(listing, "dma_buf"));
 	assert_null(strstr(listing, "pin pages"));
+	assert_null(strstr(listing, "peer_bar"));
 	assert_non_null(strstr(listing, "open files 0,"));
 	assert_int_equal(procfs_lists(child), 0);
 	/* Its lock is free, the device forgot its queue. */
@@ -209,7 +218,10 @@ static void test_reset_with_other_files(void **state)
 	uint32_t *old_buf, result, count;
 	char listing[8192];
 	int holder = kt_open(), resetter = kt_open(), fresh;
-	uint64_t gen;
+	int done_efd = eventfd(0, EFD_CLOEXEC), holder_efd = eventfd(0, EFD_CLOEXEC);
+	struct tenstorrent_set_eventfd e = { .argsz = sizeof(e) };
+	struct pollfd pfd = { .fd = done_efd, .events = POLLIN };
+	uint64_t gen, ticks;
 
 	(void)state;
 	old_regs = kt_map(holder, kt_regs_offset(holder), PAGE);
@@ -218,6 +230,13 @@ static void test_reset_with_other_files(void **state)
 	old_buf[0] = 42;
 	assert_int_equal(lock_ctl(holder, TENSTORRENT_LOCK_CTL_ACQUIRE, 3), 1);
 	count = old_regs->reset_count;
+	/* The device says a reset is done on its control vector. */
+	e.vector = TTSIM_CTRL_VECTOR;
+	e.fd = done_efd;
+	assert_int_equal(kt_ioctl(resetter, TENSTORRENT_IOCTL_SET_EVENTFD, &e), 0);
+	e.vector = 0;
+	e.fd = holder_efd;
+	assert_int_equal(kt_ioctl(holder, TENSTORRENT_IOCTL_SET_EVENTFD, &e), 0);
 	reset_state(resetter, &s, 0, 0);
 	gen = s.generation;
 	assert_int_equal(s.state, TENSTORRENT_STATE_READY);
@@ -229,6 +248,9 @@ static void test_reset_with_other_files(void **state)
 	a.in.requested_size = PAGE;
 	assert_int_equal(kt_ioctl(resetter, TENSTORRENT_IOCTL_ALLOCATE_DMA_BUF, &a), ENODEV);
 	reset_state(resetter, &s, TENSTORRENT_RESET_STATE_WAIT, gen);
+	assert_int_equal(poll(&pfd, 1, 20000), 1);
+	assert_int_equal(read(done_efd, &ticks, sizeof(ticks)), sizeof(ticks));
+	assert_true(ticks >= 1);
 	assert_int_equal(s.generation, gen + 1);
 	assert_int_equal(s.fd_generation, gen + 1);
 	assert_int_equal(reset_device(resetter, TENSTORRENT_RESET_DEVICE_POST_RESET, &result), 0);
@@ -253,7 +275,7 @@ static void test_reset_with_other_files(void **state)
 	assert_int_equal(faults(&old_regs->magic), 1);
 	assert_int_equal(faults(old_buf), 1);
 	debugfs_files(listing, sizeof(listing));
-	assert_non_null(strstr(listing, "(stale)"));
+	assert_non_null(strstr(listing, "(stale) locks 1 tlbs 0 eventfds 0"));
 	assert_null(strstr(listing, "dma_buf 4 "));
 
 	/* A new file works; the device did reset; the stale file's lock holds until it closes. */
@@ -271,6 +293,8 @@ static void test_reset_with_other_files(void **state)
 	munmap(regs, PAGE);
 	close(fresh);
 	close(resetter);
+	close(done_efd);
+	close(holder_efd);
 }
 
 static void write_sysfs(const char *path, const char *value)

@@ -65,8 +65,29 @@ has '"heartbeat_moving":true'
 has '"dram_status":true'
 has '"error":null'
 [ "$(cat "$sys/tt_card_type")" = ttsim ] && ok || bad "tt_card_type: $(cat "$sys/tt_card_type")"
+has "\"Driver\":\"tenstorrent $(cat /sys/module/tenstorrent/version)\""
+has "\"fw_bundle_version\":\"$(cat "$sys/tt_fw_bundle_ver")\""
 expect 0 -d "$idx" status
 has "alive"
+
+# watch: two readings; the model's heartbeat moves between them, and the
+# module's sysfs file, read afterwards, is not behind either.
+expect 0 -d "$idx" watch -n 2 -i 0.5 --json
+[ "$(printf '%s\n' "$out" | grep -c '"heartbeat":')" -eq 2 ] && ok || bad "watch -n 2: $out"
+hb1=$(printf '%s\n' "$out" | head -n 1 | sed -n 's/.*"heartbeat":\([0-9]*\).*/\1/p')
+hb2=$(printf '%s\n' "$out" | tail -n 1 | sed -n 's/.*"heartbeat":\([0-9]*\).*/\1/p')
+hbs=$(cat "$sys/tt_heartbeat")
+awk -v a="$hb1" -v b="$hb2" -v c="$hbs" 'BEGIN { exit !(a != "" && b > a && c >= b) }' && ok ||
+	bad "heartbeat: watch $hb1 then $hb2, sysfs $hbs"
+
+# CSV: a header and one row; columns by name.
+expect 0 -d "$idx" telemetry --csv
+[ "$(printf '%s\n' "$out" | wc -l)" -eq 2 ] && ok || bad "csv lines: $out"
+col() { printf '%s\n' "$out" | awk -F, -v k="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == k) c = i }
+	NR == 2 && c { print $c }'; }
+equal "$(col aiclk)" "$(cat "$sys/tt_aiclk")" "csv aiclk vs tt_aiclk"
+equal "$(col thm_limit)" "$(awk "BEGIN { print $(hwmon temp1_max) / 1000 }")" "csv thm_limit vs temp1_max"
+[ "$(col chip)" = model ] && ok || bad "csv chip: $(col chip)"
 
 # Reset: refused while another process holds the device, then done.
 ( exec 3<>"$node"; sleep 30 ) &

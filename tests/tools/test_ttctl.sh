@@ -38,7 +38,7 @@ t, l = d["telemetry"], d["limits"]
 assert isinstance(t["asic_temperature"], float) and 44 <= t["asic_temperature"] <= 47, t
 assert t["voltage"] == 0.8 and t["aiclk"] == 1000 and t["heartbeat_moving"] is True, t
 assert l["thm_limit"] == 90.0 and l["tdp_limit"] == 150.0 and l["asic_fmax"] == 1000, l
-assert d["board_info"]["dram_status"] is True and d["firmwares"]["fw_bundle_version"] == "1.0.0"
+assert d["board_info"]["dram_status"] is True and d["firmwares"]["fw_bundle_version"] == "1.0.0.0"
 assert d["error"] is None
 ' && ok || bad "JSON status"
 expect 0 -d sim:grid=4x4 info --json

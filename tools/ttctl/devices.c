@@ -296,7 +296,8 @@ int ctl_read_status(struct ctl_device *d, struct ctl_status *st)
 		tt_device_info(d->dev, &info);
 		st->dram_trained = st->t.dram_banks_trained ==
 			(info.dram_banks >= 32 ? 0xffffffffu : (1u << info.dram_banks) - 1);
-		snprintf(st->fw, sizeof(st->fw), "%u.%u.%u", st->t.fw_version >> 16,
+		/* A bundle version has four parts (tt-smi, the module's sysfs file). */
+		snprintf(st->fw, sizeof(st->fw), "%u.%u.%u.0", st->t.fw_version >> 16,
 			 (st->t.fw_version >> 8) & 0xff, st->t.fw_version & 0xff);
 	} else {
 		char path[PATH_MAX];
