@@ -132,10 +132,12 @@ static int make_predictor(struct box_head *h, const struct weights *w)
 		ret = tt_error(-ENOMEM, "box_head_create: out of memory");
 	} else {
 		memcpy(pw, cw, (size_t)h->k * h->hidden * sizeof(float));
-		memcpy(pw + (size_t)h->k * h->hidden, bw, (size_t)4 * h->k * h->hidden * sizeof(float));
+		memcpy(pw + (size_t)h->k * h->hidden, bw,
+		       (size_t)4 * h->k * h->hidden * sizeof(float));
 		memcpy(pb, cb, h->k * sizeof(float));
 		memcpy(pb + h->k, bb, 4 * h->k * sizeof(float));
-		ret = op_linear_create(h->dev, h->hidden, 5 * h->k, pw, pb, false, &h->prec, &h->fc[1]);
+		ret = op_linear_create(h->dev, h->hidden, 5 * h->k, pw, pb, false, &h->prec,
+				       &h->fc[1]);
 	}
 	free(pw);
 	free(pb);
@@ -170,7 +172,8 @@ int box_head_create(struct tt_device *dev, const struct weights *w, uint32_t cha
 	h->bins = h->in / channels;
 	ret = make_fc6(h, w);
 	if (!ret)
-		ret = linear(h, w, "roi_heads.box_head.fc7", h->hidden, true, &h->fc[0], &h->hidden);
+		ret = linear(h, w, "roi_heads.box_head.fc7", h->hidden, true, &h->fc[0],
+			     &h->hidden);
 	if (!ret)
 		ret = make_predictor(h, w);
 	if (ret)

@@ -670,11 +670,11 @@ static long host_tail(struct detector *d, int ph, int pw, int rh, int rw, struct
 	if (d->np && (nd = network_box_head(d->net, d->pooled, (size_t)d->np, NULL, NULL, d->logits,
 					    d->reg)))
 		goto out;
-	record(d->report, "box head (fc6, fc7, predictor)", "host", t, 0, "%ldx%d, %ldx%d", d->np, k,
-	       d->np, 4 * k);
+	record(d->report, "box head (fc6, fc7, predictor)", "host", t, 0, "%ldx%d, %ldx%d", d->np,
+	       k, d->np, 4 * k);
 	t = now_ms();
-	nd = postprocess_detections(&d->c.post, d->logits, d->reg, d->props, (size_t)d->np, k, rh, rw,
-				    out);
+	nd = postprocess_detections(&d->c.post, d->logits, d->reg, d->props, (size_t)d->np, k, rh,
+				    rw, out);
 	if (nd >= 0)
 		record(d->report, "postprocess (nms)", "host", t, 0, "%ld detections", nd);
 out:
