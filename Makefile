@@ -344,10 +344,20 @@ $(BUILD)/bin/ttdetect: tools/ttdetect/ttdetect.c $(IMAGE_SRC) tools/ttdetect/ima
 		$(BUILD)/lib/libttuser.a
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) \
-		-DDEFAULT_WEIGHTS='"$(abspath model/data/shapes_frcnn.safetensors)"' $< $(IMAGE_SRC) \
+		-DSOURCE_WEIGHTS='"$(abspath model/data/shapes_frcnn.safetensors)"' \
+		-DDATA_DIR='"$(PREFIX)/share/ttstack"' $< $(IMAGE_SRC) \
 		$(MODEL_LIB) $(BUILD)/lib/libttuser.a $(LDFLAGS) $(IMAGE_LIBS) $(LDLIBS) -o $@
 
 tools: $(BUILD)/bin/coco_eval $(BUILD)/bin/ttdetect
+
+# ttdetect, its man page and the shapes detector it uses without -w.
+install: install-ttdetect
+install-ttdetect: $(BUILD)/bin/ttdetect
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/ttstack
+	install -m 755 $(BUILD)/bin/ttdetect $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 tools/ttdetect/ttdetect.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 model/data/shapes_frcnn.safetensors $(DESTDIR)$(PREFIX)/share/ttstack/
+.PHONY: install-ttdetect
 tests: $(BUILD)/tests/test_parity
 ifeq ($(HAVE_TORCHVISION),yes)
 check-plain: $(PARITY_DIR)/reference.safetensors

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Image to detections: the steps of Faster-RCNN in order, on the device
- * (body, FPN, RPN head, box head) or the host, each timed and recorded.
+ * (everything after the transform) or the host, each timed and recorded.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -31,18 +31,28 @@ struct detector {
 	struct fpn *fpn;
 	struct rpn_head *rpn;
 	struct box_head *box;
+	struct op_proposals *prop;	/* for the image size of input; NULL: none yet */
+	struct op_roi_align *ra;
+	struct op_postprocess *post;
 	int returned[4];		/* body layer (1..4) of each FPN input */
 	struct op_tensor input;
 	int trace;			/* body + FPN + RPN head; -1 none */
 	uint64_t traced_cycles;		/* what the trace's programs took when run directly */
 	int traced_ops;
 
-	/* the last run's intermediates on the host */
+	/*
+	 * The last run's intermediates on the host: on a device only the
+	 * proposals; the rest stays there (detector_intermediate reads it).
+	 */
+	bool ran;
 	int levels, fh[NETWORK_MAX_LEVELS], fw[NETWORK_MAX_LEVELS];
 	struct fmap body[4], maps[NETWORK_MAX_LEVELS];
 	size_t total;			/* anchors */
 	long np;			/* proposals */
-	float *logit, *delta, *props, *pscores, *pooled, *logits, *reg;
+	float *props, *pscores;		/* post_nms_top_n of them */
+	float *logit, *delta, *pooled, *logits, *reg;	/* the host's */
+	float *dboxes, *dscores;	/* op_postprocess' detections */
+	uint32_t *dlabels;
 
 	/* the run going on */
 	struct detector_report *report;	/* or NULL */
@@ -148,7 +158,7 @@ static int device_create(struct detector *d, const struct weights *w, const char
 	if ((ret = backbone_create(d->dev, w, prec, &d->bb)) ||
 	    (ret = fpn_create(d->dev, w, prec, &d->fpn)) ||
 	    (ret = rpn_head_create(d->dev, w, prec, &d->rpn)) ||
-	    (ret = box_head_create(d->dev, w, prec, &d->box)))
+	    (ret = box_head_create(d->dev, w, fpn_channels(d->fpn), prec, &d->box)))
 		return ret;
 	if (rpn_head_anchors(d->rpn) != anchors_per_cell(&d->c.anchors))
 		return tt_error(-EINVAL, "detector: the RPN head has %u anchors per cell, the anchor "
@@ -157,6 +167,27 @@ static int device_create(struct detector *d, const struct weights *w, const char
 		return tt_error(-EINVAL, "detector: %u FPN inputs for %d levels", fpn_inputs(d->fpn),
 				d->c.levels);
 	d->classes = (int)box_head_classes(d->box);
+	if ((ret = op_roi_align_create(d->dev, 7, 2, (uint32_t)d->c.rpn.post_nms_top_n, &d->ra)))
+		return ret;
+	{
+		struct op_postprocess_desc pd = {
+			.classes = (uint32_t)d->classes,
+			.max_rois = (uint32_t)d->c.rpn.post_nms_top_n,
+			.score_thresh = d->c.post.score_thresh,
+			.min_size = d->c.post.min_size,
+			.nms_thresh = d->c.post.nms_thresh,
+			.detections = (uint32_t)d->c.post.detections_per_img,
+		};
+		size_t n = (size_t)d->c.post.detections_per_img;
+
+		if ((ret = op_postprocess_create(d->dev, &pd, &d->post)))
+			return ret;
+		d->dboxes = malloc(n * 4 * sizeof(float));
+		d->dscores = malloc(n * sizeof(float));
+		d->dlabels = malloc(n * sizeof(uint32_t));
+		if (!d->dboxes || !d->dscores || !d->dlabels)
+			return tt_error(-ENOMEM, "detector: out of memory");
+	}
 	return returned_layers(w, d->c.levels - 1, backbone_layers(d->bb), d->returned);
 }
 
@@ -178,7 +209,11 @@ int detector_create(const struct weights *w, const struct detector_config *c, co
 		return tt_error(-ENOMEM, "detector: out of memory");
 	d->c = *c;
 	d->trace = -1;
-	if (!strcmp(device, "host")) {
+	d->props = malloc((size_t)c->rpn.post_nms_top_n * 4 * sizeof(float));
+	d->pscores = malloc((size_t)c->rpn.post_nms_top_n * sizeof(float));
+	if (!d->props || !d->pscores) {
+		ret = tt_error(-ENOMEM, "detector: out of memory");
+	} else if (!strcmp(device, "host")) {
 		ret = network_load(w, &d->net);
 		if (!ret && network_fpn_levels(d->net) != c->levels)
 			ret = tt_error(-EINVAL, "detector: %d FPN levels in the network, %d configured",
@@ -210,15 +245,14 @@ static void free_run(struct detector *d)
 	}
 	free(d->logit);
 	free(d->delta);
-	free(d->props);
-	free(d->pscores);
 	free(d->pooled);
 	free(d->logits);
 	free(d->reg);
-	d->logit = d->delta = d->props = d->pscores = d->pooled = d->logits = d->reg = NULL;
+	d->logit = d->delta = d->pooled = d->logits = d->reg = NULL;
 	d->total = 0;
 	d->np = 0;
 	d->levels = 0;
+	d->ran = false;
 }
 
 void detector_destroy(struct detector *d)
@@ -229,6 +263,14 @@ void detector_destroy(struct detector *d)
 	if (d->trace >= 0)
 		tt_release_trace(d->dev, (uint32_t)d->trace);
 	op_tensor_destroy(&d->input);
+	op_postprocess_destroy(d->post);
+	op_roi_align_destroy(d->ra);
+	op_proposals_destroy(d->prop);
+	free(d->dboxes);
+	free(d->dscores);
+	free(d->dlabels);
+	free(d->props);
+	free(d->pscores);
 	box_head_destroy(d->box);
 	rpn_head_destroy(d->rpn);
 	fpn_destroy(d->fpn);
@@ -373,7 +415,7 @@ out:
 
 /*
  * Body, FPN and RPN head enqueued. With st (body, FPN, head) each part is
- * waited for, measured and recorded (the head's step ends in read_back).
+ * waited for, measured and recorded.
  */
 static int forward(struct detector *d, struct op_stats *st)
 {
@@ -397,7 +439,13 @@ static int forward(struct detector *d, struct op_stats *st)
 	if (st)
 		record(d->report, "fpn", "device", t, st[1].device_cycles, "%ux%ux%u .. %ux%ux%u",
 		       p[0]->c, p[0]->h, p[0]->w, p[n]->c, p[n]->h, p[n]->w);
-	return rpn_head_forward(d->rpn, d->cq, p, (unsigned)d->levels, st ? &st[2] : NULL);
+	t = now_ms();
+	if ((ret = rpn_head_forward(d->rpn, d->cq, p, (unsigned)d->levels, st ? &st[2] : NULL)))
+		return ret;
+	if (st)
+		record(d->report, "rpn head", "device", t, st[2].device_cycles,
+		       "%d levels, %u anchors/cell", d->levels, rpn_head_anchors(d->rpn));
+	return 0;
 }
 
 /* Captures forward() as a trace, run later by one replay. */
@@ -418,42 +466,40 @@ static int capture(struct detector *d)
 	return 0;
 }
 
-/* What the host steps need: the RPN head's outputs and the FPN maps RoIAlign pools from. */
-static int read_back(struct detector *d)
+/*
+ * The proposal op of this image size (ph x pw padded), with its anchors:
+ * made on the host once a size, then kept on the device.
+ */
+static int make_proposals(struct detector *d, int ph, int pw)
 {
-	uint32_t A = rpn_head_anchors(d->rpn);
-	size_t at = 0;
-	float *tmp = NULL;
+	struct op_proposals_desc pd = {
+		.nlevels = (uint32_t)d->levels,
+		.anchors = rpn_head_anchors(d->rpn),
+		.pre_nms_top_n = (uint32_t)d->c.rpn.pre_nms_top_n,
+		.post_nms_top_n = (uint32_t)d->c.rpn.post_nms_top_n,
+		.nms_thresh = d->c.rpn.nms_thresh,
+		.score_thresh = d->c.rpn.score_thresh,
+		.min_size = d->c.rpn.min_size,
+	};
+	double t = now_ms();
+	float *anc;
 	int ret;
 
+	d->total = 0;
 	for (int l = 0; l < d->levels; l++) {
-		const struct op_tensor *p = fpn_output(d->fpn, l);
-
-		d->fh[l] = (int)p->h;
-		d->fw[l] = (int)p->w;
+		pd.h[l] = (uint32_t)d->fh[l];
+		pd.w[l] = (uint32_t)d->fw[l];
+		d->total += (size_t)pd.anchors * pd.h[l] * pd.w[l];
 	}
-	if ((ret = alloc_rpn(d, (int)A)))
-		return ret;
-	tmp = malloc((size_t)d->fh[0] * (size_t)d->fw[0] * 5 * A * sizeof(float));
-	if (!tmp)
-		return tt_error(-ENOMEM, "detector: out of memory");
-	for (int l = 0; l < d->levels && !ret; l++) {
-		size_t plane = (size_t)d->fh[l] * (size_t)d->fw[l];
-
-		ret = op_tensor_read(d->cq, rpn_head_output(d->rpn, l), tmp);
-		if (!ret)
-			flatten(tmp, tmp + A * plane, (int)A, d->fh[l], d->fw[l], d->logit + at,
-				d->delta + 4 * at);
-		at += A * plane;
-	}
-	free(tmp);
-	for (int l = 0; l < d->c.roi_levels && !ret; l++) {
-		const struct op_tensor *p = fpn_output(d->fpn, l);
-
-		ret = fmap_alloc(&d->maps[l], (int)p->c, (int)p->h, (int)p->w);
-		if (!ret)
-			ret = op_tensor_read(d->cq, p, d->maps[l].data);
-	}
+	anc = malloc(d->total * 4 * sizeof(float));
+	if (!anc)
+		return tt_error(-ENOMEM, "detector: out of memory for %zu anchors", d->total);
+	ret = anchors_generate(&d->c.anchors, ph, pw, d->fh, d->fw, anc);
+	if (!ret)
+		ret = op_proposals_create(d->dev, &pd, anc, &d->prop);
+	free(anc);
+	if (!ret)
+		record(d->report, "anchors (once an image size)", "host", t, 0, "%zux4", d->total);
 	return ret;
 }
 
@@ -468,6 +514,8 @@ static int device_network(struct detector *d, const struct fmap *img)
 		if (d->trace >= 0)
 			tt_release_trace(d->dev, (uint32_t)d->trace);
 		d->trace = -1;
+		op_proposals_destroy(d->prop);
+		d->prop = NULL;
 	}
 	if (!d->input.buf &&
 	    (ret = op_tensor_create(d->dev, (uint32_t)img->h, (uint32_t)img->w, 3, d->prec.act,
@@ -477,7 +525,7 @@ static int device_network(struct detector *d, const struct fmap *img)
 	if ((ret = op_tensor_write(d->cq, &d->input, img->data)))
 		return ret;
 	if (d->trace >= 0) {
-		if ((ret = tt_cq_replay_trace(d->cq, (uint32_t)d->trace, true)) || (ret = read_back(d)))
+		if ((ret = tt_cq_replay_trace(d->cq, (uint32_t)d->trace, true)))
 			return ret;
 		if (d->report)
 			d->report->ops_device += d->traced_ops;
@@ -492,84 +540,109 @@ static int device_network(struct detector *d, const struct fmap *img)
 	d->run_ops = 0;
 	if ((ret = forward(d, st)))
 		return ret;
-	t = now_ms();
-	if ((ret = read_back(d)))
-		return ret;
-	record(d->report, "rpn head", "device", t - st[2].host_us / 1e3, st[2].device_cycles,
-	       "%d levels, %u anchors/cell", d->levels, rpn_head_anchors(d->rpn));
+	for (int l = 0; l < d->levels; l++) {
+		d->fh[l] = (int)fpn_output(d->fpn, l)->h;
+		d->fw[l] = (int)fpn_output(d->fpn, l)->w;
+	}
 	d->traced_cycles = st[0].device_cycles + st[1].device_cycles + st[2].device_cycles;
 	d->traced_ops = d->run_ops;
+	if (!d->prop && (ret = make_proposals(d, img->h, img->w)))
+		return ret;
 	return d->c.trace ? capture(d) : 0;
 }
 
-static int device_box_head(struct detector *d, size_t k)
+/*
+ * Proposals, RoIAlign, box head and detections on the device, from the
+ * RPN head's outputs: only the proposals (RoIAlign and the detections
+ * take them from the host) and the detections come back.
+ */
+static long device_tail(struct detector *d, int rh, int rw, struct detection *out)
 {
+	const struct op_tensor *heads[NETWORK_MAX_LEVELS], *maps[NETWORK_MAX_LEVELS];
 	struct op_stats st = { .report = device_op, .report_ctx = d };
-	size_t cols = 5 * k;
-	float *tmp;
+	struct op_tensor *const *parts;
+	uint32_t nparts, c = fpn_channels(d->fpn);
+	double t = now_ms();
+	long nd;
 	int ret;
 
-	ret = box_head_forward(d->box, d->cq, d->pooled, (uint32_t)d->np, &st);
-	if (ret)
-		return ret;
-	tmp = malloc((size_t)d->np * cols * sizeof(float));
-	if (!tmp)
-		return tt_error(-ENOMEM, "detector: out of memory");
-	ret = op_tensor_read_hwc(d->cq, box_head_output(d->box, 2), tmp);
-	for (long i = 0; i < d->np && !ret; i++) {
-		memcpy(d->logits + (size_t)i * k, tmp + (size_t)i * cols, k * sizeof(float));
-		memcpy(d->reg + (size_t)i * 4 * k, tmp + (size_t)i * cols + k, 4 * k * sizeof(float));
+	for (int l = 0; l < d->levels; l++)
+		heads[l] = rpn_head_output(d->rpn, l);
+	d->np = op_proposals_run(d->prop, d->cq, heads, (uint32_t)rh, (uint32_t)rw, d->props,
+				 d->pscores, &st);
+	if (d->np < 0) {
+		nd = d->np;
+		d->np = 0;
+		return nd;
 	}
-	free(tmp);
-	d->box_cycles = st.device_cycles;
-	return ret;
+	record(d->report, "rpn proposals (top-k, nms)", "device", t, st.device_cycles, "%ldx4",
+	       d->np);
+	if (!d->np) {
+		record(d->report, "roi align", "device", now_ms(), 0, "0x%ux7x7", c);
+		record(d->report, "box head (fc6, fc7, predictor)", "device", now_ms(), 0, "0x%d",
+		       d->classes);
+		record(d->report, "postprocess (nms)", "device", now_ms(), 0, "0 detections");
+		return 0;
+	}
+	t = now_ms();
+	st.device_cycles = 0;
+	for (int l = 0; l < d->c.roi_levels; l++)
+		maps[l] = fpn_output(d->fpn, l);
+	if ((ret = box_head_prepare(d->box, (uint32_t)d->np)))
+		return ret;
+	parts = box_head_inputs(d->box, &nparts);
+	if ((ret = op_roi_align_run_parts(d->ra, d->cq, maps, (uint32_t)d->c.roi_levels,
+					  (uint32_t)rh, (uint32_t)rw, d->props, (uint32_t)d->np,
+					  parts, nparts, &st)))
+		return ret;
+	record(d->report, "roi align", "device", t, st.device_cycles, "%ldx%ux7x7", d->np, c);
+	t = now_ms();
+	st.device_cycles = 0;
+	if ((ret = box_head_run(d->box, d->cq, &st)))
+		return ret;
+	record(d->report, "box head (fc6, fc7, predictor)", "device", t, st.device_cycles,
+	       "%ldx%d, %ldx%d", d->np, d->classes, d->np, 4 * d->classes);
+	t = now_ms();
+	st.device_cycles = 0;
+	nd = op_postprocess_run(d->post, d->cq, box_head_output(d->box, 2), d->props,
+				(uint32_t)d->np, (uint32_t)rh, (uint32_t)rw, d->dboxes, d->dscores,
+				d->dlabels, &st);
+	if (nd < 0)
+		return nd;
+	for (long i = 0; i < nd; i++) {
+		memcpy(out[i].box, d->dboxes + 4 * i, 4 * sizeof(float));
+		out[i].score = d->dscores[i];
+		out[i].label = (int)d->dlabels[i];
+	}
+	record(d->report, "postprocess (nms)", "device", t, st.device_cycles, "%ld detections", nd);
+	return nd;
 }
 
-long detector_run(struct detector *d, const float *image, int h, int w, struct detection *out,
-		  struct detector_report *report)
+/* The same on the host, from the RPN head's outputs read back as torchvision orders them. */
+static long host_tail(struct detector *d, int ph, int pw, int rh, int rw, struct detection *out)
 {
-	struct fmap img = { 0 };
-	int k, rh, rw, ph, pw, A;
-	float *anc = NULL, *dec = NULL;
-	size_t counts[NETWORK_MAX_LEVELS];
-	const char *where = d && d->net ? "host" : "device";
+	int k = d->classes, A = (int)anchors_per_cell(&d->c.anchors);
+	size_t counts[NETWORK_MAX_LEVELS], per = (size_t)d->maps[0].c * 49;
+	struct feature_map maps[4];
+	float *anc, *dec;
 	long nd;
 	double t;
 
-	if (!d || !image || !out || h < 1 || w < 1)
-		return tt_error(-EINVAL, "detector_run: bad argument");
-	if (report)
-		memset(report, 0, offsetof(struct detector_report, ops));
-	d->report = report;
-	free_run(d);
-	d->levels = d->c.levels;
-	k = d->classes;
-	t = now_ms();
-	transform_sizes(&d->c.transform, h, w, &rh, &rw, &ph, &pw);
-	if ((nd = fmap_alloc(&img, 3, ph, pw)) || (nd = transform_image(&d->c.transform, image, h, w, img.data)))
-		goto out;
-	record(report, "transform", "host", t, 0, "3x%dx%d", ph, pw);
-	if ((nd = d->net ? host_network(d, &img) : device_network(d, &img)))
-		goto out;
-
-	A = (int)anchors_per_cell(&d->c.anchors);
 	for (int l = 0; l < d->levels; l++)
 		counts[l] = (size_t)A * (size_t)d->fh[l] * (size_t)d->fw[l];
 	anc = malloc(d->total * 4 * sizeof(float));
 	dec = malloc(d->total * 4 * sizeof(float));
-	d->props = malloc((size_t)d->c.rpn.post_nms_top_n * 4 * sizeof(float));
-	d->pscores = malloc((size_t)d->c.rpn.post_nms_top_n * sizeof(float));
-	if (!anc || !dec || !d->props || !d->pscores) {
+	if (!anc || !dec) {
 		nd = tt_error(-ENOMEM, "detector: out of memory for %zu anchors", d->total);
 		goto out;
 	}
 	t = now_ms();
 	if ((nd = anchors_generate(&d->c.anchors, ph, pw, d->fh, d->fw, anc)))
 		goto out;
-	record(report, "anchors", "host", t, 0, "%zux4", d->total);
+	record(d->report, "anchors", "host", t, 0, "%zux4", d->total);
 	t = now_ms();
 	box_decode(&box_coder_rpn, anc, d->total, d->delta, 1, dec);
-	record(report, "box decode", "host", t, 0, "%zux4", d->total);
+	record(d->report, "box decode", "host", t, 0, "%zux4", d->total);
 	t = now_ms();
 	d->np = rpn_filter_proposals(&d->c.rpn, dec, d->logit, counts, d->levels, rh, rw, d->props,
 				     d->pscores);
@@ -578,11 +651,7 @@ long detector_run(struct detector *d, const float *image, int h, int w, struct d
 		d->np = 0;
 		goto out;
 	}
-	record(report, "proposals (top-k, nms)", "host", t, 0, "%ldx4", d->np);
-
-	struct feature_map maps[4];
-	size_t per = (size_t)d->maps[0].c * 49;
-
+	record(d->report, "proposals (top-k, nms)", "host", t, 0, "%ldx4", d->np);
 	for (int l = 0; l < d->c.roi_levels; l++)
 		maps[l] = (struct feature_map){ d->maps[l].data, d->maps[l].c, d->maps[l].h, d->maps[l].w };
 	d->pooled = malloc(((size_t)d->np + 1) * per * sizeof(float));
@@ -596,35 +665,70 @@ long detector_run(struct detector *d, const float *image, int h, int w, struct d
 	if ((nd = multiscale_roi_align(maps, d->c.roi_levels, rh, rw, d->props, (size_t)d->np, 7, 2,
 				       d->pooled, NULL)))
 		goto out;
-	record(report, "roi align", "host", t, 0, "%ldx%dx7x7", d->np, d->maps[0].c);
+	record(d->report, "roi align", "host", t, 0, "%ldx%dx7x7", d->np, d->maps[0].c);
 	t = now_ms();
-	d->box_cycles = 0;
-	if (d->np && (nd = d->net ? network_box_head(d->net, d->pooled, (size_t)d->np, NULL, NULL,
-						     d->logits, d->reg)
-				  : device_box_head(d, (size_t)k)))
+	if (d->np && (nd = network_box_head(d->net, d->pooled, (size_t)d->np, NULL, NULL, d->logits,
+					    d->reg)))
 		goto out;
-	record(report, "box head (fc6, fc7, predictor)", where, t, d->box_cycles, "%ldx%d, %ldx%d",
-	       d->np, k, d->np, 4 * k);
+	record(d->report, "box head (fc6, fc7, predictor)", "host", t, 0, "%ldx%d, %ldx%d", d->np,
+	       k, d->np, 4 * k);
 	t = now_ms();
-	nd = postprocess_detections(&d->c.post, d->logits, d->reg, d->props, (size_t)d->np, k, rh, rw, out);
+	nd = postprocess_detections(&d->c.post, d->logits, d->reg, d->props, (size_t)d->np, k, rh,
+				    rw, out);
+	if (nd >= 0)
+		record(d->report, "postprocess (nms)", "host", t, 0, "%ld detections", nd);
+out:
+	free(anc);
+	free(dec);
+	return nd;
+}
+
+long detector_run(struct detector *d, const float *image, int h, int w, struct detection *out,
+		  struct detector_report *report)
+{
+	struct fmap img = { 0 };
+	int rh, rw, ph, pw;
+	long nd;
+	double t;
+
+	if (!d || !image || !out || h < 1 || w < 1)
+		return tt_error(-EINVAL, "detector_run: bad argument");
+	if (report)
+		memset(report, 0, offsetof(struct detector_report, ops));
+	d->report = report;
+	free_run(d);
+	d->levels = d->c.levels;
+	t = now_ms();
+	transform_sizes(&d->c.transform, h, w, &rh, &rw, &ph, &pw);
+	if ((nd = fmap_alloc(&img, 3, ph, pw)) || (nd = transform_image(&d->c.transform, image, h, w, img.data)))
+		goto out;
+	record(report, "transform", "host", t, 0, "3x%dx%d", ph, pw);
+	if (d->net)
+		nd = host_network(d, &img);
+	else
+		nd = device_network(d, &img);
+	if (nd)
+		goto out;
+	nd = d->net ? host_tail(d, ph, pw, rh, rw, out) : device_tail(d, rh, rw, out);
 	if (nd < 0)
 		goto out;
 	detections_rescale(out, (size_t)nd, rh, rw, h, w);
-	record(report, "postprocess (nms)", "host", t, 0, "%ld detections", nd);
+	d->ran = true;
 out:
 	fmap_free(&img);
-	free(anc);
-	free(dec);
 	d->report = NULL;
 	return nd;
 }
+
+/* ---- intermediates ------------------------------------------------- */
 
 static int copy_out(const float *src, size_t n, float **data, size_t *count)
 {
 	*data = malloc((n ? n : 1) * sizeof(float));
 	if (!*data)
 		return tt_error(-ENOMEM, "detector: out of memory");
-	memcpy(*data, src, n * sizeof(float));
+	if (n)
+		memcpy(*data, src, n * sizeof(float));
 	*count = n;
 	return 0;
 }
@@ -648,15 +752,73 @@ static int copy_tensor(struct detector *d, const struct op_tensor *t, float **da
 	return 0;
 }
 
+/* The RPN head's outputs from the device, as torchvision orders them. */
+static int read_rpn(struct detector *d)
+{
+	uint32_t A = rpn_head_anchors(d->rpn);
+	size_t at = 0;
+	float *tmp;
+	int ret;
+
+	if (d->logit)
+		return 0;
+	if ((ret = alloc_rpn(d, (int)A)))
+		return ret;
+	tmp = malloc((size_t)d->fh[0] * (size_t)d->fw[0] * 5 * A * sizeof(float));
+	if (!tmp)
+		return tt_error(-ENOMEM, "detector: out of memory");
+	for (int l = 0; l < d->levels && !ret; l++) {
+		size_t plane = (size_t)d->fh[l] * (size_t)d->fw[l];
+
+		ret = op_tensor_read(d->cq, rpn_head_output(d->rpn, l), tmp);
+		if (!ret)
+			flatten(tmp, tmp + A * plane, (int)A, d->fh[l], d->fw[l], d->logit + at,
+				d->delta + 4 * at);
+		at += A * plane;
+	}
+	free(tmp);
+	return ret;
+}
+
+/* The box head's predictions from the device, split into class logits and box deltas. */
+static int read_predictions(struct detector *d)
+{
+	size_t k = (size_t)d->classes, np = (size_t)d->np;
+	float *tmp;
+	int ret;
+
+	if (d->logits)
+		return 0;
+	tmp = malloc(np * 5 * k * sizeof(float));
+	d->logits = malloc(np * k * sizeof(float));
+	d->reg = malloc(np * 4 * k * sizeof(float));
+	if (!tmp || !d->logits || !d->reg) {
+		free(tmp);
+		return tt_error(-ENOMEM, "detector: out of memory");
+	}
+	ret = op_tensor_read_hwc(d->cq, box_head_output(d->box, 2), tmp);
+	for (size_t i = 0; i < np && !ret; i++) {
+		memcpy(d->logits + i * k, tmp + i * 5 * k, k * sizeof(float));
+		memcpy(d->reg + i * 4 * k, tmp + i * 5 * k + k, 4 * k * sizeof(float));
+	}
+	free(tmp);
+	if (ret) {
+		free(d->logits);
+		free(d->reg);
+		d->logits = d->reg = NULL;
+	}
+	return ret;
+}
+
 int detector_intermediate(struct detector *d, const char *name, float **data, size_t *n)
 {
 	size_t k = d ? (size_t)d->classes : 0, np = d ? (size_t)d->np : 0;
-	int level;
+	int level, ret;
 
 	if (!d || !name || !data || !n)
 		return tt_error(-EINVAL, "detector_intermediate: NULL argument");
 	*data = NULL;
-	if (!d->levels || !d->props)
+	if (!d->ran)
 		return tt_error(-ENOENT, "detector: no run to take '%s' from", name);
 	if (sscanf(name, "c%d", &level) == 1 && level >= 2 && level <= d->levels) {
 		if (d->net)
@@ -670,19 +832,37 @@ int detector_intermediate(struct detector *d, const char *name, float **data, si
 					d->maps[level - 2].h * d->maps[level - 2].w, data, n);
 		return copy_tensor(d, fpn_output(d->fpn, level - 2), data, n);
 	}
-	if (!strcmp(name, "rpn_objectness"))
-		return copy_out(d->logit, d->total, data, n);
-	if (!strcmp(name, "rpn_deltas"))
-		return copy_out(d->delta, 4 * d->total, data, n);
 	if (!strcmp(name, "proposals"))
 		return copy_out(d->props, 4 * np, data, n);
 	if (!strcmp(name, "proposal_scores"))
 		return copy_out(d->pscores, np, data, n);
-	if (d->pooled && !strcmp(name, "box_features"))
-		return copy_out(d->pooled, np * (size_t)d->maps[0].c * 49, data, n);
-	if (d->logits && !strcmp(name, "class_logits"))
-		return copy_out(d->logits, np * k, data, n);
-	if (d->reg && !strcmp(name, "box_regression"))
-		return copy_out(d->reg, np * 4 * k, data, n);
+	if (!strcmp(name, "rpn_objectness") || !strcmp(name, "rpn_deltas")) {
+		if (!d->net && (ret = read_rpn(d)))
+			return ret;
+		return name[4] == 'o' ? copy_out(d->logit, d->total, data, n)
+				      : copy_out(d->delta, 4 * d->total, data, n);
+	}
+	if (!strcmp(name, "box_features")) {
+		size_t in = d->net ? (size_t)d->maps[0].c * 49 : box_head_in_features(d->box);
+
+		if (d->net || !np)
+			return copy_out(d->pooled, np * in, data, n);
+		*data = malloc(np * in * sizeof(float));
+		if (!*data)
+			return tt_error(-ENOMEM, "detector: out of memory");
+		if ((ret = box_head_read_features(d->box, d->cq, *data))) {
+			free(*data);
+			*data = NULL;
+			return ret;
+		}
+		*n = np * in;
+		return 0;
+	}
+	if (!strcmp(name, "class_logits") || !strcmp(name, "box_regression")) {
+		if (!d->net && np && (ret = read_predictions(d)))
+			return ret;
+		return name[0] == 'c' ? copy_out(d->logits, np * k, data, n)
+				      : copy_out(d->reg, np * 4 * k, data, n);
+	}
 	return tt_error(-ENOENT, "detector: no intermediate '%s'", name);
 }

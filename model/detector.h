@@ -3,11 +3,16 @@
  * Faster-RCNN from image to detections, step by step, recording for every
  * step its shape, where it ran, its host time and its modelled device time.
  *
- * On a device, the ResNet body, the FPN, the RPN head and the box head run
- * as device programs (model/backbone.h, fpn.h, rpn_head.h, box_head.h);
- * the transform, anchors, box decoding, proposal filtering (top-k, NMS),
- * MultiScaleRoIAlign and the postprocess run on the host. After the first
- * run of an image size, body + FPN + RPN head are one trace, replayed.
+ * On a device, every step after the transform runs as device programs:
+ * the ResNet body, the FPN, the RPN head (model/backbone.h, fpn.h,
+ * rpn_head.h), the RPN's proposals (op_proposals: top-k, decoding, NMS),
+ * MultiScaleRoIAlign (op_roi_align), the box head (box_head.h) and the
+ * detections (op_postprocess: softmax, decoding, per-class NMS). The host
+ * writes the image and reads back the proposals (RoIAlign and the
+ * detections take them as boxes) and the detections. The anchors depend
+ * on the image size alone: they are made on the host on the first run of
+ * a size (a step of that run) and stay on the device. After the first run
+ * of an image size, body + FPN + RPN head are one trace, replayed.
  * On "host" every step runs on the host (model/network.h): the reference.
  */
 #ifndef MODEL_DETECTOR_H
@@ -90,7 +95,8 @@ long detector_run(struct detector *d, const float *image, int h, int w, struct d
 		  struct detector_report *report);
 
 /*
- * After a run: a malloc'd copy of one of its intermediates, named as
+ * After a run: a malloc'd copy of one of its intermediates (on a device
+ * read back from it when asked for), named as
  * tests/parity/make_reference.py names them: c2.. (the body's returned
  * layers, C x H x W), p2.. (the FPN maps), rpn_objectness, rpn_deltas
  * (torchvision's flattened order), proposals, proposal_scores,

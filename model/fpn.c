@@ -147,6 +147,11 @@ unsigned fpn_inputs(const struct fpn *f)
 	return f ? f->n : 0;
 }
 
+uint32_t fpn_channels(const struct fpn *f)
+{
+	return f ? f->out_c : 0;
+}
+
 int fpn_forward(struct fpn *f, struct tt_cq *cq, const struct op_tensor *const *c,
 		struct op_stats *stats)
 {

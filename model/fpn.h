@@ -23,6 +23,8 @@ int fpn_create(struct tt_device *dev, const struct weights *w, const struct op_p
 	       struct fpn **fpn);
 void fpn_destroy(struct fpn *fpn);
 unsigned fpn_inputs(const struct fpn *fpn);
+/* Channels of every output. */
+uint32_t fpn_channels(const struct fpn *fpn);
 /*
  * c[0 .. inputs - 1]: the body's outputs, finest first (C2..C5). The
  * outputs stay valid until the next forward or destroy.

@@ -199,6 +199,19 @@ int op_roi_align_run(struct op_roi_align *ra, struct tt_cq *cq,
 		     const struct op_tensor *const *maps, uint32_t nlevels, uint32_t img_h,
 		     uint32_t img_w, const float *boxes, uint32_t n, struct op_tensor *out,
 		     struct op_stats *stats);
+/*
+ * The same into nparts output tensors (1 .. OP_ROI_ALIGN_MAX_PARTS), for
+ * RoIs too wide for one tensor page (256 channels of 7 x 7 bins in fp32):
+ * each RoI's bins in order, part i holding the next out[i]->c / c of
+ * them, so out[i] is 1 x n x (its bins * c) and the parts' bins add up to
+ * pooled * pooled. fc6 split by the same columns takes them as they are.
+ */
+#define OP_ROI_ALIGN_MAX_PARTS	4
+
+int op_roi_align_run_parts(struct op_roi_align *ra, struct tt_cq *cq,
+			   const struct op_tensor *const *maps, uint32_t nlevels, uint32_t img_h,
+			   uint32_t img_w, const float *boxes, uint32_t n,
+			   struct op_tensor *const *out, uint32_t nparts, struct op_stats *stats);
 
 /* ---- top-k (topk.c) ---------------------------------------------------- */
 /*

@@ -5,6 +5,7 @@
  * sums, roi_align_writer.c places each bin.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,15 +67,19 @@ void op_roi_align_destroy(struct op_roi_align *ra)
 }
 
 static int check(const struct op_roi_align *ra, const struct op_tensor *const *maps,
-		 uint32_t nlevels, const float *boxes, uint32_t n, const struct op_tensor *out)
+		 uint32_t nlevels, const float *boxes, uint32_t n, struct op_tensor *const *out,
+		 uint32_t nparts)
 {
-	uint32_t l, i;
+	uint32_t l, i, bins = 0, c;
 	int ret;
 
 	if (nlevels < 1 || nlevels > MAX_LEVELS)
 		return tt_error(-EINVAL, "op_roi_align: %u levels, 1..%u", nlevels, MAX_LEVELS);
 	if (n < 1 || n > ra->max_rois)
 		return tt_error(-EINVAL, "op_roi_align: %u RoIs, made for 1..%u", n, ra->max_rois);
+	if (nparts < 1 || nparts > OP_ROI_ALIGN_MAX_PARTS)
+		return tt_error(-EINVAL, "op_roi_align: %u output parts, 1..%u", nparts,
+				OP_ROI_ALIGN_MAX_PARTS);
 	for (l = 0; l < nlevels; l++) {
 		if (!maps[l])
 			return tt_error(-EINVAL, "op_roi_align: level %u missing", l);
@@ -88,13 +93,22 @@ static int check(const struct op_roi_align *ra, const struct op_tensor *const *m
 					l, maps[l]->c, (int)maps[l]->fmt, maps[0]->c,
 					(int)maps[0]->fmt);
 	}
-	if ((ret = op_tensor_check(out, "op_roi_align")))
-		return ret;
-	if (out->h != 1 || out->w != n || out->c != ra->pooled * ra->pooled * maps[0]->c ||
-	    out->fmt != maps[0]->fmt)
-		return tt_error(-EINVAL, "op_roi_align: output is %ux%ux%u (format %d), must be "
-				"1x%ux%u (format %d)", out->h, out->w, out->c, (int)out->fmt, n,
-				ra->pooled * ra->pooled * maps[0]->c, (int)maps[0]->fmt);
+	c = maps[0]->c;
+	for (i = 0; i < nparts; i++) {
+		if (!out[i])
+			return tt_error(-EINVAL, "op_roi_align: output part %u missing", i);
+		if ((ret = op_tensor_check(out[i], "op_roi_align")))
+			return ret;
+		if (out[i]->h != 1 || out[i]->w != n || out[i]->c % c || out[i]->fmt != maps[0]->fmt)
+			return tt_error(-EINVAL, "op_roi_align: output part %u is %ux%ux%u (format "
+					"%d), must be 1x%ux(bins * %u) (format %d)", i, out[i]->h,
+					out[i]->w, out[i]->c, (int)out[i]->fmt, n, c,
+					(int)maps[0]->fmt);
+		bins += out[i]->c / c;
+	}
+	if (bins != ra->pooled * ra->pooled)
+		return tt_error(-EINVAL, "op_roi_align: the output parts hold %u bins of %u channels "
+				"a RoI, not %u", bins, c, ra->pooled * ra->pooled);
 	for (i = 0; i < 4 * n; i++)
 		if (!(boxes[i] > -1e6f && boxes[i] < 1e6f))
 			return tt_error(-EINVAL, "op_roi_align: box %u has coordinate %g", i / 4,
@@ -107,6 +121,15 @@ int op_roi_align_run(struct op_roi_align *ra, struct tt_cq *cq,
 		     uint32_t img_w, const float *boxes, uint32_t n, struct op_tensor *out,
 		     struct op_stats *stats)
 {
+	return op_roi_align_run_parts(ra, cq, maps, nlevels, img_h, img_w, boxes, n, &out, 1,
+				      stats);
+}
+
+int op_roi_align_run_parts(struct op_roi_align *ra, struct tt_cq *cq,
+			   const struct op_tensor *const *maps, uint32_t nlevels, uint32_t img_h,
+			   uint32_t img_w, const float *boxes, uint32_t n,
+			   struct op_tensor *const *out, uint32_t nparts, struct op_stats *stats)
+{
 	struct tt_kernel_config rcfg = { .role = TT_ROLE_READER };
 	struct tt_kernel_config wcfg = { .role = TT_ROLE_WRITER };
 	struct tt_kernel_config ccfg = {
@@ -118,9 +141,9 @@ int op_roi_align_run(struct op_roi_align *ra, struct tt_cq *cq,
 	struct tt_core_range cores;
 	struct tt_program *prog;
 
-	if (!ra || !cq || !maps || !boxes)
+	if (!ra || !cq || !maps || !boxes || !out)
 		return tt_error(-EINVAL, "op_roi_align_run: NULL argument");
-	if ((ret = check(ra, maps, nlevels, boxes, n, out)))
+	if ((ret = check(ra, maps, nlevels, boxes, n, out, nparts)))
 		return ret;
 	(void)img_w;
 	for (l = 0; l < nlevels; l++)
@@ -175,10 +198,10 @@ int op_roi_align_run(struct op_roi_align *ra, struct tt_cq *cq,
 			nlevels,
 		};
 		uint32_t cargs[] = { pairs, cw };
-		uint32_t wargs[] = {
-			tt_buffer_address(out->buf), out->c_pad * es, bins,
-			ra->pooled * ra->pooled, stick, groups, cw,
+		uint32_t wargs[6 + 3 * OP_ROI_ALIGN_MAX_PARTS] = {
+			nparts, bins, ra->pooled * ra->pooled, stick, groups, cw,
 		};
+		uint32_t first = 0;
 
 		for (l = 0; l < nlevels; l++) {
 			float s = (float)scale[l];
@@ -188,14 +211,26 @@ int op_roi_align_run(struct op_roi_align *ra, struct tt_cq *cq,
 			rargs[10 + 4 * l] = maps[l]->w;
 			memcpy(&rargs[11 + 4 * l], &s, 4);
 		}
+		for (i = 0; i < nparts; i++) {
+			wargs[6 + 3 * i] = tt_buffer_address(out[i]->buf);
+			wargs[7 + 3 * i] = out[i]->c_pad * es;
+			wargs[8 + 3 * i] = first;
+			first += out[i]->c / maps[0]->c;
+		}
 		if ((ret = tt_common_runtime_args_set(prog, reader, rargs, 8 + 4 * nlevels)) ||
 		    (ret = tt_common_runtime_args_set(prog, compute, cargs, 2)) ||
-		    (ret = tt_common_runtime_args_set(prog, writer, wargs, 7)))
+		    (ret = tt_common_runtime_args_set(prog, writer, wargs, 6 + 3 * nparts)))
 			goto out;
 	}
 	ret = op_split_args(prog, cores, used, items, (int[]){ reader, writer }, 2, compute);
-	if (!ret)
-		ret = op_run(cq, prog, stats, "roi_align", maps[0], out);
+	if (!ret) {
+		char shape[80];
+
+		snprintf(shape, sizeof(shape), "%ux%ux%u -> 1x%ux%u%s", maps[0]->h, maps[0]->w,
+			 maps[0]->c, n, ra->pooled * ra->pooled * maps[0]->c,
+			 nparts > 1 ? " (parts)" : "");
+		ret = op_run_shape(cq, prog, stats, "roi_align", shape);
+	}
 out:
 	tt_program_destroy(prog);
 	return ret;

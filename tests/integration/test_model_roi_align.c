@@ -8,6 +8,7 @@
  *   FPU's 19-bit sources keep 10 mantissa bits of each weight and value;
  *   Float16_b: within 2^-6 * max|map| (the result is rounded to bf16).
  * Both also by PCC >= 0.9999. The output is (y, x, c) per RoI.
+ * In parts (bins 0..19, 20..39, 40..48 a RoI), the same values as whole.
  * Then bad input, after which the op still works.
  */
 #include <math.h>
@@ -201,11 +202,68 @@ static void test_bad_input(void **state)
 	free_maps(&s);
 }
 
+/* The output in three parts of bins: each part the same values as that slice of the whole. */
+static void test_parts(void **state)
+{
+	static const uint32_t bins[3] = { 20, 20, P * P - 40 };
+	const uint32_t n = 45, c = 64, per = c * P * P;
+	struct op_tensor whole, part[3], bad[2];
+	struct op_tensor *parts[3] = { &part[0], &part[1], &part[2] };
+	struct op_tensor *bads[2] = { &bad[0], &bad[1] };
+	float *boxes = malloc(n * 16), *want = malloc((size_t)n * per * 4), *got;
+	struct op_roi_align *ra;
+	struct setup s;
+	uint32_t at = 0;
+
+	(void)state;
+	assert_true(boxes && want);
+	make_maps(&s, c, TT_FORMAT_FLOAT32);
+	random_boxes(boxes, n);
+	CHECK(op_roi_align_create(s.dev, P, 2, n, &ra));
+	CHECK(op_tensor_create(s.dev, 1, n, per, TT_FORMAT_FLOAT32, &whole));
+	CHECK(op_roi_align_run(ra, s.cq, s.mp, LEVELS, IMG, IMG, boxes, n, &whole, NULL));
+	CHECK(op_tensor_read_hwc(s.cq, &whole, want));
+	for (int i = 0; i < 3; i++)
+		CHECK(op_tensor_create(s.dev, 1, n, bins[i] * c, TT_FORMAT_FLOAT32, &part[i]));
+	CHECK(op_roi_align_run_parts(ra, s.cq, s.mp, LEVELS, IMG, IMG, boxes, n, parts, 3, NULL));
+	for (int i = 0; i < 3; i++) {
+		got = malloc((size_t)n * bins[i] * c * 4);
+		assert_non_null(got);
+		CHECK(op_tensor_read_hwc(s.cq, &part[i], got));
+		for (uint32_t r = 0; r < n; r++)
+			assert_memory_equal(got + (size_t)r * bins[i] * c,
+					    want + (size_t)r * per + (size_t)at * c,
+					    (size_t)bins[i] * c * 4);
+		at += bins[i];
+		free(got);
+	}
+	/* parts that do not add up to P * P bins, or are no whole bins */
+	CHECK(op_tensor_create(s.dev, 1, n, 20 * c, TT_FORMAT_FLOAT32, &bad[0]));
+	CHECK(op_tensor_create(s.dev, 1, n, 20 * c + 32, TT_FORMAT_FLOAT32, &bad[1]));
+	assert_int_equal(op_roi_align_run_parts(ra, s.cq, s.mp, LEVELS, IMG, IMG, boxes, n, parts,
+						2, NULL), -EINVAL);
+	assert_non_null(strstr(tt_last_error(), "bins"));
+	assert_int_equal(op_roi_align_run_parts(ra, s.cq, s.mp, LEVELS, IMG, IMG, boxes, n, bads,
+						2, NULL), -EINVAL);
+	assert_int_equal(op_roi_align_run_parts(ra, s.cq, s.mp, LEVELS, IMG, IMG, boxes, n, parts,
+						OP_ROI_ALIGN_MAX_PARTS + 1, NULL), -EINVAL);
+	for (int i = 0; i < 2; i++)
+		op_tensor_destroy(&bad[i]);
+	for (int i = 0; i < 3; i++)
+		op_tensor_destroy(&part[i]);
+	op_tensor_destroy(&whole);
+	op_roi_align_destroy(ra);
+	free_maps(&s);
+	free(boxes);
+	free(want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fp32),
 		cmocka_unit_test(test_bf16),
+		cmocka_unit_test(test_parts),
 		cmocka_unit_test(test_bad_input),
 	};
 

@@ -317,7 +317,8 @@ static void run_box_head(const struct op_precision *prec, double min_pcc, const 
 	n = (uint32_t)feat->shape[0];
 	assert_int_equal(tt_device_open("sim", &dev), 0);
 	cq = tt_device_cq(dev, 0);
-	if (box_head_create(dev, net, prec, &bh) || box_head_forward(bh, cq, feat->data, n, &st))
+	if (box_head_create(dev, net, (uint32_t)feat->shape[1], prec, &bh) ||
+	    box_head_forward(bh, cq, feat->data, n, &st))
 		fail_msg("box head: %s", tt_last_error());
 	assert_int_equal(box_head_in_features(bh), feat->numel / n);
 	k = box_head_classes(bh);

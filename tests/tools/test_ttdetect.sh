@@ -33,15 +33,16 @@ grep -q '"image_id": 3,' "$dir/res.json" && ok || bad "image ids from the file n
 
 expect 0 --report -o "$dir/out.png" "$data/shapes/shape_00001.png"
 has "triangle"
-has "on the device: 4 of 10 steps"
+has "on the device: 7 of 9 steps"
 has "conv7x7/s2+relu"
-has "roi align"
+has "roi_align "
+has "rpn proposals (top-k, nms)"
 [ "$(head -c 4 "$dir/out.png" | od -An -c | tr -d ' ')" = "211PNG" ] && ok || bad "out.png is no PNG"
 cmp -s "$dir/out.png" "$data/shapes/shape_00001.png" && bad "nothing drawn" || ok
 
 expect 0 --bench 0.2 "$data/shapes/shape_00002.png"
 has '"median_fps": '
-has '"steps_on_device": 2'
+has '"steps_on_device": 5, "steps": 6'
 has '"modelled_device_fps": '
 has "body+fpn+rpn head (trace)"
 has "square"
@@ -50,6 +51,19 @@ has "square"
 expect 0 -d host --report "$data/shapes/shape_00001.png"
 has "triangle"
 has "on the device: 0 of 9 steps"
+
+# make install into a DESTDIR: ttdetect, run from there (and from
+# elsewhere than the source tree), finds the installed shapes detector.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+root=$dir/root
+make --no-print-directory -s -C "$top" BUILD="$(cd "${BUILD:-build}" && pwd)" DESTDIR="$root" \
+	PREFIX=/usr/local install >"$dir/install.log" 2>&1 && ok || bad "make install: $(cat "$dir/install.log")"
+cp "$data/shapes/shape_00001.png" "$dir/"
+out=$(cd "$dir" && "$root/usr/local/bin/ttdetect" -h 2>&1)
+has "default $root/usr/local/share/ttstack/shapes_frcnn.safetensors"
+out=$(cd "$dir" && "$root/usr/local/bin/ttdetect" shape_00001.png 2>&1) && ok || bad "installed ttdetect: $out"
+has "triangle"
+grep -q '^\.TH TTDETECT 1' "$root/usr/local/share/man/man1/ttdetect.1" && ok || bad "no man page installed"
 
 # Bad input: clear errors, exit 1; bad usage, exit 2.
 expect 1 "$dir/missing.png"

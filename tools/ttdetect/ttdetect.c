@@ -5,12 +5,13 @@
  *   ttdetect [-d DEVICE] [--precision fp32|bf16|bfp8] [-w WEIGHTS] [--size N] [--score S]
  *            [-o OUT.png] [--json RESULTS.json] [--report] [--bench SECONDS] IMAGE...
  *
- * The network's dense parts run on the device, the rest on the host
- * (model/detector.h; --report says where each step ran). -d host runs
- * everything on the host (the reference).
+ * Every step after the transform runs on the device (model/detector.h;
+ * --report says where each step ran). -d host runs everything on the
+ * host (the reference).
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +24,41 @@
 #include "image.h"
 #include "ttuser.h"
 
-#ifndef DEFAULT_WEIGHTS
-#define DEFAULT_WEIGHTS "model/data/shapes_frcnn.safetensors"
+/*
+ * The shapes detector's weights when -w is not given: installed next to
+ * the program (PREFIX/bin/ttdetect, PREFIX/share/ttstack/), which holds
+ * under DESTDIR and for a moved tree too; else in the source tree the
+ * program was built from (build/bin); else where make install puts them.
+ */
+#define WEIGHTS_NAME "shapes_frcnn.safetensors"
+#ifndef SOURCE_WEIGHTS
+#define SOURCE_WEIGHTS "model/data/" WEIGHTS_NAME
 #endif
+#ifndef DATA_DIR
+#define DATA_DIR "/usr/local/share/ttstack"
+#endif
+
+static const char *default_weights(void)
+{
+	static char path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	const char *suffix = "/share/ttstack/" WEIGHTS_NAME;
+	char *slash;
+
+	if (n > 0) {
+		path[n] = '\0';
+		for (int up = 0; up < 2 && (slash = strrchr(path, '/')); up++)
+			*slash = '\0';
+		if (slash && strlen(path) + strlen(suffix) < sizeof(path)) {
+			strcat(path, suffix);
+			if (!access(path, R_OK))
+				return path;
+		}
+	}
+	if (!access(SOURCE_WEIGHTS, R_OK))
+		return SOURCE_WEIGHTS;
+	return DATA_DIR "/" WEIGHTS_NAME;
+}
 
 static const uint8_t palette[6][3] = {
 	{ 230, 60, 60 }, { 60, 200, 60 }, { 70, 120, 240 }, { 240, 200, 40 }, { 200, 70, 220 }, { 40, 210, 210 },
@@ -50,7 +83,7 @@ static void usage(FILE *f)
 		   "                  modelled device time (every run without trace replay)\n"
 		   "  --bench SECONDS after one warm-up run, run the first image for SECONDS at\n"
 		   "                  batch 1: median frames per second and median time per step\n"
-		   "exit status: 0 done, 1 an error, 2 bad usage\n", DEFAULT_WEIGHTS);
+		   "exit status: 0 done, 1 an error, 2 bad usage\n", default_weights());
 }
 
 /* COCO names images by id: the digits ending the base name, else the position. */
@@ -201,7 +234,7 @@ fail:
 
 int main(int argc, char **argv)
 {
-	const char *weights_path = DEFAULT_WEIGHTS, *out_png = NULL, *json_path = NULL;
+	const char *weights_path = NULL, *out_png = NULL, *json_path = NULL;
 	const char *device = "sim", *precision = "bf16";
 	const struct op_precision *prec = &op_precision_bf16;
 	int size = 0, report = 0, nimages = 0, rc = 1;
@@ -294,6 +327,8 @@ int main(int argc, char **argv)
 		rc = 2;
 			goto done;
 	}
+	if (!weights_path)
+		weights_path = default_weights();
 	if (weights_open(weights_path, &w) || detector_config_from_weights(w, &cfg) ||
 	    class_names_from_weights(w, &names))
 		goto fail;
