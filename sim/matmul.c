@@ -40,13 +40,41 @@
 #define N	32u			/* tile rows, columns, inner dim */
 #define SEQ_MAX	(N * 4)			/* partial products per output at HiFi4 */
 
-/* The operands split by phase, row-major, plus bf16 pairs for the BF16 path. */
-struct mm_parts {
-	unsigned len;			/* partial products per output */
-	float a[N][SEQ_MAX];		/* a[i][s] */
-	float b[SEQ_MAX][N];		/* b[s][j] */
-	uint32_t a_pair[N][SEQ_MAX / 2];	/* a[i][2m] | a[i][2m+1] << 16 as bf16 */
-	uint32_t b_pair[SEQ_MAX / 2][N];
+/*
+ * The operands split by phase, row-major, plus bf16 pairs for the BF16
+ * path: a[i][s], b[s][j] for partial product s.
+ */
+struct mm_a {
+	float a[N][SEQ_MAX];
+	uint32_t pair[N][SEQ_MAX / 2];	/* a[i][2m] | a[i][2m+1] << 16 as bf16 */
+};
+
+struct mm_b {
+	float b[SEQ_MAX][N];
+	uint32_t pair[SEQ_MAX / 2][N];
+};
+
+/*
+ * A tile's split is the same each time the tile comes again -- a weight
+ * tile meets every row block of the activations, an activation tile every
+ * column block of the weights -- so each thread keeps the last few splits
+ * of each operand, found by the unpacked tile's bits.
+ */
+#define MM_CACHE 4
+
+struct mm_entry {
+	uint32_t raw[N * N];		/* the operand as unpacked */
+	unsigned phases;
+	bool transpose, valid, paired;
+	union {
+		struct mm_a a;
+		struct mm_b b;
+	} parts;
+};
+
+struct mm_cache {
+	struct mm_entry e[MM_CACHE];
+	unsigned next;			/* the entry to replace */
 };
 
 unsigned sim_fidelity_phases(unsigned fidelity)
@@ -100,15 +128,26 @@ static void split_bits(float hi[N][N], float lo[N][N], float m[N][N], unsigned k
 	memcpy(lo, l, sizeof(l));
 }
 
-static void split(struct mm_parts *p, const float *a, const float *b, unsigned phases,
-		  bool transpose_b)
+/* Which part of a (SrcB, 7 bits) and of b (SrcA, 5 bits) each phase takes. */
+static const unsigned a_part[4] = { 0, 0, 1, 1 }, b_part[4] = { 0, 1, 0, 1 };
+
+static void split_a(struct mm_a *p, const float *a, unsigned phases)
 {
-	/* Which part of a (SrcB, 7 bits) and of b (SrcA, 5 bits) each phase takes. */
-	static const unsigned a_part[4] = { 0, 0, 1, 1 }, b_part[4] = { 0, 1, 0, 1 };
-	float am[N][N], bm[N][N], ap[2][N][N], bp[2][N][N];
-	unsigned i, k, ph;
+	float am[N][N], ap[2][N][N];
+	unsigned i, ph;
 
 	to_rows(am, a);
+	split_bits(ap[0], ap[1], am, 7);
+	for (ph = 0; ph < phases; ph++)
+		for (i = 0; i < N; i++)
+			memcpy(&p->a[i][ph * N], ap[a_part[ph]][i], N * sizeof(float));
+}
+
+static void split_b(struct mm_b *p, const float *b, unsigned phases, bool transpose_b)
+{
+	float bm[N][N], bp[2][N][N];
+	unsigned i, k, ph;
+
 	to_rows(bm, b);
 	if (transpose_b)
 		for (i = 0; i < N; i++)
@@ -118,48 +157,90 @@ static void split(struct mm_parts *p, const float *a, const float *b, unsigned p
 				bm[i][k] = bm[k][i];
 				bm[k][i] = t;
 			}
-	split_bits(ap[0], ap[1], am, 7);
 	split_bits(bp[0], bp[1], bm, 5);
-	p->len = N * phases;
-	for (ph = 0; ph < phases; ph++) {
-		for (i = 0; i < N; i++)
-			memcpy(&p->a[i][ph * N], ap[a_part[ph]][i], N * sizeof(float));
+	for (ph = 0; ph < phases; ph++)
 		memcpy(&p->b[ph * N], bp[b_part[ph]], sizeof(bp[0]));
-	}
 }
 
 /* Pairs of bf16 parts in one word: element 2m in the low half, 2m+1 in the high. */
-static void pair_up(struct mm_parts *p)
+static void pair_a(struct mm_a *p, unsigned len)
 {
-	uint32_t row[SEQ_MAX], r0[N], r1[N];
+	uint32_t row[SEQ_MAX];
 	unsigned i, m;
 
 	for (i = 0; i < N; i++) {
-		memcpy(row, p->a[i], p->len * sizeof(float));
-		for (m = 0; m < p->len / 2; m++)
-			p->a_pair[i][m] = row[2 * m] >> 16 | (row[2 * m + 1] & 0xffff0000u);
-	}
-	for (m = 0; m < p->len / 2; m++) {
-		memcpy(r0, p->b[2 * m], sizeof(r0));
-		memcpy(r1, p->b[2 * m + 1], sizeof(r1));
-		for (i = 0; i < N; i++)
-			p->b_pair[m][i] = r0[i] >> 16 | (r1[i] & 0xffff0000u);
+		memcpy(row, p->a[i], len * sizeof(float));
+		for (m = 0; m < len / 2; m++)
+			p->pair[i][m] = row[2 * m] >> 16 | (row[2 * m + 1] & 0xffff0000u);
 	}
 }
 
+static void pair_b(struct mm_b *p, unsigned len)
+{
+	uint32_t r0[N], r1[N];
+	unsigned i, m;
+
+	for (m = 0; m < len / 2; m++) {
+		memcpy(r0, p->b[2 * m], sizeof(r0));
+		memcpy(r1, p->b[2 * m + 1], sizeof(r1));
+		for (i = 0; i < N; i++)
+			p->pair[m][i] = r0[i] >> 16 | (r1[i] & 0xffff0000u);
+	}
+}
+
+/* The split of operand t (a, or b with transpose), from the cache or made now. */
+static struct mm_entry *operand(struct mm_cache *c, const float *t, bool is_a, unsigned phases,
+				bool transpose, bool paired)
+{
+	struct mm_entry *e = NULL;
+	unsigned i;
+
+	for (i = 0; i < MM_CACHE; i++) {
+		struct mm_entry *x = &c->e[i];
+
+		if (x->valid && x->phases == phases && x->transpose == transpose &&
+		    !memcmp(x->raw, t, sizeof(x->raw))) {
+			e = x;
+			break;
+		}
+	}
+	if (!e) {
+		e = &c->e[c->next];
+		c->next = (c->next + 1) % MM_CACHE;
+		memcpy(e->raw, t, sizeof(e->raw));
+		e->phases = phases;
+		e->transpose = transpose;
+		e->paired = false;
+		e->valid = true;
+		if (is_a)
+			split_a(&e->parts.a, t, phases);
+		else
+			split_b(&e->parts.b, t, phases, transpose);
+	}
+	if (paired && !e->paired) {
+		if (is_a)
+			pair_a(&e->parts.a, N * phases);
+		else
+			pair_b(&e->parts.b, N * phases);
+		e->paired = true;
+	}
+	return e;
+}
+
 /* ---- the paths: acc[i][j] holds DST's row-major values in and out ------ */
-static void mm_portable(float acc[N][N], const struct mm_parts *p)
+static void mm_portable(float acc[N][N], const struct mm_a *pa, const struct mm_b *pb,
+			unsigned len)
 {
 	unsigned i, j, m;
 
 	for (i = 0; i < N; i++)
-		for (m = 0; m < p->len / 2; m++) {
-			float a1 = p->a[i][2 * m + 1], a0 = p->a[i][2 * m];
+		for (m = 0; m < len / 2; m++) {
+			float a1 = pa->a[i][2 * m + 1], a0 = pa->a[i][2 * m];
 
 			for (j = 0; j < N; j++) {
-				float s = sim_ftz(fmaf(a1, p->b[2 * m + 1][j], acc[i][j]));
+				float s = sim_ftz(fmaf(a1, pb->b[2 * m + 1][j], acc[i][j]));
 
-				acc[i][j] = sim_ftz(fmaf(a0, p->b[2 * m][j], s));
+				acc[i][j] = sim_ftz(fmaf(a0, pb->b[2 * m][j], s));
 			}
 		}
 }
@@ -169,7 +250,7 @@ static void mm_portable(float acc[N][N], const struct mm_parts *p)
 #define MXCSR_FTZ 0x8000u
 
 __attribute__((target("avx2,fma")))
-static void mm_avx2(float acc[N][N], const struct mm_parts *p)
+static void mm_avx2(float acc[N][N], const struct mm_a *pa, const struct mm_b *pb, unsigned len)
 {
 	unsigned csr = _mm_getcsr(), i, m, q;
 
@@ -179,13 +260,13 @@ static void mm_avx2(float acc[N][N], const struct mm_parts *p)
 
 		for (q = 0; q < 4; q++)
 			c[q] = _mm256_loadu_ps(&acc[i][8 * q]);
-		for (m = 0; m < p->len / 2; m++) {
-			__m256 a1 = _mm256_set1_ps(p->a[i][2 * m + 1]);
-			__m256 a0 = _mm256_set1_ps(p->a[i][2 * m]);
+		for (m = 0; m < len / 2; m++) {
+			__m256 a1 = _mm256_set1_ps(pa->a[i][2 * m + 1]);
+			__m256 a0 = _mm256_set1_ps(pa->a[i][2 * m]);
 
 			for (q = 0; q < 4; q++) {
-				c[q] = _mm256_fmadd_ps(a1, _mm256_loadu_ps(&p->b[2 * m + 1][8 * q]), c[q]);
-				c[q] = _mm256_fmadd_ps(a0, _mm256_loadu_ps(&p->b[2 * m][8 * q]), c[q]);
+				c[q] = _mm256_fmadd_ps(a1, _mm256_loadu_ps(&pb->b[2 * m + 1][8 * q]), c[q]);
+				c[q] = _mm256_fmadd_ps(a0, _mm256_loadu_ps(&pb->b[2 * m][8 * q]), c[q]);
 			}
 		}
 		for (q = 0; q < 4; q++)
@@ -196,7 +277,8 @@ static void mm_avx2(float acc[N][N], const struct mm_parts *p)
 
 /* Four rows at a time: eight independent accumulator chains. */
 __attribute__((target("avx512f")))
-static void mm_avx512(float acc[N][N], const struct mm_parts *p)
+static void mm_avx512(float acc[N][N], const struct mm_a *pa, const struct mm_b *pb,
+		      unsigned len)
 {
 	unsigned csr = _mm_getcsr(), i, m, r;
 
@@ -208,15 +290,15 @@ static void mm_avx512(float acc[N][N], const struct mm_parts *p)
 			c[r][0] = _mm512_loadu_ps(&acc[i + r][0]);
 			c[r][1] = _mm512_loadu_ps(&acc[i + r][16]);
 		}
-		for (m = 0; m < p->len / 2; m++) {
-			__m512 b10 = _mm512_loadu_ps(&p->b[2 * m + 1][0]);
-			__m512 b11 = _mm512_loadu_ps(&p->b[2 * m + 1][16]);
-			__m512 b00 = _mm512_loadu_ps(&p->b[2 * m][0]);
-			__m512 b01 = _mm512_loadu_ps(&p->b[2 * m][16]);
+		for (m = 0; m < len / 2; m++) {
+			__m512 b10 = _mm512_loadu_ps(&pb->b[2 * m + 1][0]);
+			__m512 b11 = _mm512_loadu_ps(&pb->b[2 * m + 1][16]);
+			__m512 b00 = _mm512_loadu_ps(&pb->b[2 * m][0]);
+			__m512 b01 = _mm512_loadu_ps(&pb->b[2 * m][16]);
 
 			for (r = 0; r < 4; r++) {
-				__m512 a1 = _mm512_set1_ps(p->a[i + r][2 * m + 1]);
-				__m512 a0 = _mm512_set1_ps(p->a[i + r][2 * m]);
+				__m512 a1 = _mm512_set1_ps(pa->a[i + r][2 * m + 1]);
+				__m512 a0 = _mm512_set1_ps(pa->a[i + r][2 * m]);
 
 				c[r][0] = _mm512_fmadd_ps(a1, b10, c[r][0]);
 				c[r][1] = _mm512_fmadd_ps(a1, b11, c[r][1]);
@@ -234,7 +316,8 @@ static void mm_avx512(float acc[N][N], const struct mm_parts *p)
 
 /* VDPBF16PS: acc += odd * odd, then += even * even; FTZ and RNE built in. */
 __attribute__((target("avx512f,avx512bf16")))
-static void mm_avx512_bf16(float acc[N][N], const struct mm_parts *p)
+static void mm_avx512_bf16(float acc[N][N], const struct mm_a *pa, const struct mm_b *pb,
+			   unsigned len)
 {
 	unsigned i, m, r;
 
@@ -245,12 +328,12 @@ static void mm_avx512_bf16(float acc[N][N], const struct mm_parts *p)
 			c[r][0] = _mm512_loadu_ps(&acc[i + r][0]);
 			c[r][1] = _mm512_loadu_ps(&acc[i + r][16]);
 		}
-		for (m = 0; m < p->len / 2; m++) {
-			__m512bh b0 = (__m512bh)_mm512_loadu_si512(&p->b_pair[m][0]);
-			__m512bh b1 = (__m512bh)_mm512_loadu_si512(&p->b_pair[m][16]);
+		for (m = 0; m < len / 2; m++) {
+			__m512bh b0 = (__m512bh)_mm512_loadu_si512(&pb->pair[m][0]);
+			__m512bh b1 = (__m512bh)_mm512_loadu_si512(&pb->pair[m][16]);
 
 			for (r = 0; r < 4; r++) {
-				__m512bh a = (__m512bh)_mm512_set1_epi32((int)p->a_pair[i + r][m]);
+				__m512bh a = (__m512bh)_mm512_set1_epi32((int)pa->pair[i + r][m]);
 
 				c[r][0] = _mm512_dpbf16_ps(c[r][0], b0, a);
 				c[r][1] = _mm512_dpbf16_ps(c[r][1], b1, a);
@@ -267,11 +350,18 @@ static void mm_avx512_bf16(float acc[N][N], const struct mm_parts *p)
 void sim_matmul_tile(enum sim_simd path, float *dst, const float *a, const float *b,
 		     unsigned fidelity, bool transpose_b, bool dst_fp32)
 {
-	static _Thread_local struct mm_parts p;
+	static _Thread_local struct mm_cache ca, cb;
+	unsigned phases = sim_fidelity_phases(fidelity), len = N * phases, i, j;
+	bool paired = false;
+	const struct mm_a *pa;
+	const struct mm_b *pb;
 	float acc[N][N];
-	unsigned i, j;
 
-	split(&p, a, b, sim_fidelity_phases(fidelity), transpose_b);
+#ifdef HAVE_X86
+	paired = path == SIM_SIMD_AVX512_BF16;
+#endif
+	pa = &operand(&ca, a, true, phases, false, paired)->parts.a;
+	pb = &operand(&cb, b, false, phases, transpose_b, paired)->parts.b;
 	to_rows(acc, dst);
 	for (i = 0; i < N; i++)
 		for (j = 0; j < N; j++)
@@ -279,18 +369,17 @@ void sim_matmul_tile(enum sim_simd path, float *dst, const float *a, const float
 	switch (path) {
 #ifdef HAVE_X86
 	case SIM_SIMD_AVX512_BF16:
-		pair_up(&p);
-		mm_avx512_bf16(acc, &p);
+		mm_avx512_bf16(acc, pa, pb, len);
 		break;
 	case SIM_SIMD_AVX512:
-		mm_avx512(acc, &p);
+		mm_avx512(acc, pa, pb, len);
 		break;
 	case SIM_SIMD_AVX2:
-		mm_avx2(acc, &p);
+		mm_avx2(acc, pa, pb, len);
 		break;
 #endif
 	default:
-		mm_portable(acc, &p);
+		mm_portable(acc, pa, pb, len);
 		break;
 	}
 	if (!dst_fp32)
