@@ -110,22 +110,24 @@ static void from_rows(float *t, float m[N][N])
  */
 static void split_bits(float hi[N][N], float lo[N][N], float m[N][N], unsigned keep)
 {
-	uint32_t mask = ~((1u << (24 - keep)) - 1u), u[N * N], l[N * N];
-	float hf[N * N], lf[N * N];
+	const uint32_t mask = ~((1u << (24 - keep)) - 1u);
+	const float *in = &m[0][0];
+	float *h = &hi[0][0], *l = &lo[0][0];
 	unsigned i;
 
-	memcpy(u, m, sizeof(u));
-	for (i = 0; i < N * N; i++)
-		u[i] &= mask;
-	memcpy(hf, u, sizeof(u));
-	memcpy(lf, m, sizeof(lf));
-	for (i = 0; i < N * N; i++)
-		lf[i] -= hf[i];
-	memcpy(l, lf, sizeof(l));
-	for (i = 0; i < N * N; i++)
-		l[i] = (l[i] & 0x7f800000u) ? l[i] : (l[i] & 0x80000000u);
-	memcpy(hi, hf, sizeof(hf));
-	memcpy(lo, l, sizeof(l));
+	for (i = 0; i < N * N; i++) {
+		uint32_t u, r;
+		float hf, lf;
+
+		memcpy(&u, &in[i], 4);
+		u &= mask;
+		memcpy(&hf, &u, 4);
+		lf = in[i] - hf;
+		memcpy(&r, &lf, 4);
+		r = (r & 0x7f800000u) ? r : (r & 0x80000000u);
+		h[i] = hf;
+		memcpy(&l[i], &r, 4);
+	}
 }
 
 /* Which part of a (SrcB, 7 bits) and of b (SrcA, 5 bits) each phase takes. */

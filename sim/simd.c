@@ -74,3 +74,17 @@ enum sim_simd sim_simd_best(void)
 	__atomic_store_n(&best, p, __ATOMIC_RELAXED);
 	return (enum sim_simd)p;
 }
+
+/*
+ * The same for matmul, where the dot-product instruction of avx512_bf16
+ * loses to avx512's FMAs once the operands' bf16 pairs are counted
+ * (make bench: bench_tile); TTSIM_SIMD still picks any path.
+ */
+enum sim_simd sim_simd_best_matmul(void)
+{
+	enum sim_simd p = sim_simd_best();
+
+	if (p == SIM_SIMD_AVX512_BF16 && path_from_env() < 0)
+		return SIM_SIMD_AVX512;
+	return p;
+}

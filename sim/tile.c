@@ -314,7 +314,7 @@ static enum rv_mmio binary(struct sim_hart *ht, const uint32_t *a)
 	unpack_source(p1, cb_format(ht, a[2]), y);
 	switch (op) {
 	case TT_BINARY_MATMUL:
-		sim_matmul_tile(sim_simd_best(), d, x, y, c->math_fidelity, detail, true);
+		sim_matmul_tile(sim_simd_best_matmul(), d, x, y, c->math_fidelity, detail, true);
 		ht->clock += TILE_MATMUL_CYCLES * phases;
 		break;
 	case TT_BINARY_REDUCE:

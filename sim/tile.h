@@ -30,6 +30,8 @@ const char *sim_simd_name(enum sim_simd path);
 bool sim_simd_available(enum sim_simd path);
 /* The fastest path this CPU runs, or the one $TTSIM_SIMD names; decided once. */
 enum sim_simd sim_simd_best(void);
+/* The fastest path for matmul (the same bits on every path). */
+enum sim_simd sim_simd_best_matmul(void);
 
 /* ---- numbers as the tile engine holds them (tile_format.c) ----------- */
 static inline uint32_t sim_bits(float f)
