@@ -18,13 +18,19 @@
 #include "ttuser.h"
 
 /* ---- seeded data, wall time, float distance (the model op tests) ---- */
-/* xorshift64 from *state: a fixed sequence for a seed, uniform in [lo, hi). */
-static inline float test_frand(uint64_t *state, float lo, float hi)
+/* xorshift64: the next number of *state's fixed sequence. */
+static inline uint64_t test_rand64(uint64_t *state)
 {
 	*state ^= *state << 13;
 	*state ^= *state >> 7;
 	*state ^= *state << 17;
-	return lo + (hi - lo) * (float)((double)(*state >> 11) / (double)(1ull << 53));
+	return *state;
+}
+
+/* Uniform in [lo, hi), from test_rand64. */
+static inline float test_frand(uint64_t *state, float lo, float hi)
+{
+	return lo + (hi - lo) * (float)((double)(test_rand64(state) >> 11) / (double)(1ull << 53));
 }
 
 static inline double test_now_us(void)

@@ -28,10 +28,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static float frand(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (float)((double)(rng >> 11) / (double)(1ull << 53) * 2.0 - 1.0);
+	return (float)((double)(test_rand64(&rng) >> 11) / (double)(1ull << 53) * 2.0 - 1.0);
 }
 
 static float *random_floats(size_t n, float scale)

@@ -23,10 +23,7 @@ static uint64_t rng = 0x243f6a8885a308d3ull;
 
 static float frand(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (float)((double)(rng >> 11) / (double)(1ull << 53) * 4.0 - 2.0);
+	return (float)((double)(test_rand64(&rng) >> 11) / (double)(1ull << 53) * 4.0 - 2.0);
 }
 
 struct dev {
