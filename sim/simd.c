@@ -39,18 +39,22 @@ bool sim_simd_available(enum sim_simd path)
 	}
 }
 
-/* The path TTSIM_SIMD names, if this CPU has it; else -1. */
+/* The path TTSIM_SIMD names, if this CPU has it; else -1. Read once. */
 static int path_from_env(void)
 {
-	const char *want = getenv("TTSIM_SIMD");
-	int p;
+	static int env = -2;
+	const char *want;
+	int p = __atomic_load_n(&env, __ATOMIC_RELAXED);
 
-	if (!want)
-		return -1;
-	for (p = 0; p < SIM_SIMD_PATHS; p++)
-		if (!strcmp(want, names[p]) && sim_simd_available((enum sim_simd)p))
-			return p;
-	return -1;
+	/* Racing threads all compute the same answer. */
+	if (p != -2)
+		return p;
+	want = getenv("TTSIM_SIMD");
+	for (p = SIM_SIMD_PATHS - 1; p >= 0; p--)
+		if (want && !strcmp(want, names[p]) && sim_simd_available((enum sim_simd)p))
+			break;
+	__atomic_store_n(&env, p, __ATOMIC_RELAXED);
+	return p;
 }
 
 /*
@@ -63,7 +67,6 @@ enum sim_simd sim_simd_best(void)
 	static int best = -1;
 	int p;
 
-	/* Racing threads all compute the same answer. */
 	if (__atomic_load_n(&best, __ATOMIC_RELAXED) >= 0)
 		return (enum sim_simd)best;
 	p = path_from_env();
