@@ -35,6 +35,9 @@ enum sim_hart_state {
 
 struct sim_core;
 
+/* DRAM banks whose traffic is counted for the bandwidth bound. */
+#define SIM_DRAM_STAT_BANKS	32u
+
 struct sim_hart {
 	struct rv_hart rv;
 	struct sim_core *core;
@@ -48,6 +51,8 @@ struct sim_hart {
 	uint64_t noc_free;		/* device time the port is free again */
 	uint64_t read_done, write_done;	/* when the last issued read / write lands */
 	uint64_t noc_bytes, dram_bytes;	/* moved in this launch */
+	/* per DRAM bank; its own, not shared, so that the threads do not contend */
+	uint64_t dram_bank_bytes[SIM_DRAM_STAT_BANKS];
 	char line[256];			/* DPRINT text up to the next newline */
 	unsigned line_len;
 };
@@ -79,9 +84,6 @@ struct sim_core {
 	/* device time of the last NoC write into each semaphore (atomic max) */
 	uint64_t sem_clock[TT_MAX_SEMS];
 };
-
-/* DRAM banks whose traffic is counted for the bandwidth bound. */
-#define SIM_DRAM_STAT_BANKS	32u
 
 /* A decoded kernel text, kept across launches (keyed by its bytes). */
 struct sim_code_entry {
@@ -123,8 +125,6 @@ struct sim_run {
 	struct sim_core **cores;	/* the active cores */
 	unsigned ncores;
 	char msg[SIM_MSG_LEN];		/* why it stopped */
-	/* bytes each DRAM bank moved in this launch (atomic adds) */
-	uint64_t dram_bank_bytes[SIM_DRAM_STAT_BANKS];
 };
 
 struct sim_queue {
@@ -188,7 +188,7 @@ uint64_t sim_noc_cycles(uint64_t len);
  * the device time it lands.
  */
 uint64_t sim_noc_transfer(struct sim_hart *ht, uint64_t noc_addr, uint64_t len);
-/* A launch's lower bound from DRAM bandwidth: the busiest bank's cycles. */
+/* A launch's lower bound from DRAM bandwidth: the busiest bank's cycles (its harts' sum). */
 uint64_t sim_dram_bound_cycles(struct sim_run *run);
 /* Raise *clock to at least t (atomic, for clocks other threads read). */
 void sim_clock_raise(uint64_t *clock, uint64_t t);

@@ -329,15 +329,16 @@ static int setup_cores(struct sim_device *d, const struct prog *p, const bool *u
 		c->dst_state = DST_FREE;
 		c->fault[0] = '\0';
 		memset(c->cb, 0, sizeof(c->cb));
-		for (r = 0; r < TT_NUM_ROLES; r++)
+		for (r = 0; r < TT_NUM_ROLES; r++) {
 			c->hart[r].state = HART_IDLE;
+			memset(c->hart[r].dram_bank_bytes, 0, sizeof(c->hart[r].dram_bank_bytes));
+		}
 		memcpy(c->l1 + TT_L1_INFO, &info, sizeof(info));
 		memset(c->l1 + TT_L1_ARGS, 0, TT_NUM_ROLES * TT_L1_ARGS_STRIDE);
 		/* Semaphores the program does not set start at 0. */
 		memset(c->l1 + TT_L1_SEMS, 0, 16 * TT_MAX_SEMS);
 		memset(c->sem_clock, 0, sizeof(c->sem_clock));
 	}
-	memset(run->dram_bank_bytes, 0, sizeof(run->dram_bank_bytes));
 	for (i = 0; i < h->nkernels; i++) {
 		const struct ttsim_core_range *r = &p->kernels[i].range;
 

@@ -48,7 +48,6 @@ void sim_clock_raise(uint64_t *clock, uint64_t t)
 
 uint64_t sim_noc_transfer(struct sim_hart *ht, uint64_t noc_addr, uint64_t len)
 {
-	struct sim_run *run = ht->core->run;
 	bool dram = !(noc_addr & TT_NOC_MCAST) && TT_NOC_Y(noc_addr) == TT_NOC_DRAM_Y;
 	uint32_t rate = dram ? DRAM_BYTES_PER_CYCLE : NOC_BYTES_PER_CYCLE;
 	uint64_t start = ht->clock > ht->noc_free ? ht->clock : ht->noc_free;
@@ -59,8 +58,8 @@ uint64_t sim_noc_transfer(struct sim_hart *ht, uint64_t noc_addr, uint64_t len)
 		uint32_t bank = TT_NOC_X(noc_addr);
 
 		ht->dram_bytes += len;
-		if (bank < SIM_DRAM_STAT_BANKS && run)
-			__atomic_add_fetch(&run->dram_bank_bytes[bank], len, __ATOMIC_RELAXED);
+		if (bank < SIM_DRAM_STAT_BANKS)
+			ht->dram_bank_bytes[bank] += len;
 		return ht->noc_free + NOC_LATENCY_CYCLES + DRAM_LATENCY_CYCLES;
 	}
 	return ht->noc_free + NOC_LATENCY_CYCLES;
@@ -69,11 +68,14 @@ uint64_t sim_noc_transfer(struct sim_hart *ht, uint64_t noc_addr, uint64_t len)
 uint64_t sim_dram_bound_cycles(struct sim_run *run)
 {
 	uint64_t most = 0;
-	unsigned b;
+	unsigned b, i, r;
 
 	for (b = 0; b < SIM_DRAM_STAT_BANKS; b++) {
-		uint64_t n = __atomic_load_n(&run->dram_bank_bytes[b], __ATOMIC_RELAXED);
+		uint64_t n = 0;
 
+		for (i = 0; i < run->ncores; i++)
+			for (r = 0; r < TT_NUM_ROLES; r++)
+				n += run->cores[i]->hart[r].dram_bank_bytes[b];
 		if (n > most)
 			most = n;
 	}
