@@ -38,21 +38,21 @@
 #include "tile.h"
 
 #define N	32u			/* tile rows, columns, inner dim */
-#define SEQ_MAX	(N * 4)			/* partial products per output at HiFi4 */
 
 /*
- * The operands split by phase, row-major, plus bf16 pairs for the BF16
- * path: a[i][s], b[s][j] for partial product s.
+ * An operand split into its parts, row-major: part[0] the high bits,
+ * part[1] the rest (a[i][k] for a, b[k][j] for b); plus the parts as bf16
+ * pairs for the BF16 path: a[i][2m] | a[i][2m+1] << 16 for a,
+ * b[2m][j] | b[2m+1][j] << 16 for b. Phase ph multiplies
+ * a's part[a_part[ph]] by b's part[b_part[ph]].
  */
-struct mm_a {
-	float a[N][SEQ_MAX];
-	uint32_t pair[N][SEQ_MAX / 2];	/* a[i][2m] | a[i][2m+1] << 16 as bf16 */
+struct mm_parts {
+	float part[2][N][N];
+	uint32_t pair[2][N * N / 2];
 };
 
-struct mm_b {
-	float b[SEQ_MAX][N];
-	uint32_t pair[SEQ_MAX / 2][N];
-};
+/* Which part of a (SrcB, 7 bits) and of b (SrcA, 5 bits) each phase takes. */
+static const unsigned a_part[4] = { 0, 0, 1, 1 }, b_part[4] = { 0, 1, 0, 1 };
 
 /*
  * A tile's split is the same each time the tile comes again -- a weight
@@ -64,12 +64,8 @@ struct mm_b {
 
 struct mm_entry {
 	uint32_t raw[N * N];		/* the operand as unpacked */
-	unsigned phases;
 	bool transpose, valid, paired;
-	union {
-		struct mm_a a;
-		struct mm_b b;
-	} parts;
+	struct mm_parts p;
 };
 
 struct mm_cache {
@@ -82,117 +78,94 @@ unsigned sim_fidelity_phases(unsigned fidelity)
 	return fidelity < 2 ? 1 : fidelity > 4 ? 4 : fidelity;
 }
 
-/* A tile in storage order as a row-major 32x32 matrix, face row by face row. */
-static void to_rows(float m[N][N], const float *t)
+/* Where the 16 values of half h of row r start in a tile in storage order. */
+static inline unsigned half_row(unsigned r, unsigned h)
 {
-	unsigned r, h;
-
-	for (r = 0; r < N; r++)
-		for (h = 0; h < 2; h++)
-			memcpy(&m[r][16 * h], t + (r / 16) * 512 + h * 256 + (r % 16) * 16,
-			       16 * sizeof(float));
-}
-
-static void from_rows(float *t, float m[N][N])
-{
-	unsigned r, h;
-
-	for (r = 0; r < N; r++)
-		for (h = 0; h < 2; h++)
-			memcpy(t + (r / 16) * 512 + h * 256 + (r % 16) * 16, &m[r][16 * h],
-			       16 * sizeof(float));
+	return (r / 16) * 512 + h * 256 + (r % 16) * 16;
 }
 
 /*
- * hi: the top `keep` significant bits (hidden bit included) of each source
- * value; lo: the rest, exact, with denormals flushed. Branch-free, on
- * whole matrices, so that the compiler vectorises it.
+ * Split a tile in storage order into row-major parts: hi, the top `keep`
+ * significant bits (hidden bit included) of each source value; lo, the
+ * rest, exact, with denormals flushed. Branch-free on runs of 16, so that
+ * the compiler vectorises it for each path it is built for.
  */
-static void split_bits(float hi[N][N], float lo[N][N], float m[N][N], unsigned keep)
+static inline __attribute__((always_inline)) void
+split16(float *restrict hi, float *restrict lo, const float *restrict in, uint32_t mask)
+{
+	unsigned c;
+
+	for (c = 0; c < 16; c++) {
+		float h = sim_float(sim_bits(in[c]) & mask);
+		uint32_t l = sim_bits(in[c] - h);
+
+		hi[c] = h;
+		lo[c] = sim_float((l & 0x7f800000u) ? l : (l & 0x80000000u));
+	}
+}
+
+static inline __attribute__((always_inline)) void
+split_body(struct mm_parts *p, const float *t, unsigned keep)
 {
 	const uint32_t mask = ~((1u << (24 - keep)) - 1u);
-	const float *in = &m[0][0];
-	float *h = &hi[0][0], *l = &lo[0][0];
-	unsigned i;
+	unsigned r, h;
 
-	for (i = 0; i < N * N; i++) {
-		uint32_t u, r;
-		float hf, lf;
+	for (r = 0; r < N; r++)
+		for (h = 0; h < 2; h++)
+			split16(&p->part[0][r][16 * h], &p->part[1][r][16 * h], t + half_row(r, h),
+				mask);
+}
 
-		memcpy(&u, &in[i], 4);
-		u &= mask;
-		memcpy(&hf, &u, 4);
-		lf = in[i] - hf;
-		memcpy(&r, &lf, 4);
-		r = (r & 0x7f800000u) ? r : (r & 0x80000000u);
-		h[i] = hf;
-		memcpy(&l[i], &r, 4);
+static void split_portable(struct mm_parts *p, const float *t, unsigned keep)
+{
+	split_body(p, t, keep);
+}
+
+#ifdef HAVE_X86
+__attribute__((target("avx512f")))
+static void split_avx512(struct mm_parts *p, const float *t, unsigned keep)
+{
+	split_body(p, t, keep);
+}
+#endif
+
+static void split(enum sim_simd path, struct mm_parts *p, const float *t, unsigned keep)
+{
+#ifdef HAVE_X86
+	if (path >= SIM_SIMD_AVX512) {
+		split_avx512(p, t, keep);
+		return;
 	}
+#endif
+	(void)path;
+	split_portable(p, t, keep);
 }
 
-/* Which part of a (SrcB, 7 bits) and of b (SrcA, 5 bits) each phase takes. */
-static const unsigned a_part[4] = { 0, 0, 1, 1 }, b_part[4] = { 0, 1, 0, 1 };
-
-static void split_a(struct mm_a *p, const float *a, unsigned phases)
+/* The bf16 pairs of the parts (see struct mm_parts). */
+static void pair_parts(struct mm_parts *p, bool is_a)
 {
-	float am[N][N], ap[2][N][N];
-	unsigned i, ph;
+	unsigned q, i, m;
 
-	to_rows(am, a);
-	split_bits(ap[0], ap[1], am, 7);
-	for (ph = 0; ph < phases; ph++)
+	for (q = 0; q < 2; q++)
 		for (i = 0; i < N; i++)
-			memcpy(&p->a[i][ph * N], ap[a_part[ph]][i], N * sizeof(float));
-}
+			for (m = 0; m < N / 2; m++) {
+				uint32_t lo, hi;
 
-static void split_b(struct mm_b *p, const float *b, unsigned phases, bool transpose_b)
-{
-	float bm[N][N], bp[2][N][N];
-	unsigned i, k, ph;
-
-	to_rows(bm, b);
-	if (transpose_b)
-		for (i = 0; i < N; i++)
-			for (k = 0; k < i; k++) {
-				float t = bm[i][k];
-
-				bm[i][k] = bm[k][i];
-				bm[k][i] = t;
+				if (is_a) {
+					memcpy(&lo, &p->part[q][i][2 * m], 4);
+					memcpy(&hi, &p->part[q][i][2 * m + 1], 4);
+					p->pair[q][i * (N / 2) + m] = lo >> 16 | (hi & 0xffff0000u);
+				} else {
+					memcpy(&lo, &p->part[q][2 * m][i], 4);
+					memcpy(&hi, &p->part[q][2 * m + 1][i], 4);
+					p->pair[q][m * N + i] = lo >> 16 | (hi & 0xffff0000u);
+				}
 			}
-	split_bits(bp[0], bp[1], bm, 5);
-	for (ph = 0; ph < phases; ph++)
-		memcpy(&p->b[ph * N], bp[b_part[ph]], sizeof(bp[0]));
-}
-
-/* Pairs of bf16 parts in one word: element 2m in the low half, 2m+1 in the high. */
-static void pair_a(struct mm_a *p, unsigned len)
-{
-	uint32_t row[SEQ_MAX];
-	unsigned i, m;
-
-	for (i = 0; i < N; i++) {
-		memcpy(row, p->a[i], len * sizeof(float));
-		for (m = 0; m < len / 2; m++)
-			p->pair[i][m] = row[2 * m] >> 16 | (row[2 * m + 1] & 0xffff0000u);
-	}
-}
-
-static void pair_b(struct mm_b *p, unsigned len)
-{
-	uint32_t r0[N], r1[N];
-	unsigned i, m;
-
-	for (m = 0; m < len / 2; m++) {
-		memcpy(r0, p->b[2 * m], sizeof(r0));
-		memcpy(r1, p->b[2 * m + 1], sizeof(r1));
-		for (i = 0; i < N; i++)
-			p->pair[m][i] = r0[i] >> 16 | (r1[i] & 0xffff0000u);
-	}
 }
 
 /* The split of operand t (a, or b with transpose), from the cache or made now. */
-static struct mm_entry *operand(struct mm_cache *c, const float *t, bool is_a, unsigned phases,
-				bool transpose, bool paired)
+static const struct mm_parts *operand(enum sim_simd path, struct mm_cache *c, const float *t,
+				      bool is_a, bool transpose, bool paired)
 {
 	struct mm_entry *e = NULL;
 	unsigned i;
@@ -200,51 +173,60 @@ static struct mm_entry *operand(struct mm_cache *c, const float *t, bool is_a, u
 	for (i = 0; i < MM_CACHE; i++) {
 		struct mm_entry *x = &c->e[i];
 
-		if (x->valid && x->phases == phases && x->transpose == transpose &&
-		    !memcmp(x->raw, t, sizeof(x->raw))) {
+		if (x->valid && x->transpose == transpose && !memcmp(x->raw, t, sizeof(x->raw))) {
 			e = x;
 			break;
 		}
 	}
 	if (!e) {
+		float tt[N * N];
+
 		e = &c->e[c->next];
 		c->next = (c->next + 1) % MM_CACHE;
 		memcpy(e->raw, t, sizeof(e->raw));
-		e->phases = phases;
 		e->transpose = transpose;
 		e->paired = false;
 		e->valid = true;
-		if (is_a)
-			split_a(&e->parts.a, t, phases);
-		else
-			split_b(&e->parts.b, t, phases, transpose);
+		if (transpose) {
+			sim_transpose_tile(tt, t);
+			t = tt;
+		}
+		split(path, &e->p, t, is_a ? 7 : 5);
 	}
 	if (paired && !e->paired) {
-		if (is_a)
-			pair_a(&e->parts.a, N * phases);
-		else
-			pair_b(&e->parts.b, N * phases);
+		pair_parts(&e->p, is_a);
 		e->paired = true;
 	}
-	return e;
+	return &e->p;
 }
 
-/* ---- the paths: acc[i][j] holds DST's row-major values in and out ------ */
-static void mm_portable(float acc[N][N], const struct mm_a *pa, const struct mm_b *pb,
-			unsigned len)
+/*
+ * ---- the paths: dst in storage order in and out, flushed on the way in --
+ * Each runs the phases one after the other over the whole inner dimension,
+ * as the sequence s = phase * 32 + k asks.
+ */
+static void mm_portable(float *dst, const struct mm_parts *pa, const struct mm_parts *pb,
+			unsigned phases)
 {
-	unsigned i, j, m;
+	unsigned ph, i, j, m;
 
-	for (i = 0; i < N; i++)
-		for (m = 0; m < len / 2; m++) {
-			float a1 = pa->a[i][2 * m + 1], a0 = pa->a[i][2 * m];
+	for (i = 0; i < N * N; i++)
+		dst[i] = sim_ftz(dst[i]);
+	for (ph = 0; ph < phases; ph++) {
+		const float (*a)[N] = pa->part[a_part[ph]], (*b)[N] = pb->part[b_part[ph]];
 
-			for (j = 0; j < N; j++) {
-				float s = sim_ftz(fmaf(a1, pb->b[2 * m + 1][j], acc[i][j]));
+		for (i = 0; i < N; i++)
+			for (m = 0; m < N / 2; m++) {
+				float a1 = a[i][2 * m + 1], a0 = a[i][2 * m];
 
-				acc[i][j] = sim_ftz(fmaf(a0, pb->b[2 * m][j], s));
+				for (j = 0; j < N; j++) {
+					float *acc = dst + half_row(i, j / 16) + j % 16;
+					float s = sim_ftz(fmaf(a1, b[2 * m + 1][j], *acc));
+
+					*acc = sim_ftz(fmaf(a0, b[2 * m][j], s));
+				}
 			}
-		}
+	}
 }
 
 #ifdef HAVE_X86
@@ -252,65 +234,97 @@ static void mm_portable(float acc[N][N], const struct mm_a *pa, const struct mm_
 #define MXCSR_FTZ 0x8000u
 
 __attribute__((target("avx2,fma")))
-static void mm_avx2(float acc[N][N], const struct mm_a *pa, const struct mm_b *pb, unsigned len)
+static __m256 load_ftz256(const float *p)
 {
-	unsigned csr = _mm_getcsr(), i, m, q;
+	__m256i u = _mm256_loadu_si256((const __m256i *)p);
+	__m256i e = _mm256_and_si256(u, _mm256_set1_epi32(0x7f800000));
+	__m256i zero = _mm256_cmpeq_epi32(e, _mm256_setzero_si256());
+	__m256i sign = _mm256_and_si256(u, _mm256_set1_epi32((int)0x80000000u));
+
+	return _mm256_castsi256_ps(_mm256_blendv_epi8(u, sign, zero));
+}
+
+__attribute__((target("avx2,fma")))
+static void mm_avx2(float *dst, const struct mm_parts *pa, const struct mm_parts *pb,
+		    unsigned phases)
+{
+	unsigned csr = _mm_getcsr(), i, m, q, ph;
 
 	_mm_setcsr(csr | MXCSR_FTZ);
 	for (i = 0; i < N; i++) {
 		__m256 c[4];
 
 		for (q = 0; q < 4; q++)
-			c[q] = _mm256_loadu_ps(&acc[i][8 * q]);
-		for (m = 0; m < len / 2; m++) {
-			__m256 a1 = _mm256_set1_ps(pa->a[i][2 * m + 1]);
-			__m256 a0 = _mm256_set1_ps(pa->a[i][2 * m]);
+			c[q] = load_ftz256(dst + half_row(i, q / 2) + 8 * (q % 2));
+		for (ph = 0; ph < phases; ph++) {
+			const float (*a)[N] = pa->part[a_part[ph]], (*b)[N] = pb->part[b_part[ph]];
 
-			for (q = 0; q < 4; q++) {
-				c[q] = _mm256_fmadd_ps(a1, _mm256_loadu_ps(&pb->b[2 * m + 1][8 * q]), c[q]);
-				c[q] = _mm256_fmadd_ps(a0, _mm256_loadu_ps(&pb->b[2 * m][8 * q]), c[q]);
+			for (m = 0; m < N / 2; m++) {
+				__m256 a1 = _mm256_set1_ps(a[i][2 * m + 1]);
+				__m256 a0 = _mm256_set1_ps(a[i][2 * m]);
+
+				for (q = 0; q < 4; q++) {
+					c[q] = _mm256_fmadd_ps(a1, _mm256_loadu_ps(&b[2 * m + 1][8 * q]), c[q]);
+					c[q] = _mm256_fmadd_ps(a0, _mm256_loadu_ps(&b[2 * m][8 * q]), c[q]);
+				}
 			}
 		}
 		for (q = 0; q < 4; q++)
-			_mm256_storeu_ps(&acc[i][8 * q], c[q]);
+			_mm256_storeu_ps(dst + half_row(i, q / 2) + 8 * (q % 2), c[q]);
 	}
 	_mm_setcsr(csr);
 }
 
-/* Four rows at a time: eight independent accumulator chains. */
 __attribute__((target("avx512f")))
-static void mm_avx512(float acc[N][N], const struct mm_a *pa, const struct mm_b *pb,
-		      unsigned len)
+static __m512 load_ftz512(const float *p)
 {
-	unsigned csr = _mm_getcsr(), i, m, r;
+	__m512i u = _mm512_loadu_si512(p);
+	__mmask16 zero = _mm512_testn_epi32_mask(u, _mm512_set1_epi32(0x7f800000));
+
+	return _mm512_castsi512_ps(_mm512_mask_and_epi32(u, zero, u,
+							 _mm512_set1_epi32((int)0x80000000u)));
+}
+
+/* R rows at a time: 2R independent accumulator chains. */
+#define MM_ROWS 8
+
+__attribute__((target("avx512f")))
+static void mm_avx512(float *dst, const struct mm_parts *pa, const struct mm_parts *pb,
+		      unsigned phases)
+{
+	unsigned csr = _mm_getcsr(), i, m, r, ph;
 
 	_mm_setcsr(csr | MXCSR_FTZ);
-	for (i = 0; i < N; i += 4) {
-		__m512 c[4][2];
+	for (i = 0; i < N; i += MM_ROWS) {
+		__m512 c[MM_ROWS][2];
 
-		for (r = 0; r < 4; r++) {
-			c[r][0] = _mm512_loadu_ps(&acc[i + r][0]);
-			c[r][1] = _mm512_loadu_ps(&acc[i + r][16]);
+		for (r = 0; r < MM_ROWS; r++) {
+			c[r][0] = load_ftz512(dst + half_row(i + r, 0));
+			c[r][1] = load_ftz512(dst + half_row(i + r, 1));
 		}
-		for (m = 0; m < len / 2; m++) {
-			__m512 b10 = _mm512_loadu_ps(&pb->b[2 * m + 1][0]);
-			__m512 b11 = _mm512_loadu_ps(&pb->b[2 * m + 1][16]);
-			__m512 b00 = _mm512_loadu_ps(&pb->b[2 * m][0]);
-			__m512 b01 = _mm512_loadu_ps(&pb->b[2 * m][16]);
+		for (ph = 0; ph < phases; ph++) {
+			const float (*a)[N] = pa->part[a_part[ph]], (*b)[N] = pb->part[b_part[ph]];
 
-			for (r = 0; r < 4; r++) {
-				__m512 a1 = _mm512_set1_ps(pa->a[i + r][2 * m + 1]);
-				__m512 a0 = _mm512_set1_ps(pa->a[i + r][2 * m]);
+			for (m = 0; m < N / 2; m++) {
+				__m512 b10 = _mm512_loadu_ps(&b[2 * m + 1][0]);
+				__m512 b11 = _mm512_loadu_ps(&b[2 * m + 1][16]);
+				__m512 b00 = _mm512_loadu_ps(&b[2 * m][0]);
+				__m512 b01 = _mm512_loadu_ps(&b[2 * m][16]);
 
-				c[r][0] = _mm512_fmadd_ps(a1, b10, c[r][0]);
-				c[r][1] = _mm512_fmadd_ps(a1, b11, c[r][1]);
-				c[r][0] = _mm512_fmadd_ps(a0, b00, c[r][0]);
-				c[r][1] = _mm512_fmadd_ps(a0, b01, c[r][1]);
+				for (r = 0; r < MM_ROWS; r++) {
+					__m512 a1 = _mm512_set1_ps(a[i + r][2 * m + 1]);
+					__m512 a0 = _mm512_set1_ps(a[i + r][2 * m]);
+
+					c[r][0] = _mm512_fmadd_ps(a1, b10, c[r][0]);
+					c[r][1] = _mm512_fmadd_ps(a1, b11, c[r][1]);
+					c[r][0] = _mm512_fmadd_ps(a0, b00, c[r][0]);
+					c[r][1] = _mm512_fmadd_ps(a0, b01, c[r][1]);
+				}
 			}
 		}
-		for (r = 0; r < 4; r++) {
-			_mm512_storeu_ps(&acc[i + r][0], c[r][0]);
-			_mm512_storeu_ps(&acc[i + r][16], c[r][1]);
+		for (r = 0; r < MM_ROWS; r++) {
+			_mm512_storeu_ps(dst + half_row(i + r, 0), c[r][0]);
+			_mm512_storeu_ps(dst + half_row(i + r, 1), c[r][1]);
 		}
 	}
 	_mm_setcsr(csr);
@@ -318,32 +332,37 @@ static void mm_avx512(float acc[N][N], const struct mm_a *pa, const struct mm_b 
 
 /* VDPBF16PS: acc += odd * odd, then += even * even; FTZ and RNE built in. */
 __attribute__((target("avx512f,avx512bf16")))
-static void mm_avx512_bf16(float acc[N][N], const struct mm_a *pa, const struct mm_b *pb,
-			   unsigned len)
+static void mm_avx512_bf16(float *dst, const struct mm_parts *pa, const struct mm_parts *pb,
+			   unsigned phases)
 {
-	unsigned i, m, r;
+	unsigned i, m, r, ph;
 
-	for (i = 0; i < N; i += 4) {
-		__m512 c[4][2];
+	for (i = 0; i < N; i += MM_ROWS) {
+		__m512 c[MM_ROWS][2];
 
-		for (r = 0; r < 4; r++) {
-			c[r][0] = _mm512_loadu_ps(&acc[i + r][0]);
-			c[r][1] = _mm512_loadu_ps(&acc[i + r][16]);
+		for (r = 0; r < MM_ROWS; r++) {
+			c[r][0] = load_ftz512(dst + half_row(i + r, 0));
+			c[r][1] = load_ftz512(dst + half_row(i + r, 1));
 		}
-		for (m = 0; m < len / 2; m++) {
-			__m512bh b0 = (__m512bh)_mm512_loadu_si512(&pb->pair[m][0]);
-			__m512bh b1 = (__m512bh)_mm512_loadu_si512(&pb->pair[m][16]);
+		for (ph = 0; ph < phases; ph++) {
+			const uint32_t *a = pa->pair[a_part[ph]], *b = pb->pair[b_part[ph]];
 
-			for (r = 0; r < 4; r++) {
-				__m512bh a = (__m512bh)_mm512_set1_epi32((int)pa->pair[i + r][m]);
+			for (m = 0; m < N / 2; m++) {
+				__m512bh b0 = (__m512bh)_mm512_loadu_si512(&b[m * N]);
+				__m512bh b1 = (__m512bh)_mm512_loadu_si512(&b[m * N + 16]);
 
-				c[r][0] = _mm512_dpbf16_ps(c[r][0], b0, a);
-				c[r][1] = _mm512_dpbf16_ps(c[r][1], b1, a);
+				for (r = 0; r < MM_ROWS; r++) {
+					__m512bh av = (__m512bh)_mm512_set1_epi32(
+						(int)a[(i + r) * (N / 2) + m]);
+
+					c[r][0] = _mm512_dpbf16_ps(c[r][0], b0, av);
+					c[r][1] = _mm512_dpbf16_ps(c[r][1], b1, av);
+				}
 			}
 		}
-		for (r = 0; r < 4; r++) {
-			_mm512_storeu_ps(&acc[i + r][0], c[r][0]);
-			_mm512_storeu_ps(&acc[i + r][16], c[r][1]);
+		for (r = 0; r < MM_ROWS; r++) {
+			_mm512_storeu_ps(dst + half_row(i + r, 0), c[r][0]);
+			_mm512_storeu_ps(dst + half_row(i + r, 1), c[r][1]);
 		}
 	}
 }
@@ -353,40 +372,32 @@ void sim_matmul_tile(enum sim_simd path, float *dst, const float *a, const float
 		     unsigned fidelity, bool transpose_b, bool dst_fp32)
 {
 	static _Thread_local struct mm_cache ca, cb;
-	unsigned phases = sim_fidelity_phases(fidelity), len = N * phases, i, j;
+	unsigned phases = sim_fidelity_phases(fidelity), i;
 	bool paired = false;
-	const struct mm_a *pa;
-	const struct mm_b *pb;
-	float acc[N][N];
+	const struct mm_parts *pa, *pb;
 
 #ifdef HAVE_X86
 	paired = path == SIM_SIMD_AVX512_BF16;
 #endif
-	pa = &operand(&ca, a, true, phases, false, paired)->parts.a;
-	pb = &operand(&cb, b, false, phases, transpose_b, paired)->parts.b;
-	to_rows(acc, dst);
-	for (i = 0; i < N; i++)
-		for (j = 0; j < N; j++)
-			acc[i][j] = sim_ftz(acc[i][j]);
+	pa = operand(path, &ca, a, true, false, paired);
+	pb = operand(path, &cb, b, false, transpose_b, paired);
 	switch (path) {
 #ifdef HAVE_X86
 	case SIM_SIMD_AVX512_BF16:
-		mm_avx512_bf16(acc, pa, pb, len);
+		mm_avx512_bf16(dst, pa, pb, phases);
 		break;
 	case SIM_SIMD_AVX512:
-		mm_avx512(acc, pa, pb, len);
+		mm_avx512(dst, pa, pb, phases);
 		break;
 	case SIM_SIMD_AVX2:
-		mm_avx2(acc, pa, pb, len);
+		mm_avx2(dst, pa, pb, phases);
 		break;
 #endif
 	default:
-		mm_portable(acc, pa, pb, len);
+		mm_portable(dst, pa, pb, phases);
 		break;
 	}
 	if (!dst_fp32)
-		for (i = 0; i < N; i++)
-			for (j = 0; j < N; j++)
-				acc[i][j] = sim_bf16_round(sim_ftz(acc[i][j]));
-	from_rows(dst, acc);
+		for (i = 0; i < N * N; i++)
+			dst[i] = sim_bf16_round(sim_ftz(dst[i]));
 }
