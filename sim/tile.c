@@ -168,17 +168,8 @@ static float *dst_tile(struct sim_hart *ht, const char *what, uint32_t i, enum s
 /* Round what math wrote to what DST can hold. */
 static void dst_store(struct sim_core *c, float *t)
 {
-	uint16_t h[TT_TILE_HW];
-	unsigned i;
-
-	if (c->dst_fp32)
-		return;
-	sim_bf16_tile(sim_simd_best(), t, h);
-	for (i = 0; i < TT_TILE_HW; i++) {
-		uint32_t u = (uint32_t)h[i] << 16;
-
-		memcpy(&t[i], &u, sizeof(u));
-	}
+	if (!c->dst_fp32)
+		sim_dst16_tile(sim_simd_best(), t);
 }
 
 static uint32_t cb_format(struct sim_hart *ht, uint32_t idx)
@@ -213,11 +204,8 @@ static bool fpu_takes(struct sim_hart *ht, const char *what, uint32_t idx)
 /* A tile of an FPU operand, as the source registers hold it. */
 static void unpack_source(const uint8_t *src, uint32_t format, float *out)
 {
-	unsigned i;
-
 	sim_unpack_tile(src, format, out);
-	for (i = 0; i < TT_TILE_HW; i++)
-		out[i] = sim_fpu_source(out[i]);
+	sim_source_tile(sim_simd_best(), out);
 }
 
 /* ---- unpack into DST ---------------------------------------------------- */

@@ -81,6 +81,10 @@ static inline float sim_fpu_source(float f)
 
 /* A tile's values as bf16 bits: denormals flushed, then to nearest even. */
 void sim_bf16_tile(enum sim_simd path, const float *in, uint16_t *out);
+/* A tile's values in place as the source registers hold them (sim_fpu_source). */
+void sim_source_tile(enum sim_simd path, float *t);
+/* A tile's values in place as a 16-bit DST holds them: sim_bf16_round(sim_ftz(v)). */
+void sim_dst16_tile(enum sim_simd path, float *t);
 /* Tile bytes in a format into 1024 DST slots, and back. */
 void sim_unpack_tile(const uint8_t *src, uint32_t format, float *out);
 void sim_pack_tile(const float *in, uint32_t format, uint8_t *dst);

@@ -24,14 +24,6 @@ static uint32_t bits(float f)
 	return u;
 }
 
-static float from_bits(uint32_t u)
-{
-	float f;
-
-	memcpy(&f, &u, sizeof(f));
-	return f;
-}
-
 bool sim_format_is_float(uint32_t format)
 {
 	return format == TT_FORMAT_FLOAT32 || format == TT_FORMAT_FLOAT16_B ||
@@ -53,11 +45,6 @@ const char *sim_format_name(uint32_t format)
 		return "UInt32";
 	}
 	return "unknown";
-}
-
-static float load_bf16(const uint8_t *p)
-{
-	return from_bits((uint32_t)(p[0] | p[1] << 8) << 16);
 }
 
 /* ---- a tile to bf16: denormals flushed, then to nearest even ----------- */
@@ -152,20 +139,38 @@ void sim_bf16_tile(enum sim_simd path, const float *in, uint16_t *out)
 	}
 }
 
+/* A run of 16 bf16 values, little-endian, as floats (16: so that it vectorises). */
+static void load_bf16_run(float *restrict out, const uint8_t *restrict p)
+{
+	unsigned i;
+
+	for (i = 0; i < 16; i++) {
+		uint32_t u = (uint32_t)(p[2 * i] | p[2 * i + 1] << 8) << 16;
+
+		memcpy(&out[i], &u, 4);
+	}
+}
+
+/* A run of 16 bf16 values as little-endian bytes. */
+static void store_bf16_run(uint8_t *restrict p, const uint16_t *restrict h)
+{
+	unsigned i;
+
+	for (i = 0; i < 16; i++) {
+		p[2 * i] = (uint8_t)h[i];
+		p[2 * i + 1] = (uint8_t)(h[i] >> 8);
+	}
+}
+
 void sim_unpack_tile(const uint8_t *src, uint32_t format, float *out)
 {
 	uint32_t blk[TT_BFP8_BLOCK];
-	unsigned i, k;
-
-	uint16_t h[TT_TILE_HW];
-	uint32_t u[TT_TILE_HW];
+	unsigned k;
 
 	switch (format) {
 	case TT_FORMAT_FLOAT16_B:
-		memcpy(h, src, sizeof(h));
-		for (i = 0; i < TT_TILE_HW; i++)
-			u[i] = (uint32_t)h[i] << 16;
-		memcpy(out, u, sizeof(u));
+		for (k = 0; k < TT_TILE_HW; k += 16)
+			load_bf16_run(out + k, src + 2 * k);
 		return;
 	case TT_FORMAT_BFP8_B:
 		for (k = 0; k < TT_BFP8_EXP_BYTES; k++) {
@@ -182,17 +187,14 @@ void sim_unpack_tile(const uint8_t *src, uint32_t format, float *out)
 void sim_pack_tile(const float *in, uint32_t format, uint8_t *dst)
 {
 	uint32_t blk[TT_BFP8_BLOCK];
-	unsigned i, k;
-
 	uint16_t h[TT_TILE_HW];
+	unsigned k;
 
 	switch (format) {
 	case TT_FORMAT_FLOAT16_B:
 		sim_bf16_tile(sim_simd_best(), in, h);
-		for (i = 0; i < TT_TILE_HW; i++) {
-			dst[2 * i] = (uint8_t)h[i];
-			dst[2 * i + 1] = (uint8_t)(h[i] >> 8);
-		}
+		for (k = 0; k < TT_TILE_HW; k += 16)
+			store_bf16_run(dst + 2 * k, h + k);
 		return;
 	case TT_FORMAT_BFP8_B:
 		for (k = 0; k < TT_BFP8_EXP_BYTES; k++) {
@@ -219,43 +221,129 @@ static size_t block_offset(uint32_t tiles, uint32_t t, unsigned r, unsigned c, s
 void sim_unpack_tilize(const uint8_t *src, uint32_t format, uint32_t tiles, uint32_t t,
 		       float *out)
 {
-	unsigned r, h, c;
+	unsigned r, h;
 
 	for (r = 0; r < TT_TILE_ROWS; r++)
 		for (h = 0; h < 2; h++) {
 			float *o = out + sim_tile_index(r, 16 * h);
 
-			if (format == TT_FORMAT_FLOAT16_B) {
-				const uint8_t *p = src + block_offset(tiles, t, r, 16 * h, 2);
-
-				for (c = 0; c < 16; c++)
-					o[c] = load_bf16(p + 2 * c);
-			} else {
+			if (format == TT_FORMAT_FLOAT16_B)
+				load_bf16_run(o, src + block_offset(tiles, t, r, 16 * h, 2));
+			else
 				memcpy(o, src + block_offset(tiles, t, r, 16 * h, 4), 16 * 4);
-			}
 		}
 }
 
 void sim_pack_untilize(const float *in, uint32_t format, uint32_t tiles, uint32_t t,
 		       uint8_t *dst)
 {
-	unsigned r, h, c;
+	uint16_t b[TT_TILE_HW];
+	unsigned r, h;
 
+	if (format == TT_FORMAT_FLOAT16_B)
+		sim_bf16_tile(sim_simd_best(), in, b);
 	for (r = 0; r < TT_TILE_ROWS; r++)
 		for (h = 0; h < 2; h++) {
-			const float *v = in + sim_tile_index(r, 16 * h);
+			unsigned i = sim_tile_index(r, 16 * h);
 
-			if (format == TT_FORMAT_FLOAT16_B) {
-				uint8_t *p = dst + block_offset(tiles, t, r, 16 * h, 2);
-
-				for (c = 0; c < 16; c++) {
-					uint16_t b = to_bf16(v[c]);
-
-					p[2 * c] = (uint8_t)b;
-					p[2 * c + 1] = (uint8_t)(b >> 8);
-				}
-			} else {
-				memcpy(dst + block_offset(tiles, t, r, 16 * h, 4), v, 16 * 4);
-			}
+			if (format == TT_FORMAT_FLOAT16_B)
+				store_bf16_run(dst + block_offset(tiles, t, r, 16 * h, 2), b + i);
+			else
+				memcpy(dst + block_offset(tiles, t, r, 16 * h, 4), in + i, 16 * 4);
 		}
+}
+
+/* ---- values as the source registers and a 16-bit DST hold them -------- */
+/*
+ * Loops in plain C, built once for the baseline target and again for AVX2
+ * and AVX-512, where the compiler vectorises the same C with wider
+ * registers. The operations are integer ones, so every build gives the
+ * same bits.
+ */
+static inline __attribute__((always_inline)) void source_body(float *t)
+{
+	unsigned i;
+
+	for (i = 0; i < TT_TILE_HW; i++)
+		t[i] = sim_fpu_source(t[i]);
+}
+
+static inline __attribute__((always_inline)) void dst16_body(float *t)
+{
+	unsigned i;
+
+	for (i = 0; i < TT_TILE_HW; i++)
+		t[i] = sim_bf16_round(sim_ftz(t[i]));
+}
+
+static void source_portable(float *t)
+{
+	source_body(t);
+}
+
+static void dst16_portable(float *t)
+{
+	dst16_body(t);
+}
+
+#ifdef HAVE_X86
+__attribute__((target("avx2")))
+static void source_avx2(float *t)
+{
+	source_body(t);
+}
+
+__attribute__((target("avx2")))
+static void dst16_avx2(float *t)
+{
+	dst16_body(t);
+}
+
+__attribute__((target("avx512f")))
+static void source_avx512(float *t)
+{
+	source_body(t);
+}
+
+__attribute__((target("avx512f")))
+static void dst16_avx512(float *t)
+{
+	dst16_body(t);
+}
+#endif
+
+void sim_source_tile(enum sim_simd path, float *t)
+{
+	switch (path) {
+#ifdef HAVE_X86
+	case SIM_SIMD_AVX512_BF16:
+	case SIM_SIMD_AVX512:
+		source_avx512(t);
+		return;
+	case SIM_SIMD_AVX2:
+		source_avx2(t);
+		return;
+#endif
+	default:
+		source_portable(t);
+		return;
+	}
+}
+
+void sim_dst16_tile(enum sim_simd path, float *t)
+{
+	switch (path) {
+#ifdef HAVE_X86
+	case SIM_SIMD_AVX512_BF16:
+	case SIM_SIMD_AVX512:
+		dst16_avx512(t);
+		return;
+	case SIM_SIMD_AVX2:
+		dst16_avx2(t);
+		return;
+#endif
+	default:
+		dst16_portable(t);
+		return;
+	}
 }

@@ -3,8 +3,9 @@
  * The tile engine's vector paths against each other: every path this CPU
  * has must give the same bits as the portable C one, for matmul at every
  * fidelity and both DST modes, for the element-wise ops and for the
- * conversion to bf16 (DST in 16-bit mode, packing Float16_b), on random
- * data that includes tiny values (flushing), exact ties and zeros.
+ * conversions to bf16 (DST in 16-bit mode, packing Float16_b) and to
+ * source values, on random data that includes tiny values (flushing),
+ * exact ties and zeros, and for the conversions NaNs and infinities.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -168,6 +169,51 @@ static void test_bf16_paths_identical(void **state)
 	assert_int_equal(ref[3], 0x7fe0);
 }
 
+/* The in-place conversions (source registers, 16-bit DST) on any bit pattern. */
+static void test_inplace_paths_identical(void **state)
+{
+	static float in[TT_TILE_HW], ref[TT_TILE_HW], got[TT_TILE_HW];
+	unsigned round, i, p, fn;
+
+	(void)state;
+	for (round = 0; round < 200; round++) {
+		for (i = 0; i < TT_TILE_HW; i++) {
+			uint32_t u = rnd();
+
+			if (i % 5 == 1)
+				u = (u & 0xffff0000u) | 0x8000u;	/* exact ties */
+			else if (i % 5 == 2)
+				u &= 0x807fffffu;			/* denormals, zeros */
+			else if (i % 5 == 3)
+				u |= 0x7f800000u;			/* NaN, infinity */
+			in[i] = from_bits(u);
+		}
+		for (fn = 0; fn < 2; fn++) {
+			memcpy(ref, in, sizeof(ref));
+			(fn ? sim_dst16_tile : sim_source_tile)(SIM_SIMD_PORTABLE, ref);
+			for (i = 0; i < TT_TILE_HW; i++) {
+				float want = fn ? sim_bf16_round(sim_ftz(in[i])) : sim_fpu_source(in[i]);
+
+				if (memcmp(&ref[i], &want, 4))
+					fail_msg("portable %s: %a -> %a, not %a",
+						 fn ? "dst16" : "source", in[i], ref[i], want);
+			}
+			for (p = SIM_SIMD_PORTABLE + 1; p < SIM_SIMD_PATHS; p++) {
+				if (!sim_simd_available((enum sim_simd)p))
+					continue;
+				memcpy(got, in, sizeof(got));
+				(fn ? sim_dst16_tile : sim_source_tile)((enum sim_simd)p, got);
+				for (i = 0; i < TT_TILE_HW; i++)
+					if (memcmp(&got[i], &ref[i], 4))
+						fail_msg("%s path, %s: %a -> %a, portable %a",
+							 sim_simd_name((enum sim_simd)p),
+							 fn ? "dst16" : "source", in[i], got[i],
+							 ref[i]);
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +221,7 @@ int main(void)
 		cmocka_unit_test(test_matmul_paths_identical),
 		cmocka_unit_test(test_eltwise_paths_identical),
 		cmocka_unit_test(test_bf16_paths_identical),
+		cmocka_unit_test(test_inplace_paths_identical),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
