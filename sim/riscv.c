@@ -16,9 +16,10 @@
  * base is rotated right by two, which moves misaligned offsets far above any
  * valid word index.
  *
- * Floating point runs on the host FPU; the rounding mode is set and the
- * exception flags are cleared and read around each operation (fp_enter,
- * fp_leave: on x86-64 the SSE control register alone, elsewhere <fenv.h>).
+ * Floating point runs on the host FPU, in the rounding mode the
+ * instruction asks for, with the exception flags the host raises (fp_enter,
+ * fp_leave; on x86-64 they accrue in the SSE control register while the
+ * hart runs, elsewhere <fenv.h> reads them after each operation).
  * Conversions to integer are done by hand, as is round-to-nearest-max-
  * magnitude, which the host does not provide.
  */
@@ -510,36 +511,92 @@ static int host_flags_to_rv(int ex)
 }
 
 /*
- * One host operation in rounding mode `mode` (FE_*): fp_enter sets it and
- * clears the flags, fp_leave returns the flags raised (FE_*) and restores
- * the mode.
+ * One host operation in rounding mode `mode` (FE_*): fp_enter sets it,
+ * fp_leave restores the mode and returns the flags raised (FE_*) that are
+ * not kept in the host's register until fp_fold.
+ *
+ * On x86-64 float arithmetic runs on SSE, whose MXCSR register has the
+ * FE_* flags in its low bits and the rounding mode at bit 13. While a hart
+ * runs, MXCSR holds the hart's environment from its first F instruction
+ * on (fp_begin): round to nearest, and the flags the hart's operations
+ * raised since. fp_fold moves those flags into fcsr and gives the host its
+ * MXCSR back; rv_run folds before anything reads fcsr, before an MMIO
+ * hook runs host code and when it returns. So an operation in the usual
+ * mode costs no MXCSR access at all; one in another mode switches the
+ * mode around itself, and host computations on the side that raise flags
+ * of their own (fp_side_begin, fp_side_end) put the flags back after.
+ *
+ * Elsewhere <fenv.h> does it per operation, and fp_begin/fp_fold do nothing.
  */
+struct fp_host {
+	bool live;		/* the host's register holds the hart's environment */
+	unsigned int csr;	/* the host's own, to give back */
+};
+
 #if defined(__x86_64__)
-/* Float arithmetic runs on SSE: MXCSR has the FE_* flags in its low bits and the mode at 13. */
 _Static_assert(FE_INVALID == 0x01 && FE_DIVBYZERO == 0x04 && FE_OVERFLOW == 0x08 &&
 	       FE_UNDERFLOW == 0x10 && FE_INEXACT == 0x20 && FE_TOWARDZERO == 0xc00,
 	       "x86-64 FE_* values");
 #define MXCSR_FLAGS	0x3fu
 #define MXCSR_ROUND	0x6000u
 
+static inline void fp_begin(struct fp_host *s)
+{
+	if (s->live)
+		return;
+	s->csr = _mm_getcsr();
+	_mm_setcsr(s->csr & ~(MXCSR_FLAGS | MXCSR_ROUND));
+	s->live = true;
+}
+
+static inline void fp_fold(struct rv_hart *h, struct fp_host *s)
+{
+	if (!s->live)
+		return;
+	h->fcsr |= (uint32_t)host_flags_to_rv((int)(_mm_getcsr() & (FE_ALL_EXCEPT & MXCSR_FLAGS)));
+	_mm_setcsr(s->csr);
+	s->live = false;
+}
+
 struct fp_env {
-	unsigned int csr;
+	int mode;
 };
 
 static inline void fp_enter(struct fp_env *e, int mode)
 {
-	e->csr = _mm_getcsr();
-	_mm_setcsr((e->csr & ~(MXCSR_FLAGS | MXCSR_ROUND)) | ((unsigned int)mode << 3));
+	e->mode = mode;
+	if (mode != FE_TONEAREST)
+		_mm_setcsr(_mm_getcsr() | ((unsigned int)mode << 3));
 }
 
 static inline int fp_leave(const struct fp_env *e)
 {
-	int ex = (int)(_mm_getcsr() & (FE_ALL_EXCEPT & MXCSR_FLAGS));
+	if (e->mode != FE_TONEAREST)
+		_mm_setcsr(_mm_getcsr() & ~MXCSR_ROUND);
+	return 0;
+}
 
-	_mm_setcsr(e->csr);
-	return ex;
+static inline unsigned int fp_side_begin(void)
+{
+	return _mm_getcsr();
+}
+
+static inline void fp_side_end(unsigned int saved)
+{
+	_mm_setcsr(saved);
 }
 #else
+static inline void fp_begin(struct fp_host *s)
+{
+	(void)s;
+}
+
+static inline void fp_fold(struct rv_hart *h, struct fp_host *s)
+{
+	(void)h;
+	(void)s;
+}
+
 struct fp_env {
 	int saved, mode;
 };
@@ -560,6 +617,16 @@ static inline int fp_leave(const struct fp_env *e)
 	if (e->mode != e->saved)
 		fesetround(e->saved);
 	return ex;
+}
+
+static inline unsigned int fp_side_begin(void)
+{
+	return 0;
+}
+
+static inline void fp_side_end(unsigned int saved)
+{
+	(void)saved;
 }
 #endif
 
@@ -637,11 +704,16 @@ static uint32_t fp_arith(struct rv_hart *h, unsigned int op, int rm,
 {
 	volatile float va = bits_to_f(a), vb = bits_to_f(b), vc = bits_to_f(c);
 	volatile float vr = 0;
-	int mode = rm == RM_RMM ? rmm_host_mode(op, a, b, c) : host_round(rm);
 	struct fp_env env;
 	uint32_t r;
-	int fl;
+	int fl, mode = host_round(rm);
 
+	if (rm == RM_RMM) {
+		unsigned int side = fp_side_begin();
+
+		mode = rmm_host_mode(op, a, b, c);
+		fp_side_end(side);
+	}
 	fp_enter(&env, mode);
 	switch (op) {
 	case OP_FADD: vr = va + vb; break;
@@ -676,8 +748,10 @@ static uint32_t fp_from_int(struct rv_hart *h, int rm, uint32_t v, bool is_signe
 
 	if (rm == RM_RMM) {
 		double d = is_signed ? (double)(int32_t)v : (double)v;
+		unsigned int side = fp_side_begin();
 
 		mode = float_tie(d) ? (d > 0 ? FE_UPWARD : FE_DOWNWARD) : FE_TONEAREST;
+		fp_side_end(side);
 	} else {
 		mode = host_round(rm);
 	}
@@ -847,11 +921,17 @@ static RV_COLD int fp_exec(struct rv_hart *h, const struct rv_insn *in)
 		h->f[in->rd] = fp_minmax(h, a, b, op == OP_FMAX);
 		break;
 	case OP_FCVT_W_S:
-	case OP_FCVT_WU_S:
+	case OP_FCVT_WU_S: {
+		unsigned int side;
+
 		if (rm > RM_RMM)
 			return -1;
+		/* fp_to_int sets the flags itself; its host arithmetic raises others. */
+		side = fp_side_begin();
 		h->x[in->rd] = fp_to_int(h, rm, a, op == OP_FCVT_W_S);
+		fp_side_end(side);
 		break;
+	}
 	case OP_FMV_X_W:
 		h->x[in->rd] = a;
 		break;
@@ -996,6 +1076,7 @@ enum rv_exit rv_run(struct rv_hart *h, uint64_t max_insns)
 	const uint32_t lim2 = msize >= 1 ? msize - 1 : 0;
 	const uint32_t lim4 = msize >= 3 ? msize - 3 : 0;
 	const uint64_t start = h->instret;
+	struct fp_host fph = { .live = false };
 	uint64_t n = 0;
 	uint32_t base, count, bad_pc;
 	enum rv_exit rc;
@@ -1021,8 +1102,8 @@ enum rv_exit rv_run(struct rv_hart *h, uint64_t max_insns)
 	}
 
 #define PC()	(base + ((uint32_t)(ip - insn) << 2))
-/* Let a hook see where the hart is: pc of, and instret before, this insn. */
-#define SYNC()	sync_hart(h, PC(), start, n)
+/* Let a hook see where the hart is (pc of, and instret before, this insn) and fcsr. */
+#define SYNC()	(fp_fold(h, &fph), sync_hart(h, PC(), start, n))
 #define JUMP_IDX(i)							\
 	do {								\
 		uint32_t i_ = (i);					\
@@ -1205,6 +1286,7 @@ next:
 	OP(CSR) {
 		uint32_t src = (ip->rm & 4) ? IMM : RS1;
 
+		fp_fold(h, &fph);
 		ALU(csr_access(h, ip, src, start, n));
 	}
 	OP(ECALL) {
@@ -1227,6 +1309,7 @@ L_FP:
 #else
 	default:
 #endif
+	fp_begin(&fph);
 	if (unlikely(fp_exec(h, ip) != 0))
 		goto illegal;
 	ip++;
@@ -1252,11 +1335,13 @@ done:
 quantum:
 	rc = RV_EXIT_QUANTUM;
 out:
+	fp_fold(h, &fph);
 	h->pc = PC();
 	h->instret = start + n;
 	return rc;
 bad_target:
 	/* The jump retired; fetching at its target is what failed. */
+	fp_fold(h, &fph);
 	set_fault(h, "pc 0x%08x outside the kernel image", bad_pc);
 	h->pc = bad_pc;
 	h->instret = start + n;

@@ -182,6 +182,7 @@ enum { NX = 1, UF = 2, OF = 4, DZ = 8, NV = 16 };
 #define DEV_FAULT	0x0cu	/* FAULT */
 #define DEV_LDEXIT	0x10u	/* load: EXIT with value 77 */
 #define DEV_NEG		0x14u	/* load: 0xffff8081 */
+#define DEV_HOSTFP	0x18u	/* store: the host divides by zero (its own DZ flag) */
 
 struct vm {
 	struct rv_hart h;
@@ -243,6 +244,13 @@ static enum rv_mmio dev_store(struct rv_hart *h, uint32_t addr, int size, uint32
 	case DEV_FAULT:
 		snprintf(h->fault, sizeof(h->fault), "device says no");
 		return RV_MMIO_FAULT;
+	case DEV_HOSTFP: {
+		volatile float one = 1.0f, zero = 0.0f, q;
+
+		q = one / zero;
+		(void)q;
+		break;
+	}
 	default:
 		break;
 	}
@@ -1022,6 +1030,43 @@ static void test_f_flags(void **state)
 	vm_done();
 	assert_int_equal(g.h.x[10], NX | DZ);
 	assert_int_equal(g.h.x[11], NX | DZ);
+}
+
+/*
+ * The hart's flags and the host's stay apart: what a hook raises on the
+ * host is not the hart's, what the hart raises is not the host's, and the
+ * host's flags and rounding mode are as they were after a run.
+ */
+static void test_f_flags_host(void **state)
+{
+	(void)state;
+	vm_new();
+	g.h.f[1] = fb(1.0f);
+	g.h.f[2] = fb(3.0f);
+	g.h.f[3] = fb(1e-30f);
+	emit(FDIV(4, 1, 2, RNE));		/* NX */
+	emit(LUI(30, TT_MMIO_BASE));
+	emit(SW(0, 30, DEV_HOSTFP));		/* DZ on the host */
+	emit(CSRRS(10, 0x001, 0));
+	emit(FMUL(5, 3, 3, RTZ));		/* UF, NX */
+	emit(FCVT_W_S(6, 1, RNE));		/* exact: no flags */
+	emit(FCVT_S_W(7, 6, RUP));
+	emit(SW(0, 30, DEV_HOSTFP));
+	emit(CSRRS(11, 0x001, 0));
+	emit(FDIV(8, 1, 2, RDN));		/* NX; the last flags, read at the exit */
+	emit_exit();
+	feclearexcept(FE_ALL_EXCEPT);
+	feraiseexcept(FE_OVERFLOW);
+	vm_done();
+	assert_int_equal(fetestexcept(FE_ALL_EXCEPT), FE_OVERFLOW | FE_DIVBYZERO);
+	assert_int_equal(fegetround(), FE_TONEAREST);
+	feclearexcept(FE_ALL_EXCEPT);
+	assert_int_equal(g.h.x[10], NX);
+	assert_int_equal(g.h.x[11], NX | UF);
+	assert_int_equal(g.h.f[8], 0x3eaaaaaau);
+	assert_int_equal(g.h.fcsr, NX | UF);
+	assert_int_equal(g.h.x[6], 1);
+	assert_int_equal(g.h.f[7], ONE);
 }
 
 static void test_fcvt_to_int(void **state)
@@ -1810,6 +1855,7 @@ int main(void)
 		cmocka_unit_test(test_f_sign_move),
 		cmocka_unit_test(test_f_class),
 		cmocka_unit_test(test_f_flags),
+		cmocka_unit_test(test_f_flags_host),
 		cmocka_unit_test(test_fcvt_to_int),
 		cmocka_unit_test(test_fcvt_rounding),
 		cmocka_unit_test(test_fcvt_from_int),
