@@ -24,7 +24,9 @@
  * acc = acc + p[s+1], then acc = acc + p[s], each exact product added with
  * one rounding to nearest even and denormal results flushed to zero (the
  * order and the rounding of the AVX512_BF16 dot product instruction).
- * Every path below computes exactly this, so they agree bit for bit.
+ * Every path below computes exactly this, so they agree bit for bit
+ * (except in which of two NaN operands a NaN result carries: that follows
+ * the host instruction's operand order, the compiler's choice).
  */
 #include <float.h>
 #include <math.h>
@@ -230,6 +232,9 @@ static void mm_portable(float *dst, const struct mm_parts *pa, const struct mm_p
 }
 
 #ifdef HAVE_X86
+/* The accumulators' loops unrolled, so that they stay in registers. */
+#define UNROLL	_Pragma("GCC unroll 8")
+
 /* MXCSR flush-to-zero for the paths that use the FMA units. */
 #define MXCSR_FTZ 0x8000u
 
@@ -254,6 +259,7 @@ static void mm_avx2(float *dst, const struct mm_parts *pa, const struct mm_parts
 	for (i = 0; i < N; i++) {
 		__m256 c[4];
 
+		UNROLL
 		for (q = 0; q < 4; q++)
 			c[q] = load_ftz256(dst + half_row(i, q / 2) + 8 * (q % 2));
 		for (ph = 0; ph < phases; ph++) {
@@ -263,12 +269,14 @@ static void mm_avx2(float *dst, const struct mm_parts *pa, const struct mm_parts
 				__m256 a1 = _mm256_set1_ps(a[i][2 * m + 1]);
 				__m256 a0 = _mm256_set1_ps(a[i][2 * m]);
 
+				UNROLL
 				for (q = 0; q < 4; q++) {
 					c[q] = _mm256_fmadd_ps(a1, _mm256_loadu_ps(&b[2 * m + 1][8 * q]), c[q]);
 					c[q] = _mm256_fmadd_ps(a0, _mm256_loadu_ps(&b[2 * m][8 * q]), c[q]);
 				}
 			}
 		}
+		UNROLL
 		for (q = 0; q < 4; q++)
 			_mm256_storeu_ps(dst + half_row(i, q / 2) + 8 * (q % 2), c[q]);
 	}
@@ -298,6 +306,7 @@ static void mm_avx512(float *dst, const struct mm_parts *pa, const struct mm_par
 	for (i = 0; i < N; i += MM_ROWS) {
 		__m512 c[MM_ROWS][2];
 
+		UNROLL
 		for (r = 0; r < MM_ROWS; r++) {
 			c[r][0] = load_ftz512(dst + half_row(i + r, 0));
 			c[r][1] = load_ftz512(dst + half_row(i + r, 1));
@@ -311,6 +320,7 @@ static void mm_avx512(float *dst, const struct mm_parts *pa, const struct mm_par
 				__m512 b00 = _mm512_loadu_ps(&b[2 * m][0]);
 				__m512 b01 = _mm512_loadu_ps(&b[2 * m][16]);
 
+				UNROLL
 				for (r = 0; r < MM_ROWS; r++) {
 					__m512 a1 = _mm512_set1_ps(a[i + r][2 * m + 1]);
 					__m512 a0 = _mm512_set1_ps(a[i + r][2 * m]);
@@ -322,6 +332,7 @@ static void mm_avx512(float *dst, const struct mm_parts *pa, const struct mm_par
 				}
 			}
 		}
+		UNROLL
 		for (r = 0; r < MM_ROWS; r++) {
 			_mm512_storeu_ps(dst + half_row(i + r, 0), c[r][0]);
 			_mm512_storeu_ps(dst + half_row(i + r, 1), c[r][1]);
@@ -340,6 +351,7 @@ static void mm_avx512_bf16(float *dst, const struct mm_parts *pa, const struct m
 	for (i = 0; i < N; i += MM_ROWS) {
 		__m512 c[MM_ROWS][2];
 
+		UNROLL
 		for (r = 0; r < MM_ROWS; r++) {
 			c[r][0] = load_ftz512(dst + half_row(i + r, 0));
 			c[r][1] = load_ftz512(dst + half_row(i + r, 1));
@@ -351,6 +363,7 @@ static void mm_avx512_bf16(float *dst, const struct mm_parts *pa, const struct m
 				__m512bh b0 = (__m512bh)_mm512_loadu_si512(&b[m * N]);
 				__m512bh b1 = (__m512bh)_mm512_loadu_si512(&b[m * N + 16]);
 
+				UNROLL
 				for (r = 0; r < MM_ROWS; r++) {
 					__m512bh av = (__m512bh)_mm512_set1_epi32(
 						(int)a[(i + r) * (N / 2) + m]);
@@ -360,6 +373,7 @@ static void mm_avx512_bf16(float *dst, const struct mm_parts *pa, const struct m
 				}
 			}
 		}
+		UNROLL
 		for (r = 0; r < MM_ROWS; r++) {
 			_mm512_storeu_ps(dst + half_row(i + r, 0), c[r][0]);
 			_mm512_storeu_ps(dst + half_row(i + r, 1), c[r][1]);
