@@ -205,7 +205,6 @@ const char *sim_role_name(enum tt_role role);
 /* tile.c: the tile engine */
 enum rv_mmio sim_tile_call(struct sim_hart *ht, uint32_t call, const uint32_t *arg,
 			   uint32_t *result);
-size_t sim_tile_size(uint32_t format);
 
 /* launch.c */
 int sim_launch(struct sim_device *d, uint64_t prog_addr, uint32_t prog_size,

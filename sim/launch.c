@@ -24,6 +24,7 @@
 
 #include "elf.h"
 #include "internal.h"
+#include "tile.h"
 
 #define QUANTUM		20000	/* instructions per hart per turn */
 

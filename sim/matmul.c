@@ -60,13 +60,16 @@ static const unsigned a_part[4] = { 0, 0, 1, 1 }, b_part[4] = { 0, 1, 0, 1 };
  * A tile's split is the same each time the tile comes again -- a weight
  * tile meets every row block of the activations, an activation tile every
  * column block of the weights -- so each thread keeps the last few splits
- * of each operand, found by the unpacked tile's bits.
+ * of each operand, found by the operand's bytes: a tile seen again is
+ * neither unpacked nor split again. The lo part is made only when a
+ * fidelity asks for it.
  */
 #define MM_CACHE 4
 
 struct mm_entry {
-	uint32_t raw[N * N];		/* the operand as unpacked */
-	bool transpose, valid, paired;
+	uint8_t raw[4 * N * N];		/* the operand's bytes */
+	uint32_t format;
+	bool transpose, lo, valid, paired;
 	struct mm_parts p;
 };
 
@@ -107,48 +110,60 @@ split16(float *restrict hi, float *restrict lo, const float *restrict in, uint32
 }
 
 static inline __attribute__((always_inline)) void
-split_body(struct mm_parts *p, const float *t, unsigned keep)
+hi16(float *restrict hi, const float *restrict in, uint32_t mask)
+{
+	unsigned c;
+
+	for (c = 0; c < 16; c++)
+		hi[c] = sim_float(sim_bits(in[c]) & mask);
+}
+
+static inline __attribute__((always_inline)) void
+split_body(struct mm_parts *p, const float *t, unsigned keep, bool lo)
 {
 	const uint32_t mask = ~((1u << (24 - keep)) - 1u);
 	unsigned r, h;
 
 	for (r = 0; r < N; r++)
 		for (h = 0; h < 2; h++)
-			split16(&p->part[0][r][16 * h], &p->part[1][r][16 * h], t + half_row(r, h),
-				mask);
+			if (lo)
+				split16(&p->part[0][r][16 * h], &p->part[1][r][16 * h],
+					t + half_row(r, h), mask);
+			else
+				hi16(&p->part[0][r][16 * h], t + half_row(r, h), mask);
 }
 
-static void split_portable(struct mm_parts *p, const float *t, unsigned keep)
+static void split_portable(struct mm_parts *p, const float *t, unsigned keep, bool lo)
 {
-	split_body(p, t, keep);
+	split_body(p, t, keep, lo);
 }
 
 #ifdef HAVE_X86
 __attribute__((target("avx512f")))
-static void split_avx512(struct mm_parts *p, const float *t, unsigned keep)
+static void split_avx512(struct mm_parts *p, const float *t, unsigned keep, bool lo)
 {
-	split_body(p, t, keep);
+	split_body(p, t, keep, lo);
 }
 #endif
 
-static void split(enum sim_simd path, struct mm_parts *p, const float *t, unsigned keep)
+static void split(enum sim_simd path, struct mm_parts *p, const float *t, unsigned keep, bool lo)
 {
 #ifdef HAVE_X86
 	if (path >= SIM_SIMD_AVX512) {
-		split_avx512(p, t, keep);
+		split_avx512(p, t, keep, lo);
 		return;
 	}
 #endif
 	(void)path;
-	split_portable(p, t, keep);
+	split_portable(p, t, keep, lo);
 }
 
-/* The bf16 pairs of the parts (see struct mm_parts). */
-static void pair_parts(struct mm_parts *p, bool is_a)
+/* The bf16 pairs of the parts (see struct mm_parts); parts 0 .. nparts - 1. */
+static void pair_parts(struct mm_parts *p, bool is_a, unsigned nparts)
 {
 	unsigned q, i, m;
 
-	for (q = 0; q < 2; q++)
+	for (q = 0; q < nparts; q++)
 		for (i = 0; i < N; i++)
 			for (m = 0; m < N / 2; m++) {
 				uint32_t lo, hi;
@@ -165,38 +180,46 @@ static void pair_parts(struct mm_parts *p, bool is_a)
 			}
 }
 
-/* The split of operand t (a, or b with transpose), from the cache or made now. */
-static const struct mm_parts *operand(enum sim_simd path, struct mm_cache *c, const float *t,
-				      bool is_a, bool transpose, bool paired)
+/*
+ * The split of operand t, `size` bytes in `format` (a, or b with
+ * transpose), with its lo part if `lo`: from the cache or made now.
+ */
+static const struct mm_parts *operand(enum sim_simd path, struct mm_cache *c, const uint8_t *t,
+				      uint32_t format, bool is_a, bool transpose, bool lo,
+				      bool paired)
 {
+	size_t size = sim_tile_size(format);
 	struct mm_entry *e = NULL;
 	unsigned i;
 
 	for (i = 0; i < MM_CACHE; i++) {
 		struct mm_entry *x = &c->e[i];
 
-		if (x->valid && x->transpose == transpose && !memcmp(x->raw, t, sizeof(x->raw))) {
+		if (x->valid && x->format == format && x->transpose == transpose &&
+		    (x->lo || !lo) && !memcmp(x->raw, t, size)) {
 			e = x;
 			break;
 		}
 	}
 	if (!e) {
-		float tt[N * N];
+		float v[N * N], vt[N * N];
 
 		e = &c->e[c->next];
 		c->next = (c->next + 1) % MM_CACHE;
-		memcpy(e->raw, t, sizeof(e->raw));
+		memcpy(e->raw, t, size);
+		e->format = format;
 		e->transpose = transpose;
+		e->lo = lo;
 		e->paired = false;
 		e->valid = true;
-		if (transpose) {
-			sim_transpose_tile(tt, t);
-			t = tt;
-		}
-		split(path, &e->p, t, is_a ? 7 : 5);
+		sim_unpack_tile(t, format, v);
+		sim_source_tile(path, v);
+		if (transpose)
+			sim_transpose_tile(vt, v);
+		split(path, &e->p, transpose ? vt : v, is_a ? 7 : 5, lo);
 	}
 	if (paired && !e->paired) {
-		pair_parts(&e->p, is_a);
+		pair_parts(&e->p, is_a, e->lo ? 2 : 1);
 		e->paired = true;
 	}
 	return &e->p;
@@ -382,8 +405,9 @@ static void mm_avx512_bf16(float *dst, const struct mm_parts *pa, const struct m
 }
 #endif
 
-void sim_matmul_tile(enum sim_simd path, float *dst, const float *a, const float *b,
-		     unsigned fidelity, bool transpose_b, bool dst_fp32)
+void sim_matmul_tile(enum sim_simd path, float *dst, const uint8_t *a, uint32_t a_format,
+		     const uint8_t *b, uint32_t b_format, unsigned fidelity, bool transpose_b,
+		     bool dst_fp32)
 {
 	static _Thread_local struct mm_cache ca, cb;
 	unsigned phases = sim_fidelity_phases(fidelity), i;
@@ -393,8 +417,9 @@ void sim_matmul_tile(enum sim_simd path, float *dst, const float *a, const float
 #ifdef HAVE_X86
 	paired = path == SIM_SIMD_AVX512_BF16;
 #endif
-	pa = operand(path, &ca, a, true, false, paired);
-	pb = operand(path, &cb, b, false, transpose_b, paired);
+	/* a's lo part from phase 2 (HiFi3) on, b's from phase 1 (HiFi2). */
+	pa = operand(path, &ca, a, a_format, true, false, phases >= 3, paired);
+	pb = operand(path, &cb, b, b_format, false, transpose_b, phases >= 2, paired);
 	switch (path) {
 #ifdef HAVE_X86
 	case SIM_SIMD_AVX512_BF16:

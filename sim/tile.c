@@ -48,22 +48,6 @@
 
 #define NO_CB 0xffffffffu
 
-size_t sim_tile_size(uint32_t format)
-{
-	switch (format) {
-	case TT_FORMAT_FLOAT32:
-	case TT_FORMAT_INT32:
-	case TT_FORMAT_UINT32:
-		return 4 * TT_TILE_HW;
-	case TT_FORMAT_FLOAT16_B:
-		return 2 * TT_TILE_HW;
-	case TT_FORMAT_BFP8_B:
-		return TT_TILE_HW + 64;
-	default:
-		return 0;
-	}
-}
-
 static const char *const call_names[] = {
 	[TT_CALL_TILE_REGS_ACQUIRE - TT_CALL_TILE_REGS_ACQUIRE] = "tile_regs_acquire",
 	[TT_CALL_TILE_REGS_COMMIT - TT_CALL_TILE_REGS_ACQUIRE] = "tile_regs_commit",
@@ -298,13 +282,17 @@ static enum rv_mmio binary(struct sim_hart *ht, const uint32_t *a)
 	p1 = p0 ? cb_pages(ht, what, a[2], a[4], 1, false) : NULL;
 	if (!p1 || !fpu_takes(ht, what, a[1]) || !fpu_takes(ht, what, a[2]))
 		return RV_MMIO_FAULT;
+	if (op == TT_BINARY_MATMUL) {
+		/* matmul unpacks its operands itself, only the ones it has not seen. */
+		sim_matmul_tile(sim_simd_best_matmul(), d, p0, cb_format(ht, a[1]), p1,
+				cb_format(ht, a[2]), c->math_fidelity, detail, true);
+		ht->clock += TILE_MATMUL_CYCLES * phases;
+		dst_store(c, d);
+		return RV_MMIO_OK;
+	}
 	unpack_source(p0, cb_format(ht, a[1]), x);
 	unpack_source(p1, cb_format(ht, a[2]), y);
 	switch (op) {
-	case TT_BINARY_MATMUL:
-		sim_matmul_tile(sim_simd_best_matmul(), d, x, y, c->math_fidelity, detail, true);
-		ht->clock += TILE_MATMUL_CYCLES * phases;
-		break;
 	case TT_BINARY_REDUCE:
 		sim_reduce_tile(d, x, y, detail & 0xff, detail >> 8, c->math_fidelity, untouched);
 		ht->clock += TILE_REDUCE_CYCLES * phases;

@@ -93,6 +93,8 @@ void sim_unpack_tilize(const uint8_t *src, uint32_t format, uint32_t tiles, uint
 		       float *out);
 void sim_pack_untilize(const float *in, uint32_t format, uint32_t tiles, uint32_t t,
 		       uint8_t *dst);
+/* Bytes of a tile in a format; 0 for a format the tile engine does not know. */
+size_t sim_tile_size(uint32_t format);
 bool sim_format_is_float(uint32_t format);
 const char *sim_format_name(uint32_t format);
 
@@ -108,10 +110,13 @@ unsigned sim_fidelity_phases(unsigned fidelity);
 /*
  * dst += a x b on tiles in storage order (b transposed first if asked),
  * at a math fidelity, accumulating in fp32; dst is rounded to bf16 after
- * unless dst_fp32. a and b are source values (sim_fpu_source).
+ * unless dst_fp32. a and b are tiles of data in a float format as the
+ * unpacker reads them (sim_unpack_tile), taken as the source registers
+ * hold them (sim_fpu_source).
  */
-void sim_matmul_tile(enum sim_simd path, float *dst, const float *a, const float *b,
-		     unsigned fidelity, bool transpose_b, bool dst_fp32);
+void sim_matmul_tile(enum sim_simd path, float *dst, const uint8_t *a, uint32_t a_format,
+		     const uint8_t *b, uint32_t b_format, unsigned fidelity, bool transpose_b,
+		     bool dst_fp32);
 
 /* ---- the FPU: element-wise ops, broadcast, reduce (fpu.c) ----------- */
 /* dst = a op b element by element, on source values; op is enum tt_binary_op. */

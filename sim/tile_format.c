@@ -24,6 +24,22 @@ static uint32_t bits(float f)
 	return u;
 }
 
+size_t sim_tile_size(uint32_t format)
+{
+	switch (format) {
+	case TT_FORMAT_FLOAT32:
+	case TT_FORMAT_INT32:
+	case TT_FORMAT_UINT32:
+		return 4 * TT_TILE_HW;
+	case TT_FORMAT_FLOAT16_B:
+		return 2 * TT_TILE_HW;
+	case TT_FORMAT_BFP8_B:
+		return TT_TILE_HW + 64;
+	default:
+		return 0;
+	}
+}
+
 bool sim_format_is_float(uint32_t format)
 {
 	return format == TT_FORMAT_FLOAT32 || format == TT_FORMAT_FLOAT16_B ||

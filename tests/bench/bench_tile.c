@@ -27,8 +27,9 @@ static double time_op(enum sim_simd path, int matmul, unsigned fidelity, unsigne
 	do {
 		for (i = 0; i < batch; i++) {
 			if (matmul)
-				sim_matmul_tile(path, d, a[i % tiles], b[i % tiles], fidelity,
-						false, true);
+				sim_matmul_tile(path, d, (const uint8_t *)a[i % tiles],
+						TT_FORMAT_FLOAT32, (const uint8_t *)b[i % tiles],
+						TT_FORMAT_FLOAT32, fidelity, false, true);
 			else
 				sim_eltwise_tile(path, d, a[0], b[0], TT_BINARY_MUL, fidelity);
 		}

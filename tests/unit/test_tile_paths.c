@@ -84,12 +84,15 @@ static void test_matmul_paths_identical(void **state)
 		random_sources(acc0, false, false);
 		for (f = 0; f < 4; f++) {
 			memcpy(ref, acc0, sizeof(ref));
-			sim_matmul_tile(SIM_SIMD_PORTABLE, ref, a, b, fids[f], tr, fp32);
+			sim_matmul_tile(SIM_SIMD_PORTABLE, ref, (const uint8_t *)a, TT_FORMAT_FLOAT32,
+					(const uint8_t *)b, TT_FORMAT_FLOAT32, fids[f], tr, fp32);
 			for (p = SIM_SIMD_PORTABLE + 1; p < SIM_SIMD_PATHS; p++) {
 				if (!sim_simd_available((enum sim_simd)p))
 					continue;
 				memcpy(got, acc0, sizeof(got));
-				sim_matmul_tile((enum sim_simd)p, got, a, b, fids[f], tr, fp32);
+				sim_matmul_tile((enum sim_simd)p, got, (const uint8_t *)a,
+						TT_FORMAT_FLOAT32, (const uint8_t *)b,
+						TT_FORMAT_FLOAT32, fids[f], tr, fp32);
 				if (memcmp(got, ref, sizeof(ref))) {
 					unsigned i = 0;
 
@@ -104,6 +107,54 @@ static void test_matmul_paths_identical(void **state)
 		}
 	}
 	print_message("%u matmul tiles compared bit for bit\n", compared);
+}
+
+/*
+ * matmul takes its operands as tile bytes and unpacks them itself (and
+ * keeps what it unpacked): in Float16_b and Bfp8_b it gives what it gives
+ * on the same values unpacked and taken as source values first, on every
+ * path, whatever formats the calls before used.
+ */
+static void test_matmul_formats(void **state)
+{
+	static const uint32_t fmts[] = { TT_FORMAT_FLOAT16_B, TT_FORMAT_BFP8_B };
+	static float a[TT_TILE_HW], b[TT_TILE_HW], acc0[TT_TILE_HW];
+	static float ua[TT_TILE_HW], ub[TT_TILE_HW], ref[TT_TILE_HW], got[TT_TILE_HW];
+	static uint8_t pa[4 * TT_TILE_HW], pb[4 * TT_TILE_HW];
+	unsigned round, f, p, i;
+
+	(void)state;
+	for (round = 0; round < 12; round++) {
+		uint32_t fa = fmts[round % 2], fb = fmts[round / 2 % 2];
+		bool tr = round % 3 == 1;
+
+		random_sources(a, false, false);
+		random_sources(b, false, false);
+		random_sources(acc0, false, false);
+		sim_pack_tile(a, fa, pa);
+		sim_pack_tile(b, fb, pb);
+		sim_unpack_tile(pa, fa, ua);
+		sim_unpack_tile(pb, fb, ub);
+		for (i = 0; i < TT_TILE_HW; i++) {
+			ua[i] = sim_fpu_source(ua[i]);
+			ub[i] = sim_fpu_source(ub[i]);
+		}
+		for (f = 0; f <= 4; f++)
+			for (p = SIM_SIMD_PORTABLE; p < SIM_SIMD_PATHS; p++) {
+				if (!sim_simd_available((enum sim_simd)p))
+					continue;
+				memcpy(ref, acc0, sizeof(ref));
+				sim_matmul_tile((enum sim_simd)p, ref, (const uint8_t *)ua,
+						TT_FORMAT_FLOAT32, (const uint8_t *)ub,
+						TT_FORMAT_FLOAT32, f, tr, true);
+				memcpy(got, acc0, sizeof(got));
+				sim_matmul_tile((enum sim_simd)p, got, pa, fa, pb, fb, f, tr, true);
+				if (memcmp(got, ref, sizeof(ref)))
+					fail_msg("%s path, formats %s x %s, fidelity %u differ",
+						 sim_simd_name((enum sim_simd)p), sim_format_name(fa),
+						 sim_format_name(fb), f);
+			}
+	}
 }
 
 static void test_eltwise_paths_identical(void **state)
@@ -226,6 +277,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_best_path_is_available),
 		cmocka_unit_test(test_matmul_paths_identical),
+		cmocka_unit_test(test_matmul_formats),
 		cmocka_unit_test(test_eltwise_paths_identical),
 		cmocka_unit_test(test_bf16_paths_identical),
 		cmocka_unit_test(test_inplace_paths_identical),
