@@ -357,6 +357,10 @@ int sim_create(const struct sim_config *cfg, const struct sim_host *host,
 			c->hart[r].rv.mmio_load = sim_core_mmio_load;
 			c->hart[r].rv.mmio_store = sim_core_mmio_store;
 			c->hart[r].rv.ctx = &c->hart[r];
+			/* The argument registers take words and do nothing else. */
+			c->hart[r].rv.regs = c->hart[r].arg;
+			c->hart[r].rv.regs_base = TT_MMIO_ARG(0);
+			c->hart[r].rv.nregs = TT_MMIO_NARGS;
 		}
 	}
 	d->stop_fd = eventfd(0, EFD_CLOEXEC);

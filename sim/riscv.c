@@ -1075,6 +1075,8 @@ enum rv_exit rv_run(struct rv_hart *h, uint64_t max_insns)
 	const uint32_t lim1 = msize;
 	const uint32_t lim2 = msize >= 1 ? msize - 1 : 0;
 	const uint32_t lim4 = msize >= 3 ? msize - 3 : 0;
+	uint32_t *const regs = h->regs;
+	const uint32_t regs_base = h->regs_base, regs_lim = regs ? 4 * h->nregs : 0;
 	const uint64_t start = h->instret;
 	struct fp_host fph = { .live = false };
 	uint64_t n = 0;
@@ -1131,12 +1133,22 @@ enum rv_exit rv_run(struct rv_hart *h, uint64_t max_insns)
 #define RS2	x[ip->rs2]
 #define IMM	((uint32_t)ip->imm)
 
+/* A plain MMIO register (rv_hart.regs) the access of `size` bytes at a_ names, or NULL. */
+#define REG(a_, size)							\
+	((size) == 4 && (a_) - regs_base < regs_lim && !((a_) & 3) ?	\
+	 regs + (((a_) - regs_base) >> 2) : NULL)
 #define LOAD(lim, size, dst, fast, conv)				\
 	do {								\
-		uint32_t a_ = RS1 + IMM, v_;				\
+		uint32_t a_ = RS1 + IMM, v_, *r_;			\
 		if (likely(a_ < (lim))) {				\
 			v_ = fast(mem + a_);				\
 			dst[ip->rd] = conv(v_);				\
+			ip++;						\
+			NEXT;						\
+		}							\
+		r_ = REG(a_, size);					\
+		if (r_) {						\
+			dst[ip->rd] = conv(*r_);			\
 			ip++;						\
 			NEXT;						\
 		}							\
@@ -1152,9 +1164,15 @@ enum rv_exit rv_run(struct rv_hart *h, uint64_t max_insns)
 	} while (0)
 #define STORE(lim, size, val, fast)					\
 	do {								\
-		uint32_t a_ = RS1 + IMM;				\
+		uint32_t a_ = RS1 + IMM, *r_;				\
 		if (likely(a_ < (lim))) {				\
 			fast(mem + a_, (val));				\
+			ip++;						\
+			NEXT;						\
+		}							\
+		r_ = REG(a_, size);					\
+		if (r_) {						\
+			*r_ = (val);					\
 			ip++;						\
 			NEXT;						\
 		}							\
@@ -1355,6 +1373,7 @@ bad_target:
 #undef RS1
 #undef RS2
 #undef IMM
+#undef REG
 #undef LOAD
 #undef STORE
 #undef LD8

@@ -60,6 +60,13 @@ struct rv_hart {
 	enum rv_mmio (*mmio_load)(struct rv_hart *h, uint32_t addr, int size, uint32_t *val);
 	enum rv_mmio (*mmio_store)(struct rv_hart *h, uint32_t addr, int size, uint32_t val);
 	void *ctx;		/* for the hooks */
+	/*
+	 * Optional MMIO registers that are plain words: aligned 4-byte loads
+	 * and stores at [regs_base, regs_base + 4 * nregs) use regs[] without
+	 * the hooks (which see every other access there).
+	 */
+	uint32_t *regs;
+	uint32_t regs_base, nregs;
 
 	char fault[160];	/* set when a run ends in RV_EXIT_FAULT */
 };

@@ -1524,6 +1524,44 @@ static void test_pc_outside(void **state)
 
 /* ---- MMIO ------------------------------------------------------------- */
 
+/* Plain MMIO registers: aligned words without the hooks, all else through them. */
+static void test_mmio_regs(void **state)
+{
+	uint32_t regs[2] = { 0, 0x11223344u };
+
+	(void)state;
+	vm_new();
+	g.h.regs = regs;
+	g.h.regs_base = TT_MMIO_BASE + 0x40;
+	g.h.nregs = 2;
+	g.h.f[2] = fb(2.5f);
+	emit(LUI(5, TT_MMIO_BASE));
+	emit_li(6, 0xdeadbeefu);
+	emit(SW(6, 5, 0x40));			/* regs[0] */
+	emit(LW(10, 5, 0x44));			/* regs[1] */
+	emit(LW(11, 5, 0x40));
+	emit(FSW(2, 5, 0x44));
+	emit(FLW(3, 5, 0x44));
+	emit(LH(12, 5, 0x44));			/* not a word: the hook */
+	emit(SB(6, 5, 0x40));			/* the hook */
+	emit(LW(13, 5, 0x48));			/* past the registers: the hook */
+	emit(LW(14, 5, 0x3c));			/* before them: the hook */
+	emit_exit();
+	vm_done();
+	assert_int_equal(regs[0], 0xdeadbeefu);
+	assert_int_equal(regs[1], fb(2.5f));
+	assert_int_equal(g.h.x[10], 0x11223344u);
+	assert_int_equal(g.h.x[11], 0xdeadbeefu);
+	assert_int_equal(g.h.f[3], fb(2.5f));
+	assert_int_equal(g.h.x[12], 0xfffff00du);
+	assert_int_equal(g.h.x[13], 0xcafef00du);
+	assert_int_equal(g.h.x[14], 0xcafef00du);
+	assert_int_equal(g.loads, 3);
+	assert_int_equal(g.stores, 2);		/* SB and the exit */
+	assert_int_equal(g.st_size, 1);
+	assert_int_equal(g.h.instret, 14);
+}
+
 static void test_mmio_ok(void **state)
 {
 	(void)state;
@@ -1868,6 +1906,7 @@ int main(void)
 		cmocka_unit_test(test_ecall_ebreak),
 		cmocka_unit_test(test_pc_outside),
 		cmocka_unit_test(test_mmio_ok),
+		cmocka_unit_test(test_mmio_regs),
 		cmocka_unit_test(test_mmio_block),
 		cmocka_unit_test(test_mmio_exit),
 		cmocka_unit_test(test_mmio_fault),
