@@ -215,33 +215,48 @@ void sim_transpose_tile(float *out, const float *in)
  * the scaler (only the elements when the DST tile is untouched since
  * tile_regs_acquire, as it then holds no values yet). The scaler is element (0, 0) of the scaler tile, which
  * tt-metal kernels fill with one value in the first row of each face.
+ *
+ * The products are made first, all at once as mul_tiles makes them (each
+ * on its own, so in any order); then each output takes its elements in
+ * index order.
  */
-void sim_reduce_tile(float *dst, const float *a, const float *scaler, uint32_t pool,
-		     uint32_t dim, unsigned fidelity, bool first)
+static inline __attribute__((always_inline)) void
+reduce_all(float *acc, const float *v, uint32_t dim, bool max)
 {
-	unsigned phases = sim_fidelity_phases(fidelity), n, i, j;
-	float s = scaler[0];
+	unsigned r, c;
 
-	n = dim == TT_REDUCE_SCALAR ? 1 : TT_TILE_ROWS;
-	for (i = 0; i < n; i++) {
-		unsigned out = dim == TT_REDUCE_ROW ? sim_tile_index(i, 0) :
-			       dim == TT_REDUCE_COL ? sim_tile_index(0, i) : 0;
-		float acc = sim_ftz(dst[out]);
+	for (r = 0; r < TT_TILE_ROWS; r++)
+		for (c = 0; c < TT_TILE_COLS; c++) {
+			float x = v[sim_tile_index(r, c)];
+			unsigned o = dim == TT_REDUCE_ROW ? r : dim == TT_REDUCE_COL ? c : 0;
 
-		if (first && pool == TT_REDUCE_MAX)
-			acc = -INFINITY;
-
-		for (j = 0; j < (dim == TT_REDUCE_SCALAR ? TT_TILE_HW : TT_TILE_ROWS); j++) {
-			unsigned in = dim == TT_REDUCE_ROW ? sim_tile_index(i, j) :
-				      dim == TT_REDUCE_COL ? sim_tile_index(j, i) :
-				      sim_tile_index(j / TT_TILE_COLS, j % TT_TILE_COLS);
-			float v = sim_ftz(fidelity_mul(a[in], s, phases));
-
-			if (pool == TT_REDUCE_MAX)
-				acc = v > acc ? v : acc;
-			else
-				acc = sim_ftz(acc + v);
+			acc[o] = max ? (x > acc[o] ? x : acc[o]) : sim_ftz(acc[o] + x);
 		}
-		dst[out] = acc;
+}
+
+void sim_reduce_tile(enum sim_simd path, float *dst, const float *a, const float *scaler,
+		     uint32_t pool, uint32_t dim, unsigned fidelity, bool first)
+{
+	float sc[TT_TILE_HW], v[TT_TILE_HW], acc[TT_TILE_COLS];
+	bool max = pool == TT_REDUCE_MAX;
+	unsigned nout = dim == TT_REDUCE_SCALAR ? 1 : TT_TILE_ROWS, i;
+
+	for (i = 0; i < TT_TILE_HW; i++)
+		sc[i] = scaler[0];
+	sim_eltwise_tile(path, v, a, sc, TT_BINARY_MUL, fidelity);
+	for (i = 0; i < nout; i++) {
+		unsigned out = dim == TT_REDUCE_ROW ? sim_tile_index(i, 0) : sim_tile_index(0, i);
+
+		acc[i] = first && max ? -INFINITY : sim_ftz(dst[out]);
 	}
+	/* Written out per case, so that each loop is compiled for its own. */
+	if (dim == TT_REDUCE_ROW)
+		max ? reduce_all(acc, v, TT_REDUCE_ROW, true) : reduce_all(acc, v, TT_REDUCE_ROW, false);
+	else if (dim == TT_REDUCE_COL)
+		max ? reduce_all(acc, v, TT_REDUCE_COL, true) : reduce_all(acc, v, TT_REDUCE_COL, false);
+	else
+		max ? reduce_all(acc, v, TT_REDUCE_SCALAR, true) :
+		      reduce_all(acc, v, TT_REDUCE_SCALAR, false);
+	for (i = 0; i < nout; i++)
+		dst[dim == TT_REDUCE_ROW ? sim_tile_index(i, 0) : sim_tile_index(0, i)] = acc[i];
 }

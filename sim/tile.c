@@ -294,7 +294,8 @@ static enum rv_mmio binary(struct sim_hart *ht, const uint32_t *a)
 	unpack_source(p1, cb_format(ht, a[2]), y);
 	switch (op) {
 	case TT_BINARY_REDUCE:
-		sim_reduce_tile(d, x, y, detail & 0xff, detail >> 8, c->math_fidelity, untouched);
+		sim_reduce_tile(sim_simd_best(), d, x, y, detail & 0xff, detail >> 8,
+				c->math_fidelity, untouched);
 		ht->clock += TILE_REDUCE_CYCLES * phases;
 		break;
 	default:

@@ -128,8 +128,8 @@ void sim_bcast_tile(float *out, const float *b, uint32_t bcast);
  * dst (+)= the reduction of a times the scaler, as tt_reduce_pool/dim say;
  * `first`: the DST tile holds no values yet (untouched since acquire).
  */
-void sim_reduce_tile(float *dst, const float *a, const float *scaler, uint32_t pool,
-		     uint32_t dim, unsigned fidelity, bool first);
+void sim_reduce_tile(enum sim_simd path, float *dst, const float *a, const float *scaler,
+		     uint32_t pool, uint32_t dim, unsigned fidelity, bool first);
 void sim_transpose_tile(float *out, const float *in);
 
 /* ---- the SFPU (sfpu.c) ---------------------------------------------- */
