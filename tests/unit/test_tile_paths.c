@@ -183,6 +183,39 @@ static void test_eltwise_paths_identical(void **state)
 	}
 }
 
+/* reduce, every pool and dimension, onto DST values or an untouched tile. */
+static void test_reduce_paths_identical(void **state)
+{
+	static float a[TT_TILE_HW], sc[TT_TILE_HW], d0[TT_TILE_HW];
+	static float ref[TT_TILE_HW], got[TT_TILE_HW];
+	unsigned round, pool, dim, f, p;
+
+	(void)state;
+	for (round = 0; round < 8; round++) {
+		random_sources(a, round % 2, round % 4 == 3);
+		random_sources(sc, false, false);
+		random_sources(d0, false, false);
+		for (pool = TT_REDUCE_SUM; pool <= TT_REDUCE_MAX; pool++)
+			for (dim = TT_REDUCE_ROW; dim <= TT_REDUCE_SCALAR; dim++)
+				for (f = 0; f <= 4; f++) {
+					memcpy(ref, d0, sizeof(ref));
+					sim_reduce_tile(SIM_SIMD_PORTABLE, ref, a, sc, pool, dim, f,
+							round % 3 == 0);
+					for (p = SIM_SIMD_PORTABLE + 1; p < SIM_SIMD_PATHS; p++) {
+						if (!sim_simd_available((enum sim_simd)p))
+							continue;
+						memcpy(got, d0, sizeof(got));
+						sim_reduce_tile((enum sim_simd)p, got, a, sc, pool, dim,
+								f, round % 3 == 0);
+						if (memcmp(got, ref, sizeof(ref)))
+							fail_msg("%s path, pool %u, dim %u, fidelity %u "
+								 "differs", sim_simd_name((enum sim_simd)p),
+								 pool, dim, f);
+					}
+				}
+	}
+}
+
 /* Any bit pattern at all: NaNs, infinities, denormals of both signs, ties. */
 static void test_bf16_paths_identical(void **state)
 {
@@ -279,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_matmul_paths_identical),
 		cmocka_unit_test(test_matmul_formats),
 		cmocka_unit_test(test_eltwise_paths_identical),
+		cmocka_unit_test(test_reduce_paths_identical),
 		cmocka_unit_test(test_bf16_paths_identical),
 		cmocka_unit_test(test_inplace_paths_identical),
 	};
