@@ -155,13 +155,18 @@ void sim_bf16_tile(enum sim_simd path, const float *in, uint16_t *out)
 	}
 }
 
-/* A run of 16 bf16 values, little-endian, as floats (16: so that it vectorises). */
+/*
+ * A run of 16 bf16 values as floats (16: so that it vectorises). Tile
+ * bytes are little-endian, as the host is.
+ */
 static void load_bf16_run(float *restrict out, const uint8_t *restrict p)
 {
+	uint16_t h[16];
 	unsigned i;
 
+	memcpy(h, p, sizeof(h));
 	for (i = 0; i < 16; i++) {
-		uint32_t u = (uint32_t)(p[2 * i] | p[2 * i + 1] << 8) << 16;
+		uint32_t u = (uint32_t)h[i] << 16;
 
 		memcpy(&out[i], &u, 4);
 	}
