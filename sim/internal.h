@@ -79,7 +79,8 @@ struct sim_core {
 	uint32_t dst_tiles;		/* 16, or 8 in fp32 mode */
 	uint8_t math_fidelity;
 	float *dst;			/* 16 tiles of TT_TILE_HW values */
-	uint32_t dst_dirty;		/* tiles math touched since they were zeroed */
+	uint32_t dst_dirty;		/* tiles math touched since the last acquire */
+	uint32_t dst_zero;		/* tiles that hold zeros but are not yet cleared */
 	char fault[SIM_MSG_LEN];	/* first fault on this core in this launch */
 	/* device time of the last NoC write into each semaphore (atomic max) */
 	uint64_t sem_clock[TT_MAX_SEMS];

@@ -7,7 +7,8 @@
  * storage order. In 16-bit mode every float written to DST is rounded to
  * bf16, as the hardware's 16-bit DST would hold it (denormals become
  * zero, here and in the packer). tile_regs_acquire hands math a zeroed
- * DST, so matmul and reduce accumulate from zero.
+ * DST, so matmul and reduce accumulate from zero (a tile is cleared when
+ * first used, and not at all by an op that writes all of it).
  *
  * The FPU (matmul.c, fpu.c) reads its operands through the 19-bit source
  * registers (sim_fpu_source); the SFPU (sfpu.c) works on DST in place,
@@ -76,12 +77,8 @@ static enum rv_mmio dst_sync(struct sim_hart *ht, uint32_t call)
 		return RV_MMIO_FAULT;
 	}
 	if (to[i] == DST_MATH) {
-		unsigned t;
-
-		/* Only what math touched needs zeroing again. */
-		for (t = 0; t < 16; t++)
-			if (c->dst_dirty & 1u << t)
-				memset(c->dst + (size_t)t * TT_TILE_HW, 0, TT_TILE_HW * sizeof(float));
+		/* Only what math touched needs zeroing again (dst_tile does it). */
+		c->dst_zero |= c->dst_dirty;
 		c->dst_dirty = 0;
 	}
 	c->dst_state = to[i];
@@ -130,9 +127,12 @@ static uint8_t *cb_pages(struct sim_hart *ht, const char *what, uint32_t idx, ui
 	return c->l1 + (back ? cb->wr_ptr : cb->rd_ptr) + (size_t)first * cb->page_size;
 }
 
-static float *dst_tile(struct sim_hart *ht, const char *what, uint32_t i, enum sim_dst_state need)
+/* DST tile i for an op in state `need`; `overwrite`: the op writes all of it first. */
+static float *dst_tile(struct sim_hart *ht, const char *what, uint32_t i, enum sim_dst_state need,
+		       bool overwrite)
 {
 	struct sim_core *c = ht->core;
+	float *t;
 
 	if (c->dst_state != need) {
 		sim_core_fault(ht, "%s while DST is %s (needs: %s)", what,
@@ -144,9 +144,15 @@ static float *dst_tile(struct sim_hart *ht, const char *what, uint32_t i, enum s
 			       c->dst_tiles, c->dst_fp32 ? " in fp32 mode" : "");
 		return NULL;
 	}
+	t = c->dst + (size_t)i * TT_TILE_HW;
+	if (c->dst_zero & 1u << i) {
+		if (!overwrite)
+			memset(t, 0, TT_TILE_HW * sizeof(float));
+		c->dst_zero &= ~(1u << i);
+	}
 	if (need == DST_MATH)
 		c->dst_dirty |= 1u << i;
-	return c->dst + (size_t)i * TT_TILE_HW;
+	return t;
 }
 
 /* Round what math wrote to what DST can hold. */
@@ -206,7 +212,7 @@ static enum rv_mmio copy(struct sim_hart *ht, const uint32_t *a)
 		return RV_MMIO_FAULT;
 	}
 	what = names[mode];
-	d = dst_tile(ht, what, a[2], DST_MATH);
+	d = dst_tile(ht, what, a[2], DST_MATH, true);
 	if (!d)
 		return RV_MMIO_FAULT;
 	if (mode == TT_UNPACK_TILIZE) {
@@ -277,7 +283,8 @@ static enum rv_mmio binary(struct sim_hart *ht, const uint32_t *a)
 	}
 	/* A DST tile math has not touched since acquire holds no values yet. */
 	untouched = a[5] < 32 && !(c->dst_dirty & 1u << a[5]);
-	d = dst_tile(ht, what, a[5], DST_MATH);
+	d = dst_tile(ht, what, a[5], DST_MATH,
+		     op <= TT_BINARY_MUL && !(detail & TT_BINARY_ACC_TO_DEST));
 	p0 = d ? cb_pages(ht, what, a[1], a[3], 1, false) : NULL;
 	p1 = p0 ? cb_pages(ht, what, a[2], a[4], 1, false) : NULL;
 	if (!p1 || !fpu_takes(ht, what, a[1]) || !fpu_takes(ht, what, a[2]))
@@ -330,7 +337,7 @@ static enum rv_mmio unary(struct sim_hart *ht, const uint32_t *a)
 		sim_core_fault(ht, "unknown unary tile op %u", a[0]);
 		return RV_MMIO_FAULT;
 	}
-	d = dst_tile(ht, name, a[1], DST_MATH);
+	d = dst_tile(ht, name, a[1], DST_MATH, false);
 	if (!d)
 		return RV_MMIO_FAULT;
 	err = sim_sfpu_tile(d, a[0], a[2], a[3], ht->core->dst_fp32);
@@ -355,9 +362,9 @@ static enum rv_mmio sfpu_binary(struct sim_hart *ht, const uint32_t *a)
 		sim_core_fault(ht, "unknown SFPU binary op %u", a[0]);
 		return RV_MMIO_FAULT;
 	}
-	x = dst_tile(ht, name, a[1], DST_MATH);
-	y = x ? dst_tile(ht, name, a[2], DST_MATH) : NULL;
-	d = y ? dst_tile(ht, name, a[3], DST_MATH) : NULL;
+	x = dst_tile(ht, name, a[1], DST_MATH, false);
+	y = x ? dst_tile(ht, name, a[2], DST_MATH, false) : NULL;
+	d = y ? dst_tile(ht, name, a[3], DST_MATH, false) : NULL;
 	if (!d)
 		return RV_MMIO_FAULT;
 	sim_sfpu_binary_tile(d, x, y, a[0]);
@@ -378,7 +385,7 @@ static enum rv_mmio pack(struct sim_hart *ht, const uint32_t *a)
 		sim_core_fault(ht, "unknown pack mode %u", mode);
 		return RV_MMIO_FAULT;
 	}
-	d = dst_tile(ht, what, a[0], DST_PACK);
+	d = dst_tile(ht, what, a[0], DST_PACK, false);
 	if (!d)
 		return RV_MMIO_FAULT;
 	if (mode == TT_PACK_UNTILIZE) {

@@ -213,6 +213,88 @@ static void test_acc_to_dest(void **state)
 	}
 }
 
+/* x cut to the 10 mantissa bits of a source register (x is not tiny here). */
+static float source_value(float x)
+{
+	uint32_t u;
+
+	memcpy(&u, &x, 4);
+	u &= 0xffffe000u;
+	memcpy(&x, &u, 4);
+	return x;
+}
+
+/*
+ * Every acquire hands math zeros, whatever DST held before: a tile packed
+ * untouched, one an SFPU op reads, one add_tiles writes, one copy_tile
+ * overwrites and one acc_to_dest adds onto, each last written in the
+ * acquire before.
+ */
+static void test_dst_zero_after_acquire(void **state)
+{
+	static const char kernel[] =
+		"#include <ttuser/kernel/compute.h>\n"
+		"void kernel_main(void)\n"
+		"{\n"
+		"	uint32_t t;\n"
+		"	binary_op_init_common(0, 1, 16);\n"
+		"	cb_wait_front(0, 1);\n"
+		"	cb_wait_front(1, 1);\n"
+		"	cb_reserve_back(16, 5);\n"
+		"	tile_regs_acquire();\n"
+		"	for (t = 0; t < 5; t++)\n"
+		"		copy_tile(1, 0, t);\n"
+		"	tile_regs_commit();\n"
+		"	tile_regs_wait();\n"
+		"	tile_regs_release();\n"
+		"	tile_regs_acquire();\n"
+		"	add_unary_tile(1, tt_float_bits(1.5f));\n"
+		"	add_tiles(0, 1, 0, 0, 2);\n"
+		"	copy_tile(0, 0, 3);\n"
+		"	tt_binary_tiles_ex(TT_BINARY_ADD, 0, 1, 0, 0, 4, TT_BINARY_ACC_TO_DEST);\n"
+		"	tile_regs_commit();\n"
+		"	tile_regs_wait();\n"
+		"	for (t = 0; t < 5; t++)\n"
+		"		pack_tile(t, 16);\n"
+		"	tile_regs_release();\n"
+		"	cb_push_back(16, 5);\n"
+		"}\n";
+	static float a[1024], b[1024], ah[1024], bh[1024], got[5 * 1024];
+	static double want[5 * 1024], tol[5 * 1024];
+	struct tt_kernel_config cfg = { .fp32_dest_acc = true };
+	uint32_t seed = 71;
+	unsigned i;
+
+	(void)state;
+	random_floats(a, 1024, -4, 4, &seed);
+	random_floats(b, 1024, -4, 4, &seed);
+	{
+		struct tile_io in[2] = {
+			{ TT_FORMAT_FLOAT32, 1, to_tiles(a, 32, 32, TT_FORMAT_FLOAT32, ah) },
+			{ TT_FORMAT_FLOAT32, 1, to_tiles(b, 32, 32, TT_FORMAT_FLOAT32, bh) },
+		};
+		struct tile_io out = { TT_FORMAT_FLOAT32, 5, malloc(5 * 4096) };
+
+		CHECK(run_tiles(dev, kernel, &cfg, in, 2, &out));
+		CHECK(tt_untilize(out.data, TT_FORMAT_FLOAT32, 5 * 32, 32, got,
+				  TT_FORMAT_FLOAT32));
+		free(in[0].data), free(in[1].data), free(out.data);
+	}
+	for (i = 0; i < 1024; i++) {
+		/* add_tiles reads through the source registers: 10 mantissa bits. */
+		double sum = (double)source_value(ah[i]) + source_value(bh[i]);
+
+		want[i] = 0;
+		want[1024 + i] = 1.5;
+		want[2048 + i] = sum;
+		want[3072 + i] = ah[i];
+		want[4096 + i] = sum;
+		tol[i] = tol[1024 + i] = tol[3072 + i] = 0;
+		tol[2048 + i] = tol[4096 + i] = 0x1p-24 * fabs(sum);
+	}
+	check_close("DST after acquire", got, want, tol, 5 * 1024);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_mul_fidelities),
 		cmocka_unit_test(test_broadcasts),
 		cmocka_unit_test(test_acc_to_dest),
+		cmocka_unit_test(test_dst_zero_after_acquire),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
