@@ -64,7 +64,8 @@ static double gelu(double x, bool approx)
 }
 
 /* One element of a float op; p and q are the op's parameters. */
-static float apply(uint32_t op, float x, float p, float q, uint32_t param)
+static inline __attribute__((always_inline)) float apply(uint32_t op, float x, float p, float q,
+							 uint32_t param)
 {
 	double d = x;
 
@@ -183,6 +184,26 @@ const char *sim_sfpu_tile(float *t, uint32_t op, uint32_t param, uint32_t param2
 		return typecast(t, param, param2, dst_fp32);
 	if (op == TT_UNARY_MANTISSA_REST && param > 23)
 		return "mantissa_rest_tile: keeps 0 to 23 mantissa bits";
+	/* The simple ops each in a loop of its own, which the compiler makes plain. */
+#define EACH(o)								\
+	case o:								\
+		for (i = 0; i < TT_TILE_HW; i++)			\
+			t[i] = apply(o, t[i], p, q, param);		\
+		return NULL
+	switch (op) {
+	EACH(TT_UNARY_ADD_SCALAR);
+	EACH(TT_UNARY_SUB_SCALAR);
+	EACH(TT_UNARY_MUL_SCALAR);
+	EACH(TT_UNARY_RSUB_SCALAR);
+	EACH(TT_UNARY_RELU);
+	EACH(TT_UNARY_RELU_MAX);
+	EACH(TT_UNARY_RELU_MIN);
+	EACH(TT_UNARY_CLAMP);
+	EACH(TT_UNARY_ABS);
+	EACH(TT_UNARY_NEG);
+	EACH(TT_UNARY_MANTISSA_REST);
+	}
+#undef EACH
 	for (i = 0; i < TT_TILE_HW; i++)
 		t[i] = apply(op, t[i], p, q, param);
 	return NULL;
