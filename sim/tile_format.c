@@ -172,17 +172,6 @@ static void load_bf16_run(float *restrict out, const uint8_t *restrict p)
 	}
 }
 
-/* A run of 16 bf16 values as little-endian bytes. */
-static void store_bf16_run(uint8_t *restrict p, const uint16_t *restrict h)
-{
-	unsigned i;
-
-	for (i = 0; i < 16; i++) {
-		p[2 * i] = (uint8_t)h[i];
-		p[2 * i + 1] = (uint8_t)(h[i] >> 8);
-	}
-}
-
 void sim_unpack_tile(const uint8_t *src, uint32_t format, float *out)
 {
 	uint32_t blk[TT_BFP8_BLOCK];
@@ -214,8 +203,7 @@ void sim_pack_tile(const float *in, uint32_t format, uint8_t *dst)
 	switch (format) {
 	case TT_FORMAT_FLOAT16_B:
 		sim_bf16_tile(sim_simd_best(), in, h);
-		for (k = 0; k < TT_TILE_HW; k += 16)
-			store_bf16_run(dst + 2 * k, h + k);
+		memcpy(dst, h, sizeof(h));	/* little-endian, as the host */
 		return;
 	case TT_FORMAT_BFP8_B:
 		for (k = 0; k < TT_BFP8_EXP_BYTES; k++) {
@@ -268,7 +256,7 @@ void sim_pack_untilize(const float *in, uint32_t format, uint32_t tiles, uint32_
 			unsigned i = sim_tile_index(r, 16 * h);
 
 			if (format == TT_FORMAT_FLOAT16_B)
-				store_bf16_run(dst + block_offset(tiles, t, r, 16 * h, 2), b + i);
+				memcpy(dst + block_offset(tiles, t, r, 16 * h, 2), b + i, 16 * 2);
 			else
 				memcpy(dst + block_offset(tiles, t, r, 16 * h, 4), in + i, 16 * 4);
 		}
