@@ -46,7 +46,9 @@ struct sim_hart {
 	uint64_t clock;			/* device cycles */
 	uint32_t arg[TT_MMIO_NARGS];	/* MMIO argument registers */
 	uint32_t result;		/* MMIO result register */
-	char wait[96];			/* what a blocked hart waits for */
+	/* what a blocked hart waits for: a format of %u/%x conversions and their values */
+	const char *wait_fmt;
+	uint32_t wait_arg[4];
 	/* data movement: this hart's NoC port (see noc.c for the costs) */
 	uint64_t noc_free;		/* device time the port is free again */
 	uint64_t read_done, write_done;	/* when the last issued read / write lands */

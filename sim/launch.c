@@ -282,7 +282,7 @@ static void load_kernel(struct sim_core *c, const struct prog *p, uint32_t k)
 	ht->clock = 0;
 	ht->noc_free = ht->read_done = ht->write_done = 0;
 	ht->noc_bytes = ht->dram_bytes = 0;
-	ht->wait[0] = '\0';
+	ht->wait_fmt = NULL;
 	ht->line_len = 0;
 	if (pk->role == TT_ROLE_COMPUTE) {
 		c->dst_fp32 = pk->flags & TTSIM_KERNEL_FP32_DEST;
@@ -434,6 +434,7 @@ static void describe_hang(struct sim_run *run, char *out, size_t len)
 	for (i = 0; i < run->ncores && n < len; i++)
 		for (r = 0; r < TT_NUM_ROLES && n < len; r++) {
 			struct sim_hart *ht = &run->cores[i]->hart[r];
+			char wait[96] = "";
 
 			if (ht->state != HART_RUNNING)
 				continue;
@@ -441,8 +442,11 @@ static void describe_hang(struct sim_run *run, char *out, size_t len)
 				n += (size_t)snprintf(out + n, len - n, " ...");
 				return;
 			}
+			if (ht->wait_fmt)
+				snprintf(wait, sizeof(wait), ht->wait_fmt, ht->wait_arg[0],
+					 ht->wait_arg[1], ht->wait_arg[2], ht->wait_arg[3]);
 			n += (size_t)snprintf(out + n, len - n, " core (%u,%u) %s in %s;",
-					      ht->core->x, ht->core->y, sim_role_name(r), ht->wait);
+					      ht->core->x, ht->core->y, sim_role_name(r), wait);
 		}
 }
 
