@@ -156,18 +156,20 @@ void sim_bf16_tile(enum sim_simd path, const float *in, uint16_t *out)
 }
 
 /*
- * A run of 16 bf16 values as floats (16: so that it vectorises). Tile
- * bytes are little-endian, as the host is.
+ * n bf16 values as floats, n a constant where it is inlined (so that it
+ * vectorises). Tile bytes are little-endian, as the host is.
  */
-static void load_bf16_run(float *restrict out, const uint8_t *restrict p)
+static inline __attribute__((always_inline)) void
+load_bf16(float *restrict out, const uint8_t *restrict p, unsigned n)
 {
-	uint16_t h[16];
 	unsigned i;
 
-	memcpy(h, p, sizeof(h));
-	for (i = 0; i < 16; i++) {
-		uint32_t u = (uint32_t)h[i] << 16;
+	for (i = 0; i < n; i++) {
+		uint16_t h;
+		uint32_t u;
 
+		memcpy(&h, p + 2 * i, 2);
+		u = (uint32_t)h << 16;
 		memcpy(&out[i], &u, 4);
 	}
 }
@@ -179,8 +181,7 @@ void sim_unpack_tile(const uint8_t *src, uint32_t format, float *out)
 
 	switch (format) {
 	case TT_FORMAT_FLOAT16_B:
-		for (k = 0; k < TT_TILE_HW; k += 16)
-			load_bf16_run(out + k, src + 2 * k);
+		load_bf16(out, src, TT_TILE_HW);
 		return;
 	case TT_FORMAT_BFP8_B:
 		for (k = 0; k < TT_BFP8_EXP_BYTES; k++) {
@@ -237,7 +238,7 @@ void sim_unpack_tilize(const uint8_t *src, uint32_t format, uint32_t tiles, uint
 			float *o = out + sim_tile_index(r, 16 * h);
 
 			if (format == TT_FORMAT_FLOAT16_B)
-				load_bf16_run(o, src + block_offset(tiles, t, r, 16 * h, 2));
+				load_bf16(o, src + block_offset(tiles, t, r, 16 * h, 2), 16);
 			else
 				memcpy(o, src + block_offset(tiles, t, r, 16 * h, 4), 16 * 4);
 		}
