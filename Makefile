@@ -407,6 +407,7 @@ OPS_TESTS   += $(filter $(INTEG_TESTS),$(BUILD)/tests/test_model_topk)
 OPS_TESTS   += $(filter $(INTEG_TESTS),$(BUILD)/tests/test_model_nms)
 OPS_TESTS   += $(filter $(INTEG_TESTS),$(BUILD)/tests/test_model_proposals)
 OPS_TESTS   += $(filter $(INTEG_TESTS),$(BUILD)/tests/test_model_postprocess)
+OPS_TESTS   += $(filter $(INTEG_TESTS),$(BUILD)/tests/test_model_transform)
 OPS_BENCHES := $(filter $(BENCHES),$(BUILD)/bench/bench_conv)
 
 $(MODEL_LIB): $(OPS_OBJ)
