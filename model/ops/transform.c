@@ -2,8 +2,9 @@
 /*
  * GeneralizedRCNNTransform on the device (see ops.h): the host writes the
  * raw image to a DRAM buffer of the op, one page a channel row;
- * transform_resize.c, on every core a run of output rows, computes the
- * taps, normalizes, resizes and pads into the output tensor.
+ * transform_resize.c, on both data movement harts of every core (a run of
+ * output rows each), computes the taps, normalizes, resizes and pads into
+ * the output tensor.
  */
 #include <errno.h>
 #include <math.h>
@@ -84,13 +85,13 @@ void op_transform_destroy(struct op_transform *t)
 int op_transform_run(struct op_transform *t, struct tt_cq *cq, const float *image,
 		     struct op_tensor *out, struct op_stats *stats)
 {
-	struct tt_kernel_config cfg = { .role = TT_ROLE_READER };
+	static const enum tt_role roles[2] = { TT_ROLE_READER, TT_ROLE_WRITER };
 	const struct op_transform_desc *d;
-	uint32_t gx, gy, budget, used, chunk, es, scratch, i, n;
+	uint32_t gx, gy, budget, used, harts, chunk, es, scratch, i, k, n, w;
 	struct tt_core_range cores;
 	struct tt_program *prog;
+	int kernel[2], ret;
 	char shape[80];
-	int kernel, ret;
 
 	if (!t || !cq || !image)
 		return tt_error(-EINVAL, "op_transform_run: NULL argument");
@@ -101,41 +102,44 @@ int op_transform_run(struct op_transform *t, struct tt_cq *cq, const float *imag
 		return tt_error(-EINVAL, "op_transform_run: output is %ux%ux%u, must be %ux%ux3",
 				out->h, out->w, out->c, d->ph, d->pw);
 	es = op_tensor_elem_size(out);
+	/* a hart's: column taps, two input rows, two output rows */
 	scratch = 16 * d->rw + 24 * d->w + 2 * d->pw * 4 * es;
 	if ((ret = op_grid(t->dev, &gx, &gy, &budget)))
 		return ret;
-	if (scratch > budget)
+	if (2 * scratch > budget)
 		return tt_error(-ENOSPC, "op_transform_run: a %ux%u image to %ux%u needs %u bytes "
-				"of L1 a core, %u are free", d->h, d->w, d->ph, d->pw, scratch,
+				"of L1 a core, %u are free", d->h, d->w, d->ph, d->pw, 2 * scratch,
 				budget);
-	if ((ret = op_cores(t->dev, d->ph, &cores, &used)))
+	/* rows in runs of chunk, to both data movement harts of each core */
+	if ((ret = op_cores(t->dev, OP_DIV_UP(d->ph, 2), &cores, &used)))
 		return ret;
-	chunk = OP_DIV_UP(d->ph, used);
-	used = OP_DIV_UP(d->ph, chunk);
+	chunk = OP_DIV_UP(d->ph, 2 * used);
+	harts = OP_DIV_UP(d->ph, chunk);
 	if ((ret = tt_cq_write_buffer(cq, t->image, image, false)) ||
 	    (ret = tt_program_create(t->dev, &prog)))
 		return ret;
-	if ((ret = op_cb(prog, cores, 1, TT_FORMAT_FLOAT32, scratch, 1)) ||
-	    (ret = kernel = op_kernel(prog, "transform_resize.c", cores, &cfg)) < 0)
+	if ((ret = op_cb(prog, cores, 1, TT_FORMAT_FLOAT32, 2 * scratch, 1)))
 		goto out;
-	{
+	for (k = 0; k < 2; k++) {
+		struct tt_kernel_config cfg = { .role = roles[k] };
 		uint32_t args[] = {
 			tt_buffer_address(t->image), d->h, d->w, d->rh, d->rw, d->ph, d->pw,
 			tt_buffer_address(out->buf), es,
 			bits(d->mean[0]), bits(d->mean[1]), bits(d->mean[2]),
-			bits(d->std[0]), bits(d->std[1]), bits(d->std[2]),
+			bits(d->std[0]), bits(d->std[1]), bits(d->std[2]), k * scratch,
 		};
 
-		if ((ret = tt_common_runtime_args_set(prog, kernel, args, sizeof(args) / 4)))
+		if ((ret = kernel[k] = op_kernel(prog, "transform_resize.c", cores, &cfg)) < 0 ||
+		    (ret = tt_common_runtime_args_set(prog, kernel[k], args, sizeof(args) / 4)))
 			goto out;
 	}
-	n = (cores.end.x + 1) * (cores.end.y + 1);
-	for (i = 0; i < n; i++) {
-		uint32_t first = i < used ? i * chunk : 0;
-		uint32_t args[2] = { first, i < used ? (d->ph - first < chunk ? d->ph - first : chunk) : 0 };
+	w = cores.end.x + 1;
+	n = w * (cores.end.y + 1);
+	for (i = 0; i < 2 * n; i++) {
+		uint32_t first = i < harts ? i * chunk : 0;
+		uint32_t args[2] = { first, i < harts ? (d->ph - first < chunk ? d->ph - first : chunk) : 0 };
 
-		if ((ret = tt_runtime_args_set(prog, kernel, TT_CORE(i % (cores.end.x + 1),
-								     i / (cores.end.x + 1)), args, 2)))
+		if ((ret = tt_runtime_args_set(prog, kernel[i % 2], TT_CORE(i / 2 % w, i / 2 / w), args, 2)))
 			goto out;
 	}
 	snprintf(shape, sizeof(shape), "%ux%ux3 -> %ux%ux3", d->h, d->w, d->ph, d->pw);

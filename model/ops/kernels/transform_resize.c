@@ -4,9 +4,10 @@
  * bilinear resize (align_corners=False) and zero pad, operation for
  * operation in fp32 as model/transform.c's transform_image.
  *
- * Each core makes a run of rows of the padded ph x pw output. The taps
+ * Each hart (both data movement harts of each core run this kernel) makes
+ * a run of rows of the padded ph x pw output. The taps
  * (source indices and weights, linear_taps on the host) are computed
- * here: every core those of all rw columns once, then each row's own.
+ * here: every hart those of all rw columns once, then each row's own.
  * A row's two input rows (all three channels; the image is CHW float32,
  * page c * h + y = row y of channel c) are read and normalized, (v -
  * mean[c]) / std[c], and kept while the next output rows blend them too.
@@ -17,8 +18,9 @@
  * one write a page it touches, while the next row is computed.
  *
  * Common args: image address, h, w, rh, rw, ph, pw, out address, element
- * bytes (4 or 2), mean[3], std[3] (float bits). c_1 is the scratch: the
- * column taps, two input rows, two output rows. Args: first row, rows.
+ * bytes (4 or 2), mean[3], std[3] (float bits), the hart's scratch offset
+ * in c_1: its column taps, two input rows, two output rows. Args: first
+ * row, rows.
  */
 #include <ttuser/kernel/dataflow.h>
 
@@ -94,6 +96,51 @@ static void write_row(uint32_t l1, uint32_t y, uint32_t pw, uint32_t stick,
 	}
 }
 
+/* Output row: pixels 0 .. rw - 1 blended from input rows r0, r1 ([3][w]), the rest zero. */
+static void blend_row(const float *r0, const float *r1, uint32_t w, float wy0, float wy1,
+		      const uint32_t *xi0, const uint32_t *xi1, const float *xw0, const float *xw1,
+		      uint32_t rw, uint32_t pw, uint32_t es, void *o)
+{
+	float *o32 = o;
+	uint16_t *o16 = o;
+	uint32_t x, c;
+
+	for (x = 0; x < rw; x++) {
+		const uint32_t x0 = xi0[x], x1 = xi1[x];
+		const float u0 = xw0[x], u1 = xw1[x];
+		float v[CPAD] = { 0 };
+
+		for (c = 0; c < 3; c++) {
+			const float *a = r0 + c * w, *b = r1 + c * w;
+			float top = a[x0] * u0 + a[x1] * u1;
+			float bottom = b[x0] * u0 + b[x1] * u1;
+
+			v[c] = top * wy0 + bottom * wy1;
+		}
+		for (c = 0; c < CPAD; c++) {
+			if (es == 4)
+				o32[x * CPAD + c] = v[c];
+			else
+				o16[x * CPAD + c] = to_bf16(tt_float_bits(v[c]));
+		}
+	}
+	for (x = rw * CPAD; x < pw * CPAD; x++) {
+		if (es == 4)
+			o32[x] = 0;
+		else
+			o16[x] = 0;
+	}
+}
+
+/* Output row of zeros (a row under the resized image). */
+static void zero_row(uint32_t pw, uint32_t stick, uint8_t *o)
+{
+	uint32_t *o32 = (uint32_t *)o, i;
+
+	for (i = 0; i < pw * stick / 4; i++)
+		o32[i] = 0;
+}
+
 void kernel_main(void)
 {
 	const uint32_t h = get_common_arg_val(1), w = get_common_arg_val(2);
@@ -106,7 +153,8 @@ void kernel_main(void)
 	const InterleavedAddrGen out = {
 		.bank_base_address = get_common_arg_val(7), .page_size = 32 * stick, .is_dram = true,
 	};
-	uint32_t *xi0 = (uint32_t *)(uintptr_t)get_write_ptr(c_1), *xi1 = xi0 + rw;
+	uint32_t *xi0 = (uint32_t *)(uintptr_t)(get_write_ptr(c_1) + get_common_arg_val(15));
+	uint32_t *xi1 = xi0 + rw;
 	float *xw0 = (float *)(xi1 + rw), *xw1 = xw0 + rw;
 	struct slot s[2] = { { -1, xw1 + rw }, { -1, xw1 + rw + 3 * w } };
 	uint8_t *obuf[2] = { (uint8_t *)(s[1].v + 3 * w), (uint8_t *)(s[1].v + 3 * w) + pw * stick };
@@ -122,33 +170,18 @@ void kernel_main(void)
 	for (x = 0; x < rw; x++)
 		taps((int32_t)w, (int32_t)rw, (int32_t)x, &xi0[x], &xi1[x], &xw0[x], &xw1[x]);
 	for (i = 0; i < rows; i++) {
-		uint32_t y = first + i, *o32 = (uint32_t *)obuf[i & 1];
-		uint16_t *o16 = (uint16_t *)obuf[i & 1];
-		const float *r0 = 0, *r1 = 0;
-		uint32_t yi0, yi1;
+		uint32_t y = first + i, yi0, yi1;
+		const float *r0, *r1;
 		float wy0, wy1;
 
 		if (y < rh) {
 			taps((int32_t)h, (int32_t)rh, (int32_t)y, &yi0, &yi1, &wy0, &wy1);
 			r0 = input_row(s, (int32_t)yi0, (int32_t)yi1, &img, h, w, mean, std);
 			r1 = input_row(s, (int32_t)yi1, (int32_t)yi0, &img, h, w, mean, std);
+			blend_row(r0, r1, w, wy0, wy1, xi0, xi1, xw0, xw1, rw, pw, es, obuf[i & 1]);
+		} else {
+			zero_row(pw, stick, obuf[i & 1]);
 		}
-		for (x = 0; x < pw; x++)
-			for (c = 0; c < CPAD; c++) {
-				float v = 0;
-
-				if (r0 && x < rw && c < 3) {
-					const float *a = r0 + c * w, *b = r1 + c * w;
-					float top = a[xi0[x]] * xw0[x] + a[xi1[x]] * xw1[x];
-					float bottom = b[xi0[x]] * xw0[x] + b[xi1[x]] * xw1[x];
-
-					v = top * wy0 + bottom * wy1;
-				}
-				if (es == 4)
-					o32[x * CPAD + c] = tt_float_bits(v);
-				else
-					o16[x * CPAD + c] = to_bf16(tt_float_bits(v));
-			}
 		/* the row before's writes are done: its buffer is the next row's */
 		noc_async_write_barrier();
 		write_row((uint32_t)(uintptr_t)obuf[i & 1], y, pw, stick, &out);
