@@ -58,14 +58,6 @@ static float *random_image(int h, int w)
 	return img;
 }
 
-static uint32_t fbits(float f)
-{
-	uint32_t u;
-
-	memcpy(&u, &f, 4);
-	return u;
-}
-
 /* One case in one format: the device's sticks against transform_image. */
 static void compare(struct tt_device *dev, const struct tcase *tc, enum tt_format fmt, bool wait)
 {
@@ -106,7 +98,7 @@ static void compare(struct tt_device *dev, const struct tcase *tc, enum tt_forma
 
 			if (fmt == TT_FORMAT_FLOAT32) {
 				memcpy(&got, sticks + 4 * i, 4);
-				exp = fbits(host);
+				exp = test_fbits(host);
 			} else {
 				uint16_t g;
 
