@@ -31,9 +31,18 @@ assert d["AP50"] >= 0.8, d
 ' && ok || bad "mAP@0.5 of ttdetect below 0.8: $out"
 grep -q '"image_id": 3,' "$dir/res.json" && ok || bad "image ids from the file names"
 
+# Bfp8_b weights at LoFi still find every shape.
+expect 0 --precision bfp8 "$data"/shapes/shape_0000[0-3].png --json "$dir/bfp8.json"
+out=$("$bin/coco_eval" "$data/shapes/annotations.json" "$dir/bfp8.json" --json)
+printf '%s' "$out" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["images"] == 4 and d["AP50"] >= 0.8, d
+' && ok || bad "mAP@0.5 of ttdetect --precision bfp8 below 0.8: $out"
+
 expect 0 --report -o "$dir/out.png" "$data/shapes/shape_00001.png"
 has "triangle"
-has "on the device: 7 of 9 steps"
+has "on the device: 8 of 9 steps"
 has "conv7x7/s2+relu"
 has "roi_align "
 has "rpn proposals (top-k, nms)"
@@ -42,7 +51,7 @@ cmp -s "$dir/out.png" "$data/shapes/shape_00001.png" && bad "nothing drawn" || o
 
 expect 0 --bench 0.2 "$data/shapes/shape_00002.png"
 has '"median_fps": '
-has '"steps_on_device": 5, "steps": 6'
+has '"steps_on_device": 6, "steps": 6'
 has '"modelled_device_fps": '
 has "body+fpn+rpn head (trace)"
 has "square"
