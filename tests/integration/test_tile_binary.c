@@ -216,12 +216,7 @@ static void test_acc_to_dest(void **state)
 /* x cut to the 10 mantissa bits of a source register (x is not tiny here). */
 static float source_value(float x)
 {
-	uint32_t u;
-
-	memcpy(&u, &x, 4);
-	u &= 0xffffe000u;
-	memcpy(&x, &u, 4);
-	return x;
+	return test_bitsf(test_fbits(x) & 0xffffe000u);
 }
 
 /*

@@ -1034,9 +1034,9 @@ static void test_f_flags_host(void **state)
 {
 	(void)state;
 	vm_new();
-	g.h.f[1] = fb(1.0f);
-	g.h.f[2] = fb(3.0f);
-	g.h.f[3] = fb(1e-30f);
+	g.h.f[1] = test_fbits(1.0f);
+	g.h.f[2] = test_fbits(3.0f);
+	g.h.f[3] = test_fbits(1e-30f);
 	emit(FDIV(4, 1, 2, RNE));		/* NX */
 	emit(LUI(30, TT_MMIO_BASE));
 	emit(SW(0, 30, DEV_HOSTFP));		/* DZ on the host */
@@ -1527,7 +1527,7 @@ static void test_mmio_regs(void **state)
 	g.h.regs = regs;
 	g.h.regs_base = TT_MMIO_BASE + 0x40;
 	g.h.nregs = 2;
-	g.h.f[2] = fb(2.5f);
+	g.h.f[2] = test_fbits(2.5f);
 	emit(LUI(5, TT_MMIO_BASE));
 	emit_li(6, 0xdeadbeefu);
 	emit(SW(6, 5, 0x40));			/* regs[0] */
@@ -1542,10 +1542,10 @@ static void test_mmio_regs(void **state)
 	emit_exit();
 	vm_done();
 	assert_int_equal(regs[0], 0xdeadbeefu);
-	assert_int_equal(regs[1], fb(2.5f));
+	assert_int_equal(regs[1], test_fbits(2.5f));
 	assert_int_equal(g.h.x[10], 0x11223344u);
 	assert_int_equal(g.h.x[11], 0xdeadbeefu);
-	assert_int_equal(g.h.f[3], fb(2.5f));
+	assert_int_equal(g.h.f[3], test_fbits(2.5f));
 	assert_int_equal(g.h.x[12], 0xfffff00du);
 	assert_int_equal(g.h.x[13], 0xcafef00du);
 	assert_int_equal(g.h.x[14], 0xcafef00du);

@@ -267,7 +267,7 @@ static void test_inplace_paths_identical(void **state)
 				u &= 0x807fffffu;			/* denormals, zeros */
 			else if (i % 5 == 3)
 				u |= 0x7f800000u;			/* NaN, infinity */
-			in[i] = from_bits(u);
+			in[i] = test_bitsf(u);
 		}
 		for (fn = 0; fn < 2; fn++) {
 			memcpy(ref, in, sizeof(ref));
