@@ -16,17 +16,9 @@
 #include <cmocka.h>
 
 #include "ttuser.h"
+#include "../test_util.h"
 
 /* ---- seeded data, wall time, float distance (the model op tests) ---- */
-/* xorshift64: the next number of *state's fixed sequence. */
-static inline uint64_t test_rand64(uint64_t *state)
-{
-	*state ^= *state << 13;
-	*state ^= *state >> 7;
-	*state ^= *state << 17;
-	return *state;
-}
-
 /* Uniform in [lo, hi), from test_rand64. */
 static inline float test_frand(uint64_t *state, float lo, float hi)
 {

@@ -735,7 +735,7 @@ struct bounds {
 	double pcc;		/* body, FPN, RPN head outputs */
 	double proposals;	/* reference proposals matched */
 	double rows_pcc;	/* stages after the proposals, over the matched ones */
-	double detections;	/* reference detections matched */
+	double detections;	/* reference detections matched; < 0: not compared */
 };
 
 static void device_pipeline(const struct op_precision *prec, const char *mode,
@@ -775,7 +775,11 @@ static void device_pipeline(const struct op_precision *prec, const char *mode,
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		assert_true(rows_pcc(d, rows[i], map, mode) >= b->rows_pcc);
 	free(map);
-	assert_true(match_detections(det, nd, mode) >= (long)(b->detections * (double)want + 0.5));
+	if (b->detections >= 0)
+		assert_true(match_detections(det, nd, mode) >= (long)(b->detections * (double)want + 0.5));
+	else
+		print_message("%s detections: printed, not compared (%ld matched)\n", mode,
+			      match_detections(det, nd, mode));
 	/*
 	 * Every step after the transform ran on the device and said so, the
 	 * anchors too (made on the first run of a size).
@@ -817,15 +821,16 @@ static void device_pipeline(const struct op_precision *prec, const char *mode,
  *   shapes fp32       0.999999 0.99 (1.0)     0.999999     0.98 (1.0)
  *   shapes bf16       0.99     0.95 (0.99)    0.99         0.85 (0.92)
  *   R50 fp32          0.999999 0.99 (1.0)     0.999999     0.98 (1.0)
- *   R50 bf16          0.99     0.05 (0.069)   0.90 (0.94)  0 (0.01)
+ *   R50 bf16          0.99     0.05 (0.069)   0.90 (0.94)  not compared (0.01)
  * R50 in bf16 keeps too few of the reference's proposals for its
- * detections to be compared; the trained shapes detector's detections
- * are checked in bf16 by tests/tools/test_ttdetect.sh (mAP@0.5).
+ * detections to be compared: they are printed, not checked. In bf16 the
+ * detections are checked on the trained shapes network, against
+ * torchvision here and by mAP@0.5 in tests/tools/test_ttdetect.sh.
  */
 static const struct bounds shapes_fp32 = { 0.999999, 0.99, 0.999999, 0.98 };
 static const struct bounds shapes_bf16 = { 0.99, 0.95, 0.99, 0.85 };
 static const struct bounds r50_fp32 = { 0.999999, 0.99, 0.999999, 0.98 };
-static const struct bounds r50_bf16 = { 0.99, 0.05, 0.90, 0.0 };
+static const struct bounds r50_bf16 = { 0.99, 0.05, 0.90, -1 };
 
 static void test_device_fp32(void **state)
 {

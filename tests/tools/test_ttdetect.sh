@@ -31,6 +31,15 @@ assert d["AP50"] >= 0.8, d
 ' && ok || bad "mAP@0.5 of ttdetect below 0.8: $out"
 grep -q '"image_id": 3,' "$dir/res.json" && ok || bad "image ids from the file names"
 
+# Bfp8_b weights at LoFi still find every shape.
+expect 0 --precision bfp8 "$data"/shapes/shape_0000[0-3].png --json "$dir/bfp8.json"
+out=$("$bin/coco_eval" "$data/shapes/annotations.json" "$dir/bfp8.json" --json)
+printf '%s' "$out" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["images"] == 4 and d["AP50"] >= 0.8, d
+' && ok || bad "mAP@0.5 of ttdetect --precision bfp8 below 0.8: $out"
+
 expect 0 --report -o "$dir/out.png" "$data/shapes/shape_00001.png"
 has "triangle"
 has "on the device: 7 of 9 steps"

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "../../libttuser/internal.h"
+#include "../test_util.h"
 
 #define F32	TT_FORMAT_FLOAT32
 #define BF16	TT_FORMAT_FLOAT16_B
@@ -28,26 +29,7 @@ static uint64_t rng = 0x3c6ef372fe94f82bull;
 
 static uint32_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 32);
-}
-
-static uint32_t fbits(float f)
-{
-	uint32_t u;
-
-	memcpy(&u, &f, sizeof(u));
-	return u;
-}
-
-static float bitsf(uint32_t u)
-{
-	float f;
-
-	memcpy(&f, &u, sizeof(f));
-	return f;
+	return (uint32_t)(test_rand64(&rng) >> 32);
 }
 
 /* Element (r, c) of a tile in storage order. */
@@ -59,7 +41,7 @@ static size_t tile_pos(uint32_t r, uint32_t c)
 /* The float64 model: x under shared exponent field e. */
 static double model(float x, uint32_t e)
 {
-	uint32_t u = fbits(x);
+	uint32_t u = test_fbits(x);
 	double q, m;
 
 	if (!(u & 0x7f800000u))
@@ -77,8 +59,8 @@ static uint32_t block_exp(const float *row)
 	uint32_t e = 0, i;
 
 	for (i = 0; i < 16; i++)
-		if ((fbits(row[i]) >> 23 & 0xff) > e)
-			e = fbits(row[i]) >> 23 & 0xff;
+		if ((test_fbits(row[i]) >> 23 & 0xff) > e)
+			e = test_fbits(row[i]) >> 23 & 0xff;
 	return e;
 }
 
@@ -126,7 +108,7 @@ static void test_published_rounding_cases(void **state)
 			for (k = 0; k < 1024; k++)
 				x[k] = v;
 			assert_int_equal(tt_tilize(x, F32, 32, 32, t, BFP8), 0);
-			assert_int_equal(t[0], fbits(v) >> 23 & 0xff);
+			assert_int_equal(t[0], test_fbits(v) >> 23 & 0xff);
 			assert_int_equal(t[64], cases[i].mag | (s ? 0x80 : 0));
 			assert_int_equal(tt_untilize(t, BFP8, 32, 32, back, F32), 0);
 			assert_true(back[0] == (s ? -cases[i].out : cases[i].out));
@@ -200,7 +182,7 @@ static void test_zeros_denormals_saturation(void **state)
 
 	(void)state;
 	x[0] = 1.9999999f;	/* rounds up past 127: saturates to 127/64 */
-	x[1] = bitsf(0x00400000u);	/* denormal: 0 */
+	x[1] = test_bitsf(0x00400000u);	/* denormal: 0 */
 	x[2] = -0.0f;
 	x[3] = -0x1p-9f;		/* far below the block maximum: rounds to 0, sign dropped */
 	x[4] = -0x1p-6f;		/* the smallest step under exponent 0: magnitude 1 */
@@ -240,7 +222,7 @@ static void test_round_trips_bit_exact(void **state)
 		assert_memory_equal(t1, t2, 1088);
 		assert_int_equal(tt_untilize(t1, BFP8, 32, 32, h, BF16), 0);
 		for (i = 0; i < 1024; i++)
-			assert_int_equal(fbits(y[i]), (uint32_t)h[i] << 16);
+			assert_int_equal(test_fbits(y[i]), (uint32_t)h[i] << 16);
 		assert_int_equal(tt_tilize(h, BF16, 32, 32, t3, BFP8), 0);
 		assert_memory_equal(t1, t3, 1088);
 		/* Float16_b input converts as its float value does. */
@@ -276,8 +258,8 @@ static void test_padding(void **state)
 
 		/* The block: (row, 0..15), or (row, 16..19) and zero padding. */
 		for (k = first; k < last; k++)
-			if ((fbits(x[(i / 20) * 20 + k]) >> 23 & 0xff) > m)
-				m = fbits(x[(i / 20) * 20 + k]) >> 23 & 0xff;
+			if ((test_fbits(x[(i / 20) * 20 + k]) >> 23 & 0xff) > m)
+				m = test_fbits(x[(i / 20) * 20 + k]) >> 23 & 0xff;
 		assert_true((double)back[i] == model(x[i], m));
 	}
 	free(t);

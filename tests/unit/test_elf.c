@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "elf.h"
+#include "../test_util.h"
 
 #define LO		0x4000u
 #define HI		0x14000u
@@ -757,10 +758,7 @@ static uint64_t rng_state;
 
 static uint32_t rnd(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state >> 16);
+	return (uint32_t)(test_rand64(&rng_state) >> 16);
 }
 
 /* What an accepted image promises, checked against the buffer it came from. */

@@ -19,6 +19,7 @@
 
 #include "riscv.h"
 #include "tt_core.h"
+#include "../test_util.h"
 
 /* ---- encoder ---------------------------------------------------------- */
 
@@ -310,14 +311,6 @@ static void run1(uint32_t insn)
 	emit(insn);
 	emit_exit();
 	vm_done();
-}
-
-static uint32_t fb(float v)
-{
-	uint32_t u;
-
-	memcpy(&u, &v, sizeof(u));
-	return u;
 }
 
 static void test_teardown_all(void)
@@ -699,7 +692,7 @@ static void test_x0(void **state)
 	emit(SLTU(8, 0, 6));
 	emit(SW(0, 0, 0x104));
 	emit_exit();
-	g.h.f[1] = fb(42.0f);
+	g.h.f[1] = test_fbits(42.0f);
 	g.mem[0x104] = 0x77;
 	vm_done();
 	assert_int_equal(g.h.x[0], 0);
@@ -813,28 +806,28 @@ static void test_f_arith(void **state)
 	const uint32_t a = 0x3f800001u;		/* 1 + 2^-23 */
 	const uint32_t c1 = 0xbf800002u;	/* -(1 + 2^-22) */
 	const struct f_case c[] = {
-		{ FADD(10, 1, 2, RNE), fb(1.5f), fb(2.25f), 0, fb(3.75f), 0 },
-		{ FSUB(10, 1, 2, RNE), fb(1.5f), fb(2.25f), 0, fb(-0.75f), 0 },
-		{ FMUL(10, 1, 2, RNE), fb(1.5f), fb(-2.0f), 0, fb(-3.0f), 0 },
-		{ FDIV(10, 1, 2, RNE), fb(1.0f), fb(4.0f), 0, fb(0.25f), 0 },
-		{ FDIV(10, 1, 2, RNE), fb(1.0f), fb(3.0f), 0, 0x3eaaaaabu, NX },
-		{ FSQRT(10, 1, RNE), fb(2.25f), 0, 0, fb(1.5f), 0 },
-		{ FSQRT(10, 1, RNE), fb(2.0f), 0, 0, 0x3fb504f3u, NX },
+		{ FADD(10, 1, 2, RNE), test_fbits(1.5f), test_fbits(2.25f), 0, test_fbits(3.75f), 0 },
+		{ FSUB(10, 1, 2, RNE), test_fbits(1.5f), test_fbits(2.25f), 0, test_fbits(-0.75f), 0 },
+		{ FMUL(10, 1, 2, RNE), test_fbits(1.5f), test_fbits(-2.0f), 0, test_fbits(-3.0f), 0 },
+		{ FDIV(10, 1, 2, RNE), test_fbits(1.0f), test_fbits(4.0f), 0, test_fbits(0.25f), 0 },
+		{ FDIV(10, 1, 2, RNE), test_fbits(1.0f), test_fbits(3.0f), 0, 0x3eaaaaabu, NX },
+		{ FSQRT(10, 1, RNE), test_fbits(2.25f), 0, 0, test_fbits(1.5f), 0 },
+		{ FSQRT(10, 1, RNE), test_fbits(2.0f), 0, 0, 0x3fb504f3u, NX },
 		{ FSQRT(10, 1, RNE), NZERO, 0, 0, NZERO, 0 },
 		{ FSQRT(10, 1, RNE), PINF, 0, 0, PINF, 0 },
-		{ FADD(10, 1, 2, RNE), fb(1.0f), fb(-1.0f), 0, PZERO, 0 },
-		{ FADD(10, 1, 2, RDN), fb(1.0f), fb(-1.0f), 0, NZERO, 0 },
+		{ FADD(10, 1, 2, RNE), test_fbits(1.0f), test_fbits(-1.0f), 0, PZERO, 0 },
+		{ FADD(10, 1, 2, RDN), test_fbits(1.0f), test_fbits(-1.0f), 0, NZERO, 0 },
 		{ FADD(10, 1, 2, RNE), NZERO, NZERO, 0, NZERO, 0 },
-		{ FMUL(10, 1, 2, RNE), NZERO, fb(5.0f), 0, NZERO, 0 },
+		{ FMUL(10, 1, 2, RNE), NZERO, test_fbits(5.0f), 0, NZERO, 0 },
 		/* fused: a*a = 1 + 2^-22 + 2^-46 exactly */
 		{ FMADD(10, 1, 1, 3, RNE), a, 0, c1, 0x28800000u, 0 },
 		{ FMSUB(10, 1, 1, 3, RNE), a, 0, c1 ^ 0x80000000u, 0x28800000u, 0 },
 		{ FNMSUB(10, 1, 1, 3, RNE), a, 0, c1 ^ 0x80000000u, 0xa8800000u, 0 },
 		{ FNMADD(10, 1, 1, 3, RNE), a, 0, c1, 0xa8800000u, 0 },
-		{ FMADD(10, 1, 2, 3, RNE), fb(2.0f), fb(3.0f), fb(1.0f), fb(7.0f), 0 },
-		{ FMSUB(10, 1, 2, 3, RNE), fb(2.0f), fb(3.0f), fb(1.0f), fb(5.0f), 0 },
-		{ FNMSUB(10, 1, 2, 3, RNE), fb(2.0f), fb(3.0f), fb(1.0f), fb(-5.0f), 0 },
-		{ FNMADD(10, 1, 2, 3, RNE), fb(2.0f), fb(3.0f), fb(1.0f), fb(-7.0f), 0 },
+		{ FMADD(10, 1, 2, 3, RNE), test_fbits(2.0f), test_fbits(3.0f), test_fbits(1.0f), test_fbits(7.0f), 0 },
+		{ FMSUB(10, 1, 2, 3, RNE), test_fbits(2.0f), test_fbits(3.0f), test_fbits(1.0f), test_fbits(5.0f), 0 },
+		{ FNMSUB(10, 1, 2, 3, RNE), test_fbits(2.0f), test_fbits(3.0f), test_fbits(1.0f), test_fbits(-5.0f), 0 },
+		{ FNMADD(10, 1, 2, 3, RNE), test_fbits(2.0f), test_fbits(3.0f), test_fbits(1.0f), test_fbits(-7.0f), 0 },
 		/* The unfused product alone rounds. */
 		{ FMUL(10, 1, 1, RNE), a, 0, 0, 0x3f800002u, NX },
 	};
@@ -851,18 +844,18 @@ static void test_f_nan(void **state)
 		{ FMUL(10, 1, 2, RNE), PINF, PZERO, 0, QNAN, NV },
 		{ FDIV(10, 1, 2, RNE), PZERO, NZERO, 0, QNAN, NV },
 		{ FDIV(10, 1, 2, RNE), PINF, NINF, 0, QNAN, NV },
-		{ FSQRT(10, 1, RNE), fb(-1.0f), 0, 0, QNAN, NV },
+		{ FSQRT(10, 1, RNE), test_fbits(-1.0f), 0, 0, QNAN, NV },
 		{ FSQRT(10, 1, RNE), NINF, 0, 0, QNAN, NV },
 		/* NaN inputs: payload and sign dropped; sNaN is invalid. */
-		{ FADD(10, 1, 2, RNE), NEG_QNAN_PAY, fb(1.0f), 0, QNAN, 0 },
-		{ FMUL(10, 1, 2, RNE), fb(1.0f), NEG_QNAN_PAY, 0, QNAN, 0 },
-		{ FADD(10, 1, 2, RNE), SNAN, fb(1.0f), 0, QNAN, NV },
+		{ FADD(10, 1, 2, RNE), NEG_QNAN_PAY, test_fbits(1.0f), 0, QNAN, 0 },
+		{ FMUL(10, 1, 2, RNE), test_fbits(1.0f), NEG_QNAN_PAY, 0, QNAN, 0 },
+		{ FADD(10, 1, 2, RNE), SNAN, test_fbits(1.0f), 0, QNAN, NV },
 		{ FSQRT(10, 1, RNE), 0xff800123u, 0, 0, QNAN, NV },
-		{ FMADD(10, 1, 2, 3, RNE), fb(1.0f), fb(1.0f), NEG_QNAN_PAY, QNAN, 0 },
+		{ FMADD(10, 1, 2, 3, RNE), test_fbits(1.0f), test_fbits(1.0f), NEG_QNAN_PAY, QNAN, 0 },
 		/* 0 * inf in a fused op is invalid even with a quiet NaN addend. */
 		{ FMADD(10, 1, 2, 3, RNE), PINF, PZERO, QNAN, QNAN, NV },
-		{ FNMSUB(10, 1, 2, 3, RNE), NZERO, NINF, fb(1.0f), QNAN, NV },
-		{ FMADD(10, 1, 2, 3, RNE), PINF, fb(1.0f), NINF, QNAN, NV },
+		{ FNMSUB(10, 1, 2, 3, RNE), NZERO, NINF, test_fbits(1.0f), QNAN, NV },
+		{ FMADD(10, 1, 2, 3, RNE), PINF, test_fbits(1.0f), NINF, QNAN, NV },
 	};
 
 	(void)state;
@@ -872,17 +865,17 @@ static void test_f_nan(void **state)
 static void test_f_minmax(void **state)
 {
 	const struct f_case c[] = {
-		{ FMIN(10, 1, 2), fb(1.0f), fb(2.0f), 0, fb(1.0f), 0 },
-		{ FMAX(10, 1, 2), fb(1.0f), fb(2.0f), 0, fb(2.0f), 0 },
-		{ FMIN(10, 1, 2), fb(-3.0f), fb(2.0f), 0, fb(-3.0f), 0 },
+		{ FMIN(10, 1, 2), test_fbits(1.0f), test_fbits(2.0f), 0, test_fbits(1.0f), 0 },
+		{ FMAX(10, 1, 2), test_fbits(1.0f), test_fbits(2.0f), 0, test_fbits(2.0f), 0 },
+		{ FMIN(10, 1, 2), test_fbits(-3.0f), test_fbits(2.0f), 0, test_fbits(-3.0f), 0 },
 		{ FMAX(10, 1, 2), NINF, PINF, 0, PINF, 0 },
-		{ FMIN(10, 1, 2), QNAN, fb(2.0f), 0, fb(2.0f), 0 },
-		{ FMIN(10, 1, 2), fb(2.0f), NEG_QNAN_PAY, 0, fb(2.0f), 0 },
-		{ FMAX(10, 1, 2), QNAN, fb(-2.0f), 0, fb(-2.0f), 0 },
+		{ FMIN(10, 1, 2), QNAN, test_fbits(2.0f), 0, test_fbits(2.0f), 0 },
+		{ FMIN(10, 1, 2), test_fbits(2.0f), NEG_QNAN_PAY, 0, test_fbits(2.0f), 0 },
+		{ FMAX(10, 1, 2), QNAN, test_fbits(-2.0f), 0, test_fbits(-2.0f), 0 },
 		{ FMIN(10, 1, 2), QNAN, NEG_QNAN_PAY, 0, QNAN, 0 },
 		{ FMAX(10, 1, 2), NEG_QNAN_PAY, NEG_QNAN_PAY, 0, QNAN, 0 },
-		{ FMIN(10, 1, 2), SNAN, fb(2.0f), 0, fb(2.0f), NV },
-		{ FMAX(10, 1, 2), fb(2.0f), SNAN, 0, fb(2.0f), NV },
+		{ FMIN(10, 1, 2), SNAN, test_fbits(2.0f), 0, test_fbits(2.0f), NV },
+		{ FMAX(10, 1, 2), test_fbits(2.0f), SNAN, 0, test_fbits(2.0f), NV },
 		{ FMAX(10, 1, 2), SNAN, QNAN, 0, QNAN, NV },
 		{ FMIN(10, 1, 2), NZERO, PZERO, 0, NZERO, 0 },
 		{ FMIN(10, 1, 2), PZERO, NZERO, 0, NZERO, 0 },
@@ -898,20 +891,20 @@ static void test_f_minmax(void **state)
 static void test_f_compare(void **state)
 {
 	const struct f_case c[] = {
-		{ FEQ(10, 1, 2), fb(1.0f), fb(1.0f), 0, 1, 0 },
-		{ FEQ(10, 1, 2), fb(1.0f), fb(2.0f), 0, 0, 0 },
+		{ FEQ(10, 1, 2), test_fbits(1.0f), test_fbits(1.0f), 0, 1, 0 },
+		{ FEQ(10, 1, 2), test_fbits(1.0f), test_fbits(2.0f), 0, 0, 0 },
 		{ FEQ(10, 1, 2), NZERO, PZERO, 0, 1, 0 },
 		{ FEQ(10, 1, 2), QNAN, QNAN, 0, 0, 0 },		/* quiet */
-		{ FEQ(10, 1, 2), fb(1.0f), SNAN, 0, 0, NV },
-		{ FLT(10, 1, 2), fb(1.0f), fb(2.0f), 0, 1, 0 },
-		{ FLT(10, 1, 2), fb(2.0f), fb(2.0f), 0, 0, 0 },
+		{ FEQ(10, 1, 2), test_fbits(1.0f), SNAN, 0, 0, NV },
+		{ FLT(10, 1, 2), test_fbits(1.0f), test_fbits(2.0f), 0, 1, 0 },
+		{ FLT(10, 1, 2), test_fbits(2.0f), test_fbits(2.0f), 0, 0, 0 },
 		{ FLT(10, 1, 2), NZERO, PZERO, 0, 0, 0 },
-		{ FLT(10, 1, 2), NINF, fb(-1e30f), 0, 1, 0 },
-		{ FLT(10, 1, 2), QNAN, fb(2.0f), 0, 0, NV },	/* signalling */
-		{ FLE(10, 1, 2), fb(2.0f), fb(2.0f), 0, 1, 0 },
-		{ FLE(10, 1, 2), fb(3.0f), fb(2.0f), 0, 0, 0 },
+		{ FLT(10, 1, 2), NINF, test_fbits(-1e30f), 0, 1, 0 },
+		{ FLT(10, 1, 2), QNAN, test_fbits(2.0f), 0, 0, NV },	/* signalling */
+		{ FLE(10, 1, 2), test_fbits(2.0f), test_fbits(2.0f), 0, 1, 0 },
+		{ FLE(10, 1, 2), test_fbits(3.0f), test_fbits(2.0f), 0, 0, 0 },
 		{ FLE(10, 1, 2), PZERO, NZERO, 0, 1, 0 },
-		{ FLE(10, 1, 2), fb(1.0f), QNAN, 0, 0, NV },
+		{ FLE(10, 1, 2), test_fbits(1.0f), QNAN, 0, 0, NV },
 	};
 
 	(void)state;
@@ -921,12 +914,12 @@ static void test_f_compare(void **state)
 static void test_f_sign_move(void **state)
 {
 	const struct f_case fc[] = {
-		{ FSGNJ(10, 1, 2), fb(1.5f), fb(-2.0f), 0, fb(-1.5f), 0 },
-		{ FSGNJ(10, 1, 2), fb(-1.5f), fb(2.0f), 0, fb(1.5f), 0 },
-		{ FSGNJN(10, 1, 2), fb(1.5f), fb(2.0f), 0, fb(-1.5f), 0 },
-		{ FSGNJN(10, 1, 1), fb(1.5f), 0, 0, fb(-1.5f), 0 },		/* fneg */
-		{ FSGNJX(10, 1, 2), fb(-1.5f), fb(-2.0f), 0, fb(1.5f), 0 },
-		{ FSGNJX(10, 1, 1), fb(-1.5f), 0, 0, fb(1.5f), 0 },		/* fabs */
+		{ FSGNJ(10, 1, 2), test_fbits(1.5f), test_fbits(-2.0f), 0, test_fbits(-1.5f), 0 },
+		{ FSGNJ(10, 1, 2), test_fbits(-1.5f), test_fbits(2.0f), 0, test_fbits(1.5f), 0 },
+		{ FSGNJN(10, 1, 2), test_fbits(1.5f), test_fbits(2.0f), 0, test_fbits(-1.5f), 0 },
+		{ FSGNJN(10, 1, 1), test_fbits(1.5f), 0, 0, test_fbits(-1.5f), 0 },		/* fneg */
+		{ FSGNJX(10, 1, 2), test_fbits(-1.5f), test_fbits(-2.0f), 0, test_fbits(1.5f), 0 },
+		{ FSGNJX(10, 1, 1), test_fbits(-1.5f), 0, 0, test_fbits(1.5f), 0 },		/* fabs */
 		/* no canonicalisation, no flags, even for sNaN */
 		{ FSGNJ(10, 1, 2), SNAN, NZERO, 0, SNAN | 0x80000000u, 0 },
 		{ FSGNJX(10, 1, 2), NEG_QNAN_PAY, NZERO, 0, 0x7fc12345u, 0 },
@@ -962,13 +955,13 @@ static void test_f_class(void **state)
 {
 	const struct f_case c[] = {
 		{ FCLASS(10, 1), NINF, 0, 0, 1u << 0, 0 },
-		{ FCLASS(10, 1), fb(-1.0f), 0, 0, 1u << 1, 0 },
+		{ FCLASS(10, 1), test_fbits(-1.0f), 0, 0, 1u << 1, 0 },
 		{ FCLASS(10, 1), 0x807fffffu, 0, 0, 1u << 2, 0 },
 		{ FCLASS(10, 1), NZERO, 0, 0, 1u << 3, 0 },
 		{ FCLASS(10, 1), PZERO, 0, 0, 1u << 4, 0 },
 		{ FCLASS(10, 1), 0x00000001u, 0, 0, 1u << 5, 0 },
-		{ FCLASS(10, 1), fb(FLT_MAX), 0, 0, 1u << 6, 0 },
-		{ FCLASS(10, 1), fb(FLT_MIN), 0, 0, 1u << 6, 0 },
+		{ FCLASS(10, 1), test_fbits(FLT_MAX), 0, 0, 1u << 6, 0 },
+		{ FCLASS(10, 1), test_fbits(FLT_MIN), 0, 0, 1u << 6, 0 },
 		{ FCLASS(10, 1), PINF, 0, 0, 1u << 7, 0 },
 		{ FCLASS(10, 1), SNAN, 0, 0, 1u << 8, 0 },
 		{ FCLASS(10, 1), 0xffbfffffu, 0, 0, 1u << 8, 0 },
@@ -983,25 +976,25 @@ static void test_f_class(void **state)
 static void test_f_flags(void **state)
 {
 	const struct f_case c[] = {
-		{ FDIV(10, 1, 2, RNE), fb(1.0f), fb(3.0f), 0, 0x3eaaaaabu, NX },
-		{ FDIV(10, 1, 2, RNE), fb(1.0f), PZERO, 0, PINF, DZ },
-		{ FDIV(10, 1, 2, RNE), fb(-1.0f), PZERO, 0, NINF, DZ },
+		{ FDIV(10, 1, 2, RNE), test_fbits(1.0f), test_fbits(3.0f), 0, 0x3eaaaaabu, NX },
+		{ FDIV(10, 1, 2, RNE), test_fbits(1.0f), PZERO, 0, PINF, DZ },
+		{ FDIV(10, 1, 2, RNE), test_fbits(-1.0f), PZERO, 0, NINF, DZ },
 		{ FDIV(10, 1, 2, RNE), PINF, PZERO, 0, PINF, 0 },
-		{ FMUL(10, 1, 2, RNE), fb(FLT_MAX), fb(2.0f), 0, PINF, OF | NX },
-		{ FMUL(10, 1, 2, RTZ), fb(FLT_MAX), fb(2.0f), 0, fb(FLT_MAX), OF | NX },
-		{ FMUL(10, 1, 2, RNE), fb(1e-30f), fb(1e-30f), 0, PZERO, UF | NX },
+		{ FMUL(10, 1, 2, RNE), test_fbits(FLT_MAX), test_fbits(2.0f), 0, PINF, OF | NX },
+		{ FMUL(10, 1, 2, RTZ), test_fbits(FLT_MAX), test_fbits(2.0f), 0, test_fbits(FLT_MAX), OF | NX },
+		{ FMUL(10, 1, 2, RNE), test_fbits(1e-30f), test_fbits(1e-30f), 0, PZERO, UF | NX },
 		/* an exact subnormal result does not underflow */
-		{ FMUL(10, 1, 2, RNE), fb(FLT_MIN), fb(0.5f), 0, 0x00400000u, 0 },
-		{ FMUL(10, 1, 2, RNE), 0x00000003u, fb(0.5f), 0, 0x00000002u, UF | NX },
+		{ FMUL(10, 1, 2, RNE), test_fbits(FLT_MIN), test_fbits(0.5f), 0, 0x00400000u, 0 },
+		{ FMUL(10, 1, 2, RNE), 0x00000003u, test_fbits(0.5f), 0, 0x00000002u, UF | NX },
 		/*
 		 * 2^-126 (1 - 2^-46) rounds to the smallest normal: tininess
 		 * is detected after rounding, so no underflow. Below it,
 		 * 2^-126 (1 - 2^-24) is tiny.
 		 */
-		{ FMUL(10, 1, 2, RNE), 0x3f7ffffeu, 0x00800001u, 0, fb(FLT_MIN), NX },
+		{ FMUL(10, 1, 2, RNE), 0x3f7ffffeu, 0x00800001u, 0, test_fbits(FLT_MIN), NX },
 		{ FMUL(10, 1, 2, RTZ), 0x3f7ffffeu, 0x00800001u, 0, 0x007fffffu, UF | NX },
-		{ FMUL(10, 1, 2, RNE), fb(FLT_MIN), 0x3f7fffffu, 0, fb(FLT_MIN), UF | NX },
-		{ FADD(10, 1, 2, RNE), fb(1.0f), fb(1e-10f), 0, fb(1.0f), NX },
+		{ FMUL(10, 1, 2, RNE), test_fbits(FLT_MIN), 0x3f7fffffu, 0, test_fbits(FLT_MIN), UF | NX },
+		{ FADD(10, 1, 2, RNE), test_fbits(1.0f), test_fbits(1e-10f), 0, test_fbits(1.0f), NX },
 		{ FSUB(10, 1, 2, RNE), PINF, PINF, 0, QNAN, NV },
 	};
 
@@ -1010,8 +1003,8 @@ static void test_f_flags(void **state)
 
 	/* Flags accrue and are read back through fflags. */
 	vm_new();
-	g.h.f[1] = fb(1.0f);
-	g.h.f[2] = fb(3.0f);
+	g.h.f[1] = test_fbits(1.0f);
+	g.h.f[2] = test_fbits(3.0f);
 	g.h.f[3] = PZERO;
 	emit(FDIV(4, 1, 2, RNE));		/* NX */
 	emit(FDIV(5, 1, 3, RNE));		/* DZ */
@@ -1027,30 +1020,30 @@ static void test_f_flags(void **state)
 static void test_fcvt_to_int(void **state)
 {
 	const struct f_case c[] = {
-		{ FCVT_W_S(10, 1, RTZ), fb(42.0f), 0, 0, 42, 0 },
-		{ FCVT_W_S(10, 1, RTZ), fb(-42.0f), 0, 0, (uint32_t)-42, 0 },
-		{ FCVT_W_S(10, 1, RTZ), fb(1.75f), 0, 0, 1, NX },
+		{ FCVT_W_S(10, 1, RTZ), test_fbits(42.0f), 0, 0, 42, 0 },
+		{ FCVT_W_S(10, 1, RTZ), test_fbits(-42.0f), 0, 0, (uint32_t)-42, 0 },
+		{ FCVT_W_S(10, 1, RTZ), test_fbits(1.75f), 0, 0, 1, NX },
 		{ FCVT_W_S(10, 1, RTZ), NZERO, 0, 0, 0, 0 },
 		{ FCVT_W_S(10, 1, RTZ), QNAN, 0, 0, 0x7fffffffu, NV },
 		{ FCVT_W_S(10, 1, RTZ), NEG_QNAN_PAY, 0, 0, 0x7fffffffu, NV },
 		{ FCVT_W_S(10, 1, RTZ), SNAN, 0, 0, 0x7fffffffu, NV },
 		{ FCVT_W_S(10, 1, RTZ), PINF, 0, 0, 0x7fffffffu, NV },
 		{ FCVT_W_S(10, 1, RTZ), NINF, 0, 0, 0x80000000u, NV },
-		{ FCVT_W_S(10, 1, RTZ), fb(3e9f), 0, 0, 0x7fffffffu, NV },
-		{ FCVT_W_S(10, 1, RTZ), fb(-3e9f), 0, 0, 0x80000000u, NV },
-		{ FCVT_W_S(10, 1, RTZ), fb(2147483648.0f), 0, 0, 0x7fffffffu, NV },
-		{ FCVT_W_S(10, 1, RTZ), fb(-2147483648.0f), 0, 0, 0x80000000u, 0 },
-		{ FCVT_W_S(10, 1, RTZ), fb(2147483520.0f), 0, 0, 0x7fffff80u, 0 },
-		{ FCVT_WU_S(10, 1, RTZ), fb(3e9f), 0, 0, 3000000000u, 0 },
-		{ FCVT_WU_S(10, 1, RTZ), fb(4294967296.0f), 0, 0, 0xffffffffu, NV },
+		{ FCVT_W_S(10, 1, RTZ), test_fbits(3e9f), 0, 0, 0x7fffffffu, NV },
+		{ FCVT_W_S(10, 1, RTZ), test_fbits(-3e9f), 0, 0, 0x80000000u, NV },
+		{ FCVT_W_S(10, 1, RTZ), test_fbits(2147483648.0f), 0, 0, 0x7fffffffu, NV },
+		{ FCVT_W_S(10, 1, RTZ), test_fbits(-2147483648.0f), 0, 0, 0x80000000u, 0 },
+		{ FCVT_W_S(10, 1, RTZ), test_fbits(2147483520.0f), 0, 0, 0x7fffff80u, 0 },
+		{ FCVT_WU_S(10, 1, RTZ), test_fbits(3e9f), 0, 0, 3000000000u, 0 },
+		{ FCVT_WU_S(10, 1, RTZ), test_fbits(4294967296.0f), 0, 0, 0xffffffffu, NV },
 		{ FCVT_WU_S(10, 1, RTZ), PINF, 0, 0, 0xffffffffu, NV },
 		{ FCVT_WU_S(10, 1, RTZ), QNAN, 0, 0, 0xffffffffu, NV },
 		{ FCVT_WU_S(10, 1, RTZ), NINF, 0, 0, 0, NV },
-		{ FCVT_WU_S(10, 1, RTZ), fb(-1.0f), 0, 0, 0, NV },
-		{ FCVT_WU_S(10, 1, RTZ), fb(-0.75f), 0, 0, 0, NX },	/* rounds to 0 */
-		{ FCVT_WU_S(10, 1, RNE), fb(-0.25f), 0, 0, 0, NX },
-		{ FCVT_WU_S(10, 1, RNE), fb(-0.75f), 0, 0, 0, NV },	/* rounds to -1 */
-		{ FCVT_WU_S(10, 1, RDN), fb(-0.25f), 0, 0, 0, NV },
+		{ FCVT_WU_S(10, 1, RTZ), test_fbits(-1.0f), 0, 0, 0, NV },
+		{ FCVT_WU_S(10, 1, RTZ), test_fbits(-0.75f), 0, 0, 0, NX },	/* rounds to 0 */
+		{ FCVT_WU_S(10, 1, RNE), test_fbits(-0.25f), 0, 0, 0, NX },
+		{ FCVT_WU_S(10, 1, RNE), test_fbits(-0.75f), 0, 0, 0, NV },	/* rounds to -1 */
+		{ FCVT_WU_S(10, 1, RDN), test_fbits(-0.25f), 0, 0, 0, NV },
 		{ FCVT_WU_S(10, 1, RTZ), NZERO, 0, 0, 0, 0 },
 		{ FCVT_W_S(10, 1, RTZ), 0x00000001u, 0, 0, 0, NX },
 		{ FCVT_W_S(10, 1, RUP), 0x00000001u, 0, 0, 1, NX },
@@ -1088,17 +1081,17 @@ static void test_fcvt_rounding(void **state)
 			uint32_t want_flags = (float)c[i].want[rm] == c[i].v ? 0 : NX;
 
 			/* static rounding mode */
-			frun(FCVT_W_S(10, 1, (uint32_t)rm), fb(c[i].v), 0, 0, 0);
+			frun(FCVT_W_S(10, 1, (uint32_t)rm), test_fbits(c[i].v), 0, 0, 0);
 			if (XRES != (uint32_t)c[i].want[rm] || FLAGS != want_flags)
 				fail_msg("%g rm %d: got %d flags %u", (double)c[i].v, rm,
 					 (int32_t)XRES, FLAGS);
 			/* dynamic, from frm */
-			frun(FCVT_W_S(10, 1, DYN), fb(c[i].v), 0, 0, (uint32_t)rm);
+			frun(FCVT_W_S(10, 1, DYN), test_fbits(c[i].v), 0, 0, (uint32_t)rm);
 			if (XRES != (uint32_t)c[i].want[rm] || FLAGS != want_flags)
 				fail_msg("%g frm %d: got %d flags %u", (double)c[i].v, rm,
 					 (int32_t)XRES, FLAGS);
 			if (c[i].want[rm] >= 0) {
-				frun(FCVT_WU_S(10, 1, (uint32_t)rm), fb(c[i].v), 0, 0, 0);
+				frun(FCVT_WU_S(10, 1, (uint32_t)rm), test_fbits(c[i].v), 0, 0, 0);
 				if (XRES != (uint32_t)c[i].want[rm] || FLAGS != want_flags)
 					fail_msg("%g wu rm %d: got %u flags %u", (double)c[i].v,
 						 rm, XRES, FLAGS);
@@ -1110,31 +1103,31 @@ static void test_fcvt_rounding(void **state)
 static void test_fcvt_from_int(void **state)
 {
 	const struct f_case c[] = {
-		{ FCVT_S_W(10, 11, RNE), 42, 0, 0, fb(42.0f), 0 },
-		{ FCVT_S_W(10, 11, RNE), (uint32_t)-42, 0, 0, fb(-42.0f), 0 },
+		{ FCVT_S_W(10, 11, RNE), 42, 0, 0, test_fbits(42.0f), 0 },
+		{ FCVT_S_W(10, 11, RNE), (uint32_t)-42, 0, 0, test_fbits(-42.0f), 0 },
 		{ FCVT_S_W(10, 11, RNE), 0, 0, 0, PZERO, 0 },
-		{ FCVT_S_W(10, 11, RNE), 0x80000000u, 0, 0, fb(-2147483648.0f), 0 },
-		{ FCVT_S_W(10, 11, RNE), 0x7fffffffu, 0, 0, fb(2147483648.0f), NX },
+		{ FCVT_S_W(10, 11, RNE), 0x80000000u, 0, 0, test_fbits(-2147483648.0f), 0 },
+		{ FCVT_S_W(10, 11, RNE), 0x7fffffffu, 0, 0, test_fbits(2147483648.0f), NX },
 		{ FCVT_S_W(10, 11, RTZ), 0x7fffffffu, 0, 0, 0x4effffffu, NX },
-		{ FCVT_S_WU(10, 11, RNE), 0xffffffffu, 0, 0, fb(4294967296.0f), NX },
+		{ FCVT_S_WU(10, 11, RNE), 0xffffffffu, 0, 0, test_fbits(4294967296.0f), NX },
 		{ FCVT_S_WU(10, 11, RTZ), 0xffffffffu, 0, 0, 0x4f7fffffu, NX },
-		{ FCVT_S_WU(10, 11, RNE), 0x80000000u, 0, 0, fb(2147483648.0f), 0 },
+		{ FCVT_S_WU(10, 11, RNE), 0x80000000u, 0, 0, test_fbits(2147483648.0f), 0 },
 		/* 2^24 + 1 is a tie between 2^24 and 2^24 + 2 */
-		{ FCVT_S_W(10, 11, RNE), 16777217, 0, 0, fb(16777216.0f), NX },
-		{ FCVT_S_W(10, 11, RTZ), 16777217, 0, 0, fb(16777216.0f), NX },
-		{ FCVT_S_W(10, 11, RDN), 16777217, 0, 0, fb(16777216.0f), NX },
-		{ FCVT_S_W(10, 11, RUP), 16777217, 0, 0, fb(16777218.0f), NX },
-		{ FCVT_S_W(10, 11, RMM), 16777217, 0, 0, fb(16777218.0f), NX },
-		{ FCVT_S_W(10, 11, RMM), (uint32_t)-16777217, 0, 0, fb(-16777218.0f), NX },
-		{ FCVT_S_W(10, 11, RDN), (uint32_t)-16777217, 0, 0, fb(-16777218.0f), NX },
+		{ FCVT_S_W(10, 11, RNE), 16777217, 0, 0, test_fbits(16777216.0f), NX },
+		{ FCVT_S_W(10, 11, RTZ), 16777217, 0, 0, test_fbits(16777216.0f), NX },
+		{ FCVT_S_W(10, 11, RDN), 16777217, 0, 0, test_fbits(16777216.0f), NX },
+		{ FCVT_S_W(10, 11, RUP), 16777217, 0, 0, test_fbits(16777218.0f), NX },
+		{ FCVT_S_W(10, 11, RMM), 16777217, 0, 0, test_fbits(16777218.0f), NX },
+		{ FCVT_S_W(10, 11, RMM), (uint32_t)-16777217, 0, 0, test_fbits(-16777218.0f), NX },
+		{ FCVT_S_W(10, 11, RDN), (uint32_t)-16777217, 0, 0, test_fbits(-16777218.0f), NX },
 		/* 2^24 + 3 is a tie the other way: RNE goes up to even */
-		{ FCVT_S_W(10, 11, RNE), 16777219, 0, 0, fb(16777220.0f), NX },
-		{ FCVT_S_W(10, 11, RMM), 16777219, 0, 0, fb(16777220.0f), NX },
-		{ FCVT_S_W(10, 11, RTZ), 16777219, 0, 0, fb(16777218.0f), NX },
+		{ FCVT_S_W(10, 11, RNE), 16777219, 0, 0, test_fbits(16777220.0f), NX },
+		{ FCVT_S_W(10, 11, RMM), 16777219, 0, 0, test_fbits(16777220.0f), NX },
+		{ FCVT_S_W(10, 11, RTZ), 16777219, 0, 0, test_fbits(16777218.0f), NX },
 		/* not a tie: RMM rounds to nearest */
-		{ FCVT_S_W(10, 11, RMM), 33554433, 0, 0, fb(33554432.0f), NX },
-		{ FCVT_S_WU(10, 11, RMM), 0xffffff80u, 0, 0, fb(4294967296.0f), NX },
-		{ FCVT_S_WU(10, 11, RNE), 0xffffff80u, 0, 0, fb(4294967296.0f), NX },
+		{ FCVT_S_W(10, 11, RMM), 33554433, 0, 0, test_fbits(33554432.0f), NX },
+		{ FCVT_S_WU(10, 11, RMM), 0xffffff80u, 0, 0, test_fbits(4294967296.0f), NX },
+		{ FCVT_S_WU(10, 11, RNE), 0xffffff80u, 0, 0, test_fbits(4294967296.0f), NX },
 		{ FCVT_S_WU(10, 11, RMM), 0xfffffe80u, 0, 0, 0x4f7fffffu, NX },
 		{ FCVT_S_WU(10, 11, RNE), 0xfffffe80u, 0, 0, 0x4f7ffffeu, NX },
 	};
@@ -1163,20 +1156,20 @@ static void test_f_arith_rounding(void **state)
 		/* (1 + 2^-23)(1 + 2^-23) = 1 + 2^-22 + 2^-46: not a tie */
 		{ FMUL(10, 1, 1, RMM), one_ulp, 0, 0, 0x3f800002u, NX },
 		{ FMUL(10, 1, 1, RUP), one_ulp, 0, 0, 0x3f800003u, NX },
-		{ FMUL(10, 1, 2, RUP), fb(1.0f), fb(3.0f), 0, fb(3.0f), 0 },
-		{ FDIV(10, 1, 2, RTZ), fb(2.0f), fb(3.0f), 0, 0x3f2aaaaau, NX },
-		{ FDIV(10, 1, 2, RNE), fb(2.0f), fb(3.0f), 0, 0x3f2aaaabu, NX },
-		{ FDIV(10, 1, 2, RMM), fb(2.0f), fb(3.0f), 0, 0x3f2aaaabu, NX },
+		{ FMUL(10, 1, 2, RUP), test_fbits(1.0f), test_fbits(3.0f), 0, test_fbits(3.0f), 0 },
+		{ FDIV(10, 1, 2, RTZ), test_fbits(2.0f), test_fbits(3.0f), 0, 0x3f2aaaaau, NX },
+		{ FDIV(10, 1, 2, RNE), test_fbits(2.0f), test_fbits(3.0f), 0, 0x3f2aaaabu, NX },
+		{ FDIV(10, 1, 2, RMM), test_fbits(2.0f), test_fbits(3.0f), 0, 0x3f2aaaabu, NX },
 		/* 2^-126 (1 + 2^-23) / 2 lies halfway between two subnormals */
-		{ FDIV(10, 1, 2, RNE), 0x00800001u, fb(2.0f), 0, 0x00400000u, UF | NX },
-		{ FDIV(10, 1, 2, RMM), 0x00800001u, fb(2.0f), 0, 0x00400001u, UF | NX },
-		{ FSQRT(10, 1, RUP), fb(2.0f), 0, 0, 0x3fb504f4u, NX },
-		{ FSQRT(10, 1, RDN), fb(2.0f), 0, 0, 0x3fb504f3u, NX },
+		{ FDIV(10, 1, 2, RNE), 0x00800001u, test_fbits(2.0f), 0, 0x00400000u, UF | NX },
+		{ FDIV(10, 1, 2, RMM), 0x00800001u, test_fbits(2.0f), 0, 0x00400001u, UF | NX },
+		{ FSQRT(10, 1, RUP), test_fbits(2.0f), 0, 0, 0x3fb504f4u, NX },
+		{ FSQRT(10, 1, RDN), test_fbits(2.0f), 0, 0, 0x3fb504f3u, NX },
 		{ FMADD(10, 1, 2, 3, RMM), ONE, ONE, tiny, one_ulp, NX },
 		{ FMADD(10, 1, 2, 3, RNE), ONE, ONE, tiny, ONE, NX },
-		{ FMUL(10, 1, 2, RMM), fb(FLT_MAX), fb(2.0f), 0, PINF, OF | NX },
-		{ FMUL(10, 1, 2, RDN), fb(FLT_MAX), fb(2.0f), 0, fb(FLT_MAX), OF | NX },
-		{ FMUL(10, 1, 2, RUP), fb(-FLT_MAX), fb(2.0f), 0, fb(-FLT_MAX), OF | NX },
+		{ FMUL(10, 1, 2, RMM), test_fbits(FLT_MAX), test_fbits(2.0f), 0, PINF, OF | NX },
+		{ FMUL(10, 1, 2, RDN), test_fbits(FLT_MAX), test_fbits(2.0f), 0, test_fbits(FLT_MAX), OF | NX },
+		{ FMUL(10, 1, 2, RUP), test_fbits(-FLT_MAX), test_fbits(2.0f), 0, test_fbits(-FLT_MAX), OF | NX },
 	};
 
 	(void)state;
@@ -1508,13 +1501,13 @@ static void test_mmio_ok(void **state)
 
 	/* Past the window is unmapped; FSW goes through the hook. */
 	vm_new();
-	g.h.f[2] = fb(2.5f);
+	g.h.f[2] = test_fbits(2.5f);
 	emit(LUI(5, TT_MMIO_BASE));
 	emit(FSW(2, 5, DEV_DATA));
 	emit(LUI(6, TT_MMIO_BASE + TT_MMIO_SIZE));
 	emit(LW(10, 6, 0));
 	assert_int_equal(vm_go(100), RV_EXIT_FAULT);
-	assert_int_equal(g.st_val, fb(2.5f));
+	assert_int_equal(g.st_val, test_fbits(2.5f));
 	assert_int_equal(g.st_size, 4);
 	assert_string_equal(g.h.fault,
 			    "load of 4 bytes from unmapped address 0xffb01000 at pc 0x0000400c");
@@ -1710,10 +1703,7 @@ static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
 static uint32_t rng(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state >> 32);
+	return (uint32_t)(test_rand64(&rng_state) >> 32);
 }
 
 static enum rv_mmio any_load(struct rv_hart *h, uint32_t addr, int size, uint32_t *val)

@@ -16,23 +16,13 @@
 #include <cmocka.h>
 
 #include "tile.h"
+#include "../test_util.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static uint32_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 32);
-}
-
-static float from_bits(uint32_t u)
-{
-	float f;
-
-	memcpy(&f, &u, sizeof(f));
-	return f;
+	return (uint32_t)(test_rand64(&rng) >> 32);
 }
 
 /* Source values: mostly moderate, some tiny (products underflow), some zero. */
@@ -47,7 +37,7 @@ static void random_sources(float *t, bool bf16)
 		u = (u & 0x807fffffu) | exp << 23;
 		if (bf16)
 			u &= 0xffff0000u;
-		t[i] = sim_fpu_source(from_bits(u));
+		t[i] = sim_fpu_source(test_bitsf(u));
 	}
 }
 
@@ -142,7 +132,7 @@ static void test_bf16_paths_identical(void **state)
 				u &= 0x807fffffu;			/* denormals */
 			else if (i % 5 == 3)
 				u |= 0x7f800000u;			/* NaN, infinity */
-			in[i] = from_bits(u);
+			in[i] = test_bitsf(u);
 		}
 		sim_bf16_tile(SIM_SIMD_PORTABLE, in, ref);
 		for (p = SIM_SIMD_PORTABLE + 1; p < SIM_SIMD_PATHS; p++) {
@@ -157,10 +147,10 @@ static void test_bf16_paths_identical(void **state)
 		}
 	}
 	/* The portable rule itself: flush, then nearest even. */
-	in[0] = from_bits(0x807fffffu);
-	in[1] = from_bits(0x3f808000u);
-	in[2] = from_bits(0x3f818000u);
-	in[3] = from_bits(0x7fa00001u);
+	in[0] = test_bitsf(0x807fffffu);
+	in[1] = test_bitsf(0x3f808000u);
+	in[2] = test_bitsf(0x3f818000u);
+	in[3] = test_bitsf(0x7fa00001u);
 	sim_bf16_tile(SIM_SIMD_PORTABLE, in, ref);
 	assert_int_equal(ref[0], 0x8000);
 	assert_int_equal(ref[1], 0x3f80);

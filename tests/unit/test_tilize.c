@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "../../libttuser/internal.h"
+#include "../test_util.h"
 
 #define F32	TT_FORMAT_FLOAT32
 #define BF16	TT_FORMAT_FLOAT16_B
@@ -39,26 +40,7 @@ static uint64_t rng_state;
 
 static uint32_t rnd(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state >> 32);
-}
-
-static uint32_t fbits(float f)
-{
-	uint32_t u;
-
-	memcpy(&u, &f, sizeof(u));
-	return u;
-}
-
-static float bitsf(uint32_t u)
-{
-	float f;
-
-	memcpy(&f, &u, sizeof(f));
-	return f;
+	return (uint32_t)(test_rand64(&rng_state) >> 32);
 }
 
 static size_t esize(enum tt_format fmt)
@@ -98,9 +80,9 @@ static uint32_t convert(uint32_t v, enum tt_format from, enum tt_format to)
 	if (from == to)
 		return v;
 	if (from == F32 && to == BF16)
-		return tt_float_to_bf16(bitsf(v));
+		return tt_float_to_bf16(test_bitsf(v));
 	if (from == BF16 && to == F32)
-		return fbits(tt_bf16_to_float((uint16_t)v));
+		return test_fbits(tt_bf16_to_float((uint16_t)v));
 	fail_msg("no conversion %d -> %d", (int)from, (int)to);
 	return 0;
 }
@@ -242,7 +224,7 @@ static void test_bf16_rounding_table(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-		uint16_t got = tt_float_to_bf16(bitsf(table[i].in));
+		uint16_t got = tt_float_to_bf16(test_bitsf(table[i].in));
 
 		if (got != table[i].out)
 			fail_msg("0x%08x -> 0x%04x, expected 0x%04x", table[i].in, got,
@@ -277,7 +259,7 @@ static void test_bf16_nan(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-		uint16_t got = tt_float_to_bf16(bitsf(table[i].in));
+		uint16_t got = tt_float_to_bf16(test_bitsf(table[i].in));
 
 		if (got != table[i].out)
 			fail_msg("0x%08x -> 0x%04x, expected 0x%04x", table[i].in, got,
@@ -294,15 +276,15 @@ static uint16_t reference_bf16(uint32_t u)
 {
 	uint32_t down = u & 0xffff0000u;
 	uint32_t up = down + 0x10000u;	/* next bf16 away from zero */
-	double x = fabs((double)bitsf(u));
-	double a = fabs((double)bitsf(down));
+	double x = fabs((double)test_bitsf(u));
+	double a = fabs((double)test_bitsf(down));
 	double b;
 
 	/* Past the largest finite value, round as if to 2^128. */
 	if ((up & 0x7fffffffu) == 0x7f800000u)
 		b = 0x1p128;
 	else
-		b = fabs((double)bitsf(up));
+		b = fabs((double)test_bitsf(up));
 	if (x - a < b - x)
 		return (uint16_t)(down >> 16);
 	if (x - a > b - x)
@@ -327,7 +309,7 @@ static void test_bf16_reference(void **state)
 			u = (u & 0xffff0000u) | (0x8000u + (rnd() % 5) - 2);
 		if ((u & 0x7fffffffu) > 0x7f800000u)
 			continue;
-		got = tt_float_to_bf16(bitsf(u));
+		got = tt_float_to_bf16(test_bitsf(u));
 		want = reference_bf16(u);
 		if (got != want)
 			fail_msg("0x%08x -> 0x%04x, expected 0x%04x", u, got, want);
@@ -343,7 +325,7 @@ static void test_bf16_all_values(void **state)
 		float f = tt_bf16_to_float((uint16_t)b);
 		uint16_t back = tt_float_to_bf16(f);
 
-		assert_int_equal(fbits(f), b << 16);
+		assert_int_equal(test_fbits(f), b << 16);
 		if (bf16_is_nan((uint16_t)b))
 			assert_int_equal(back, b | 0x40);
 		else
@@ -375,7 +357,7 @@ static void check_pattern(uint32_t rows, uint32_t cols, enum tt_format dst_fmt)
 			uint32_t want = 0;
 
 			if (r < rows && c < cols)
-				want = convert(fbits((float)(r * 1000 + c)), F32, dst_fmt);
+				want = convert(test_fbits((float)(r * 1000 + c)), F32, dst_fmt);
 			if (got != want)
 				fail_msg("%ux%u: (%u, %u) is 0x%x, expected 0x%x", rows, cols, r,
 					 c, got, want);
