@@ -268,7 +268,7 @@ static void compare(struct tt_device *dev, const struct rpn_case *rc, bool per_o
 	desc.score_thresh = cfg.score_thresh;
 	desc.min_size = cfg.min_size;
 	CHECK(op_boxes_create(dev, (uint32_t)total, &ob));
-	CHECK(op_anchors_run(dev, cq, &ac, rc->ph, rc->pw, fh, fw, &ob, &st));
+	CHECK(op_anchors_run(dev, cq, &ac, rc->ph, rc->pw, fh, fw, &ob, NULL));
 	CHECK(op_proposals_create(dev, &desc, &op));
 	CHECK(op_proposals_run(op, cq, heads, &ob, rc->img_h, rc->img_w, &st));
 	nd = op_boxes_read(cq, op_proposals_boxes(op), db, ds);
@@ -503,6 +503,12 @@ static void test_bad_input(void **state)
 	assert_true(boxes[4] == 1 && boxes[5] == 1 && boxes[6] == 11 && boxes[7] == 11);
 	assert_true(scores[0] == 1.0f / (1.0f + expf(-3.0f)));
 	assert_true(scores[1] == 1.0f / (1.0f + expf(-2.0f)));
+	op_proposals_destroy(op);
+	/* no candidate passes: no proposals */
+	d.score_thresh = 2;
+	CHECK(op_proposals_create(dev, &d, &op));
+	CHECK(op_proposals_run(op, cq, heads, &anchors, 20, 20, NULL));
+	assert_int_equal(op_boxes_read(cq, op_proposals_boxes(op), boxes, scores), 0);
 	op_proposals_destroy(op);
 	op_boxes_destroy(&anchors);
 	op_boxes_destroy(&three);
