@@ -72,27 +72,39 @@ void kernel_main(void)
 			}
 		}
 	for (it = 0; it < count; it++) {
-		uint32_t pg = first + it * step;
+		uint32_t pg = first + it * step, g = pg * 32, x = 0, y = 0, a = 0, w = 0;
 
-		for (i = 0, l = 0; i < 32; i++) {
-			uint32_t g = pg * 32 + i, *rec = page + REC_WORDS * i;
+		for (i = 0, l = levels; i < 32; i++, g++) {
+			uint32_t *rec = page + REC_WORDS * i;
+			const float *b;
+			float sx, sy;
 
 			for (q = 0; q < REC_WORDS; q++)
 				rec[q] = 0;
 			if (g >= total)
 				continue;
-			while (l + 1 < levels && g >= larg(l + 1, 4))
-				l++;
-			{
-				uint32_t at = g - larg(l, 4), cell = at / A, a = at % A;
-				float sx = (float)(cell % larg(l, 1) * larg(l, 3));
-				float sy = (float)(cell / larg(l, 1) * larg(l, 2));
-				const float *b = base[l][a];
-
-				rec[0] = tt_float_bits(sx + b[0]);
-				rec[1] = tt_float_bits(sy + b[1]);
-				rec[2] = tt_float_bits(sx + b[2]);
-				rec[3] = tt_float_bits(sy + b[3]);
+			if (l == levels || (l + 1 < levels && g == larg(l + 1, 4))) {
+				/* where g is: its level, cell and anchor (then counted on) */
+				for (l = 0; l + 1 < levels && g >= larg(l + 1, 4); l++)
+					;
+				w = larg(l, 1);
+				a = (g - larg(l, 4)) % A;
+				x = (g - larg(l, 4)) / A % w;
+				y = (g - larg(l, 4)) / A / w;
+			}
+			sx = (float)(x * larg(l, 3));
+			sy = (float)(y * larg(l, 2));
+			b = base[l][a];
+			rec[0] = tt_float_bits(sx + b[0]);
+			rec[1] = tt_float_bits(sy + b[1]);
+			rec[2] = tt_float_bits(sx + b[2]);
+			rec[3] = tt_float_bits(sy + b[3]);
+			if (++a == A) {
+				a = 0;
+				if (++x == w) {
+					x = 0;
+					y++;
+				}
 			}
 		}
 		noc_async_write((uint32_t)(uintptr_t)page, get_noc_addr(pg, &recs), REC_PAGE);
