@@ -6,7 +6,7 @@
  * The kernel API headers are built into the library and written once into
  * the cache, so a kernel always builds against the headers of the library
  * that runs it. Results are cached by a hash of everything that goes into
- * them: source, role, args, defines, headers and compiler.
+ * them: source, role, args, defines, headers, compiler and FP_FLAGS.
  *
  * $TTUSER_CC chooses the compiler; $XDG_CACHE_HOME (or ~/.cache) holds
  * ttuser/.
@@ -38,6 +38,8 @@ extern const unsigned tt_kernel_headers_count;
 
 #define MAX_ELF		(1u << 20)
 #define MAX_LOG		7000
+/* No a * b + c fused into fmadd.s: kernels round every operation, as the host's C11 does. */
+#define FP_FLAGS	"-ffp-contract=off"
 
 struct hash {
 	uint64_t a, b;
@@ -369,6 +371,7 @@ int tt_compile_kernel(const char *source, size_t len, const char *origin,
 		hash_str(&key, cfg->defines[i].value ? cfg->defines[i].value : "1");
 	}
 	hash_bytes(&key, source, len);
+	hash_str(&key, FP_FLAGS);
 	snprintf(key_hex, sizeof(key_hex), "%016llx%016llx", (unsigned long long)key.a,
 		 (unsigned long long)key.b);
 	if (pathf(final, sizeof(final), "%s/kernels/%s.elf", root, key_hex) ||
@@ -405,6 +408,7 @@ int tt_compile_kernel(const char *source, size_t len, const char *origin,
 	add(a, "-msmall-data-limit=0");
 	add(a, "-O2");
 	add(a, "-std=c11");
+	add(a, FP_FLAGS);
 	add(a, "-ffreestanding");
 	add(a, "-nostdlib");
 	add(a, "-fno-pic");

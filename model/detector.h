@@ -3,16 +3,19 @@
  * Faster-RCNN from image to detections, step by step, recording for every
  * step its shape, where it ran, its host time and its modelled device time.
  *
- * On a device, every step after the transform runs as device programs:
- * the ResNet body, the FPN, the RPN head (model/backbone.h, fpn.h,
- * rpn_head.h), the RPN's proposals (op_proposals: top-k, decoding, NMS),
- * MultiScaleRoIAlign (op_roi_align), the box head (box_head.h) and the
- * detections (op_postprocess: softmax, decoding, per-class NMS). The host
- * writes the image and reads back the proposals (RoIAlign and the
- * detections take them as boxes) and the detections. The anchors depend
- * on the image size alone: they are made on the host on the first run of
- * a size (a step of that run) and stay on the device. After the first run
- * of an image size, body + FPN + RPN head are one trace, replayed.
+ * On a device, every step but the anchors (below) runs as device programs:
+ * the transform (op_transform: normalize, resize, pad), the ResNet body,
+ * the FPN, the RPN head (model/backbone.h, fpn.h, rpn_head.h), the RPN's
+ * proposals (op_proposals: top-k, decoding, NMS), MultiScaleRoIAlign
+ * (op_roi_align), the box head (box_head.h) and the detections
+ * (op_postprocess: softmax, decoding, per-class NMS). The host writes the
+ * raw image and reads back the proposals (RoIAlign and the detections
+ * take them as boxes) and the detections. The anchors depend on the image
+ * size alone: they are made on the host on the first run of a size (a
+ * step of that run) and stay on the device. After the first run of an
+ * image size, body + FPN + RPN head are one trace, replayed after the
+ * transform (enqueued without a wait; its step then reports the device
+ * time of its first run).
  * On "host" every step runs on the host (model/network.h): the reference.
  */
 #ifndef MODEL_DETECTOR_H

@@ -1,13 +1,14 @@
 #!/bin/sh
 # Run test programs and count their results: cmocka programs count each of
 # their tests, other programs (the examples) count once. Ends with the line
-# "N passed, N failed"; exits non-zero if anything failed.
+# "N passed, N failed"; exits non-zero if anything failed. TEST_WRAPPER, if
+# set, is the command each program runs under (make check-valgrind).
 passed=0
 failed=0
 failures=""
 log=$(mktemp)
 for t in "$@"; do
-	if "$t" >"$log" 2>&1; then rc=0; else rc=$?; fi
+	if $TEST_WRAPPER "$t" >"$log" 2>&1; then rc=0; else rc=$?; fi
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$log" | awk '{s+=$1} END {print s+0}')
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
 	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then

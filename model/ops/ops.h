@@ -91,6 +91,38 @@ struct op_stats {
 	void *report_ctx;
 };
 
+/* ---- the image transform (transform.c) -------------------------------- */
+/*
+ * GeneralizedRCNNTransform (eval) on the device, with the result of
+ * model/transform.c's transform_image bit for bit in Float32: each
+ * pixel of the rh x rw resized image is the bilinear blend
+ * (align_corners=False) of its four taps, each normalized as (v -
+ * mean[c]) / std[c], operation for operation in fp32 on the cores' F
+ * extension; the ph x pw output is zero outside rh x rw. The taps'
+ * indices and weights are computed on the device too (as linear_taps);
+ * the host only writes the raw image. Output rows are split over the
+ * cores. Float16_b output is the Float32 value rounded to nearest even.
+ */
+struct op_transform_desc {
+	uint32_t h, w;			/* the raw image */
+	uint32_t rh, rw;		/* resized (transform_sizes) */
+	uint32_t ph, pw;		/* padded: the output's size, >= rh x rw */
+	float mean[3], std[3];
+};
+
+struct op_transform;
+
+int op_transform_create(struct tt_device *dev, const struct op_transform_desc *desc,
+			struct op_transform **t);
+void op_transform_destroy(struct op_transform *t);
+/*
+ * image: float [3][h][w] (CHW, as decoded; values in [0, 1]); out: ph x
+ * pw x 3, Float32 or Float16_b. The image is copied before the call
+ * returns.
+ */
+int op_transform_run(struct op_transform *t, struct tt_cq *cq, const float *image,
+		     struct op_tensor *out, struct op_stats *stats);
+
 /* ---- convolution (conv.c) -------------------------------------------- */
 /*
  * out[o][y][x] = act(bias[o] + sum weight[o][i][ky][kx] *

@@ -42,7 +42,7 @@ assert d["images"] == 4 and d["AP50"] >= 0.8, d
 
 expect 0 --report -o "$dir/out.png" "$data/shapes/shape_00001.png"
 has "triangle"
-has "on the device: 8 of 9 steps"
+has "on the device: 9 of 9 steps"
 has "conv7x7/s2+relu"
 has "roi_align "
 has "rpn proposals (top-k, nms)"
@@ -51,7 +51,7 @@ cmp -s "$dir/out.png" "$data/shapes/shape_00001.png" && bad "nothing drawn" || o
 
 expect 0 --bench 0.2 "$data/shapes/shape_00002.png"
 has '"median_fps": '
-has '"steps_on_device": 5, "steps": 6'
+has '"steps_on_device": 6, "steps": 6'
 has '"modelled_device_fps": '
 has "body+fpn+rpn head (trace)"
 has "square"

@@ -5,9 +5,9 @@
  *   ttdetect [-d DEVICE] [--precision fp32|bf16|bfp8] [-w WEIGHTS] [--size N] [--score S]
  *            [-o OUT.png] [--json RESULTS.json] [--report] [--bench SECONDS] IMAGE...
  *
- * Every step after the transform runs on the device (model/detector.h;
- * --report says where each step ran). -d host runs everything on the
- * host (the reference).
+ * Every step but the anchors (made once an image size) runs on the device
+ * (model/detector.h; --report says where each step ran). -d host runs
+ * everything on the host (the reference).
  */
 #include <ctype.h>
 #include <errno.h>
