@@ -411,6 +411,7 @@ parity-r50: $(BUILD)/tests/test_parity $(PARITY_DIR)/reference.safetensors
 # The op kernels (model/ops/kernels/*.c) are built into libttmodel.a, so
 # programs that link it (tools/ttdetect) need no source tree.
 OPS_KERNELS := $(wildcard model/ops/kernels/*.c)
+OPS_KERNELS += $(wildcard model/ops/kernels/*.h)
 OPS_OBJ     := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard model/ops/*.c)) $(BUILD)/obj/gen/op_kernels.o
 OPS_TESTS   := $(filter $(INTEG_TESTS),$(addprefix $(BUILD)/tests/,test_model_ops test_model_conv \
 	test_model_roi_align test_model_onnx))

@@ -133,6 +133,13 @@ int multiscale_roi_align(const struct feature_map *maps, int nlevels, int img_h,
  */
 int roi_level_mapper(const int *heights, int nlevels, int img_h, double *scale, int *lvl_min);
 int roi_level(const float *box, int lvl_min, int nlevels);
+/*
+ * The same as sizes: bound[k - 1] (k = 1 .. nlevels - 1) is the least
+ * float s that the LevelMapper takes, as the square root of a box's area,
+ * to level lvl_min + k or above; roi_level is the number of bounds that
+ * sqrtf(area) reaches, for every box (for the device, which has no log2).
+ */
+int roi_level_bounds(int lvl_min, int nlevels, float *bound);
 
 /* ---- postprocess.c: RoIHeads.postprocess_detections, transform.postprocess */
 struct detection {

@@ -32,6 +32,7 @@ struct detector {
 	struct rpn_head *rpn;
 	struct box_head *box;
 	struct op_proposals *prop;	/* for the image size of input; NULL: none yet */
+	struct op_boxes anchors;	/* prop's anchor table, on the device */
 	struct op_roi_align *ra;
 	struct op_postprocess *post;
 	int returned[4];		/* body layer (1..4) of each FPN input */
@@ -52,7 +53,8 @@ struct detector {
 	struct fmap body[4], maps[NETWORK_MAX_LEVELS];
 	size_t total;			/* anchors */
 	long np;			/* proposals */
-	float *props, *pscores;		/* post_nms_top_n of them */
+	float *props, *pscores;		/* post_nms_top_n of them (a device's: once asked for) */
+	bool props_read;
 	float *logit, *delta, *pooled, *logits, *reg;	/* the host's */
 	float *dboxes, *dscores;	/* op_postprocess' detections */
 	uint32_t *dlabels;
@@ -170,7 +172,7 @@ static int device_create(struct detector *d, const struct weights *w, const char
 		return tt_error(-EINVAL, "detector: %u FPN inputs for %d levels", fpn_inputs(d->fpn),
 				d->c.levels);
 	d->classes = (int)box_head_classes(d->box);
-	if ((ret = op_roi_align_create(d->dev, 7, 2, (uint32_t)d->c.rpn.post_nms_top_n, &d->ra)))
+	if ((ret = op_roi_align_create(d->dev, 7, 2, &d->ra)))
 		return ret;
 	{
 		struct op_postprocess_desc pd = {
@@ -270,6 +272,7 @@ void detector_destroy(struct detector *d)
 	op_postprocess_destroy(d->post);
 	op_roi_align_destroy(d->ra);
 	op_proposals_destroy(d->prop);
+	op_boxes_destroy(&d->anchors);
 	free(d->dboxes);
 	free(d->dscores);
 	free(d->dlabels);
@@ -472,7 +475,7 @@ static int capture(struct detector *d)
 
 /*
  * The proposal op of this image size (ph x pw padded), with its anchors:
- * made on the host once a size, then kept on the device.
+ * made on the device once a size (op_anchors_run), and kept there.
  */
 static int make_proposals(struct detector *d, int ph, int pw)
 {
@@ -485,8 +488,8 @@ static int make_proposals(struct detector *d, int ph, int pw)
 		.score_thresh = d->c.rpn.score_thresh,
 		.min_size = d->c.rpn.min_size,
 	};
+	struct op_stats st = { .report = device_op, .report_ctx = d };
 	double t = now_ms();
-	float *anc;
 	int ret;
 
 	d->total = 0;
@@ -495,16 +498,18 @@ static int make_proposals(struct detector *d, int ph, int pw)
 		pd.w[l] = (uint32_t)d->fw[l];
 		d->total += (size_t)pd.anchors * pd.h[l] * pd.w[l];
 	}
-	anc = malloc(d->total * 4 * sizeof(float));
-	if (!anc)
-		return tt_error(-ENOMEM, "detector: out of memory for %zu anchors", d->total);
-	ret = anchors_generate(&d->c.anchors, ph, pw, d->fh, d->fw, anc);
-	if (!ret)
-		ret = op_proposals_create(d->dev, &pd, anc, &d->prop);
-	free(anc);
-	if (!ret)
-		record(d->report, "anchors (once an image size)", "host", t, 0, "%zux4", d->total);
-	return ret;
+	op_boxes_destroy(&d->anchors);
+	if ((ret = op_proposals_create(d->dev, &pd, &d->prop)) ||
+	    (ret = op_boxes_create(d->dev, (uint32_t)d->total, &d->anchors)) ||
+	    (ret = op_anchors_run(d->dev, d->cq, &d->c.anchors, (uint32_t)ph, (uint32_t)pw, pd.h,
+				  pd.w, &d->anchors, &st))) {
+		op_proposals_destroy(d->prop);
+		d->prop = NULL;
+		return ret;
+	}
+	record(d->report, "anchors (once an image size)", "device", t, st.device_cycles, "%zux4",
+	       d->total);
+	return 0;
 }
 
 /*
@@ -603,60 +608,51 @@ static int device_network(struct detector *d, const float *image, int h, int w, 
 
 /*
  * Proposals, RoIAlign, box head and detections on the device, from the
- * RPN head's outputs: only the proposals (RoIAlign and the detections
- * take them from the host) and the detections come back.
+ * RPN head's outputs: the proposals stay there (RoIAlign and the
+ * detections take them from DRAM, with their number), for up to
+ * post_nms_top_n of them; only the detections, and at the end the
+ * number of proposals, come back.
  */
 static long device_tail(struct detector *d, int rh, int rw, struct detection *out)
 {
 	const struct op_tensor *heads[NETWORK_MAX_LEVELS], *maps[NETWORK_MAX_LEVELS];
 	struct op_stats st = { .report = device_op, .report_ctx = d };
+	const struct op_boxes *props = op_proposals_boxes(d->prop);
 	struct op_tensor *const *parts;
 	uint32_t nparts, c = fpn_channels(d->fpn);
+	int step = d->report ? d->report->count : -1, ret;
 	double t = now_ms();
 	long nd;
-	int ret;
 
+	d->props_read = false;
 	for (int l = 0; l < d->levels; l++)
 		heads[l] = rpn_head_output(d->rpn, l);
-	d->np = op_proposals_run(d->prop, d->cq, heads, (uint32_t)rh, (uint32_t)rw, d->props,
-				 d->pscores, &st);
-	if (d->np < 0) {
-		nd = d->np;
-		d->np = 0;
-		return nd;
-	}
-	record(d->report, "rpn proposals (top-k, nms)", "device", t, st.device_cycles, "%ldx4",
-	       d->np);
-	if (!d->np) {
-		record(d->report, "roi align", "device", now_ms(), 0, "0x%ux7x7", c);
-		record(d->report, "box head (fc6, fc7, predictor)", "device", now_ms(), 0, "0x%d",
-		       d->classes);
-		record(d->report, "postprocess (nms)", "device", now_ms(), 0, "0 detections");
-		return 0;
-	}
+	if ((ret = op_proposals_run(d->prop, d->cq, heads, &d->anchors, (uint32_t)rh, (uint32_t)rw,
+				    &st)))
+		return ret;
+	record(d->report, "rpn proposals (top-k, nms)", "device", t, st.device_cycles,
+	       "up to %ux4", props->max);
 	t = now_ms();
 	st.device_cycles = 0;
 	for (int l = 0; l < d->c.roi_levels; l++)
 		maps[l] = fpn_output(d->fpn, l);
-	if ((ret = box_head_prepare(d->box, (uint32_t)d->np)))
+	if ((ret = box_head_prepare(d->box, props->max)))
 		return ret;
 	parts = box_head_inputs(d->box, &nparts);
 	if ((ret = op_roi_align_run_parts(d->ra, d->cq, maps, (uint32_t)d->c.roi_levels,
-					  (uint32_t)rh, (uint32_t)rw, d->props, (uint32_t)d->np,
-					  parts, nparts, &st)))
+					  (uint32_t)rh, (uint32_t)rw, props, parts, nparts, &st)))
 		return ret;
-	record(d->report, "roi align", "device", t, st.device_cycles, "%ldx%ux7x7", d->np, c);
+	record(d->report, "roi align", "device", t, st.device_cycles, "%ux%ux7x7", props->max, c);
 	t = now_ms();
 	st.device_cycles = 0;
 	if ((ret = box_head_run(d->box, d->cq, &st)))
 		return ret;
 	record(d->report, "box head (fc6, fc7, predictor)", "device", t, st.device_cycles,
-	       "%ldx%d, %ldx%d", d->np, d->classes, d->np, 4 * d->classes);
+	       "%ux%d, %ux%d", props->max, d->classes, props->max, 4 * d->classes);
 	t = now_ms();
 	st.device_cycles = 0;
-	nd = op_postprocess_run(d->post, d->cq, box_head_output(d->box, 2), d->props,
-				(uint32_t)d->np, (uint32_t)rh, (uint32_t)rw, d->dboxes, d->dscores,
-				d->dlabels, &st);
+	nd = op_postprocess_run(d->post, d->cq, box_head_output(d->box, 2), props, (uint32_t)rh,
+				(uint32_t)rw, d->dboxes, d->dscores, d->dlabels, &st);
 	if (nd < 0)
 		return nd;
 	for (long i = 0; i < nd; i++) {
@@ -665,6 +661,16 @@ static long device_tail(struct detector *d, int rh, int rw, struct detection *ou
 		out[i].label = (int)d->dlabels[i];
 	}
 	record(d->report, "postprocess (nms)", "device", t, st.device_cycles, "%ld detections", nd);
+	/* how many proposals there were: the box head's rows that count */
+	d->np = op_boxes_read(d->cq, props, NULL, NULL);
+	if (d->np < 0) {
+		nd = d->np;
+		d->np = 0;
+		return nd;
+	}
+	if (step >= 0 && step < d->report->count)
+		snprintf(d->report->steps[step].shape, sizeof(d->report->steps[step].shape), "%ldx4",
+			 d->np);
 	return nd;
 }
 
@@ -832,23 +838,41 @@ static int read_rpn(struct detector *d)
 	return ret;
 }
 
-/* The box head's predictions from the device, split into class logits and box deltas. */
+/* The proposals from the device, once a run. */
+static int read_proposals(struct detector *d)
+{
+	long n;
+
+	if (d->net || d->props_read)
+		return 0;
+	n = op_boxes_read(d->cq, op_proposals_boxes(d->prop), d->props, d->pscores);
+	if (n < 0)
+		return (int)n;
+	d->props_read = true;
+	return 0;
+}
+
+/*
+ * The box head's predictions from the device (the rows of the np proposals),
+ * split into class logits and box deltas.
+ */
 static int read_predictions(struct detector *d)
 {
+	const struct op_tensor *pred = box_head_output(d->box, 2);
 	size_t k = (size_t)d->classes, np = (size_t)d->np;
 	float *tmp;
 	int ret;
 
 	if (d->logits)
 		return 0;
-	tmp = malloc(np * 5 * k * sizeof(float));
+	tmp = malloc((size_t)pred->h * pred->w * pred->c * sizeof(float));
 	d->logits = malloc(np * k * sizeof(float));
 	d->reg = malloc(np * 4 * k * sizeof(float));
 	if (!tmp || !d->logits || !d->reg) {
 		free(tmp);
 		return tt_error(-ENOMEM, "detector: out of memory");
 	}
-	ret = op_tensor_read_hwc(d->cq, box_head_output(d->box, 2), tmp);
+	ret = op_tensor_read_hwc(d->cq, pred, tmp);
 	for (size_t i = 0; i < np && !ret; i++) {
 		memcpy(d->logits + i * k, tmp + i * 5 * k, k * sizeof(float));
 		memcpy(d->reg + i * 4 * k, tmp + i * 5 * k + k, 4 * k * sizeof(float));
@@ -884,10 +908,12 @@ int detector_intermediate(struct detector *d, const char *name, float **data, si
 					d->maps[level - 2].h * d->maps[level - 2].w, data, n);
 		return copy_tensor(d, fpn_output(d->fpn, level - 2), data, n);
 	}
-	if (!strcmp(name, "proposals"))
-		return copy_out(d->props, 4 * np, data, n);
-	if (!strcmp(name, "proposal_scores"))
-		return copy_out(d->pscores, np, data, n);
+	if (!strcmp(name, "proposals") || !strcmp(name, "proposal_scores")) {
+		if ((ret = read_proposals(d)))
+			return ret;
+		return name[8] == 's' ? copy_out(d->props, 4 * np, data, n)
+				      : copy_out(d->pscores, np, data, n);
+	}
 	if (!strcmp(name, "rpn_objectness") || !strcmp(name, "rpn_deltas")) {
 		if (!d->net && (ret = read_rpn(d)))
 			return ret;
@@ -899,7 +925,8 @@ int detector_intermediate(struct detector *d, const char *name, float **data, si
 
 		if (d->net || !np)
 			return copy_out(d->pooled, np * in, data, n);
-		*data = malloc(np * in * sizeof(float));
+		/* all the box head's rows; the first np count */
+		*data = malloc((size_t)box_head_output(d->box, 0)->w * in * sizeof(float));
 		if (!*data)
 			return tt_error(-ENOMEM, "detector: out of memory");
 		if ((ret = box_head_read_features(d->box, d->cq, *data))) {

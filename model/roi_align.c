@@ -147,15 +147,36 @@ int roi_level_mapper(const int *heights, int nlevels, int img_h, double *scale, 
 	return 0;
 }
 
+/* LevelMapper's level of a box of sqrt(area) s: floor(4 + log2(s / 224) + 1e-6), not clamped */
+static float level_of(float s)
+{
+	return floorf(4.0f + log2f(s / 224.0f) + 1e-6f);
+}
+
 int roi_level(const float *b, int lvl_min, int nlevels)
 {
-	/* LevelMapper: floor(4 + log2(sqrt(area) / 224) + 1e-6), clamped */
-	float s = sqrtf((b[2] - b[0]) * (b[3] - b[1]));
-	float k = floorf(4.0f + log2f(s / 224.0f) + 1e-6f);
+	float k = level_of(sqrtf((b[2] - b[0]) * (b[3] - b[1])));
 	int lvl_max = lvl_min + nlevels - 1;
 
 	k = !(k >= (float)lvl_min) ? (float)lvl_min : k > (float)lvl_max ? (float)lvl_max : k;
 	return (int)k - lvl_min;
+}
+
+int roi_level_bounds(int lvl_min, int nlevels, float *bound)
+{
+	if (nlevels < 1 || nlevels > ANCHOR_MAX_LEVELS || lvl_min < -100 || lvl_min > 100)
+		return tt_error(-EINVAL, "LevelMapper: %d levels from %d", nlevels, lvl_min);
+	for (int k = 1; k < nlevels; k++) {
+		/* near 224 * 2^(K - 4): the level steps there, or a few floats below (+ 1e-6) */
+		float K = (float)(lvl_min + k), s = ldexpf(224.0f, lvl_min + k - 4);
+
+		while (!(level_of(s) >= K))
+			s = nextafterf(s, INFINITY);
+		while (level_of(nextafterf(s, 0)) >= K)
+			s = nextafterf(s, 0);
+		bound[k - 1] = s;
+	}
+	return 0;
 }
 
 int multiscale_roi_align(const struct feature_map *maps, int nlevels, int img_h, int img_w,

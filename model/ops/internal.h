@@ -47,22 +47,35 @@ int op_split_args(struct tt_program *prog, struct tt_core_range cores, uint32_t 
 /*
  * op_topk on any stick array: value i at channel byte offset off + (i % m)
  * * es of stick i / m (stick bytes a stick, 32 sticks a page) of the DRAM
- * buffer at src; es 4 (Float32) or 2 (Float16_b).
+ * buffer at src; es 4 (Float32) or 2 (Float16_b). count: 0, or the
+ * address of a count buffer (op_boxes) whose word 0 is n on the device
+ * (none if it is over n), k at most that: the cores split that many.
  */
 int op_topk_select(struct op_topk *tk, struct tt_cq *cq, uint32_t src, uint32_t stick,
-		   uint32_t off, uint32_t m, uint32_t es, uint32_t n, uint32_t k,
+		   uint32_t off, uint32_t m, uint32_t es, uint32_t n, uint32_t k, uint32_t count,
 		   struct op_stats *stats);
 
+/* Box records (op_boxes, kernels/records.h): 8 words, 32 a page. */
+#define OP_REC_WORDS	8
+#define OP_REC_PAGE	1024
+
+/* -EINVAL unless b is boxes op_boxes_create made; what names it in the message. */
+int op_boxes_check(const struct op_boxes *b, const char *what);
+/* Their count and (recs not NULL) all their pages; waits for the queue. */
+long op_boxes_read_records(struct tt_cq *cq, const struct op_boxes *b, uint32_t *recs);
+
 /*
- * op_nms on n boxes already in op_nms_records(nms): pages of 32 records of
- * 8 words (x1, y1, x2, y2, score as float bits; the group as a float, as
- * a word, 0). mode 0: plain; 1: batched, groups moved apart (up to
- * OP_NMS_OFFSET_MAX boxes, as batched_nms); 2: batched, the mask only
- * within a group (word 6 below n).
+ * op_nms on the boxes in op_nms_records(nms), records whose number is
+ * word 0 of the count buffer -- none if it is over the op's max_n (the op
+ * that wrote it reports that). batched: as op_nms_run with groups, the
+ * group as a float in word 5 and, over OP_NMS_OFFSET_MAX boxes,
+ * numbered 0 .. n - 1 in word 6. Enqueued without a wait: the count and
+ * indices of the kept boxes go to the op's result, and with kept, the
+ * first kept->max kept records by descending score to kept.
  */
 #define OP_NMS_OFFSET_MAX	1000
 struct tt_buffer *op_nms_records(const struct op_nms *nms);
-long op_nms_run_records(struct op_nms *nms, struct tt_cq *cq, uint32_t n, uint32_t mode,
-			double thresh, uint32_t *keep, struct op_stats *stats);
+int op_nms_enqueue(struct op_nms *nms, struct tt_cq *cq, struct tt_buffer *count, bool batched,
+		   double thresh, struct op_boxes *kept, struct op_stats *stats);
 
 #endif

@@ -12,20 +12,20 @@
 
 #include "internal.h"
 
-#define REC_WORDS	8
+#define REC_WORDS	OP_REC_WORDS
 #define BLOCK		32		/* as nms_mask.c */
 
 struct op_nms {
 	struct tt_device *dev;
 	uint32_t max_n;
 	struct op_topk *sort;
-	struct tt_buffer *recs, *mask, *out;
+	struct tt_buffer *recs, *count, *mask, *out;
 	uint32_t *records, *result;
 };
 
 int op_nms_create(struct tt_device *dev, uint32_t max_n, struct op_nms **out)
 {
-	struct tt_buffer_config cfg = { .type = TT_BUFFER_DRAM, .page_size = 32 * REC_WORDS * 4 };
+	struct tt_buffer_config cfg = { .type = TT_BUFFER_DRAM, .page_size = OP_REC_PAGE };
 	uint32_t words = OP_DIV_UP(max_n, 32);
 	struct op_nms *nms;
 	int ret;
@@ -50,6 +50,9 @@ int op_nms_create(struct tt_device *dev, uint32_t max_n, struct op_nms **out)
 	if ((ret = op_topk_create(dev, max_n, max_n, &nms->sort)) ||
 	    (ret = tt_buffer_create(dev, &cfg, &nms->recs)))
 		goto fail;
+	cfg.page_size = cfg.size = 32;
+	if ((ret = tt_buffer_create(dev, &cfg, &nms->count)))
+		goto fail;
 	cfg.page_size = 4 * words;
 	cfg.size = (uint64_t)max_n * cfg.page_size;
 	if ((ret = tt_buffer_create(dev, &cfg, &nms->mask)))
@@ -71,6 +74,7 @@ void op_nms_destroy(struct op_nms *nms)
 		return;
 	op_topk_destroy(nms->sort);
 	tt_buffer_destroy(nms->recs);
+	tt_buffer_destroy(nms->count);
 	tt_buffer_destroy(nms->mask);
 	tt_buffer_destroy(nms->out);
 	free(nms->records);
@@ -109,11 +113,11 @@ static int check(const struct op_nms *nms, const float *boxes, const float *scor
 	return 0;
 }
 
-static int mask_and_scan(struct op_nms *nms, struct tt_cq *cq, uint32_t n, float thr,
-			 uint32_t mode, struct op_stats *stats)
+static int mask_and_scan(struct op_nms *nms, struct tt_cq *cq, struct tt_buffer *count, float thr,
+			 bool batched, struct op_boxes *kept, struct op_stats *stats)
 {
 	struct tt_kernel_config cfg = { .role = TT_ROLE_READER };
-	uint32_t words = OP_DIV_UP(n, 32), gx, gy, budget, used, scratch, ncores;
+	uint32_t n = nms->max_n, words = OP_DIV_UP(n, 32), gx, gy, budget, used, scratch;
 	struct tt_core_range cores;
 	struct tt_program *prog;
 	char shape[64];
@@ -122,11 +126,11 @@ static int mask_and_scan(struct op_nms *nms, struct tt_cq *cq, uint32_t n, float
 	ret = op_grid(nms->dev, &gx, &gy, &budget);
 	if (ret)
 		return ret;
-	ncores = OP_DIV_UP(n, 16);
-	scratch = 4 * (8 * 32 * words + 10 * n + 2 * words + BLOCK * words + n + 1);
+	/* records, order, boxes, areas, lists, mask rows, kept; a page of kept records */
+	scratch = 4 * (8 * 32 * words + 10 * n + 2 * words + BLOCK * words + n + 1 + 256);
 	if (scratch > budget)
 		return tt_error(-ENOSPC, "op_nms: %u boxes do not fit in L1", n);
-	ret = op_cores(nms->dev, ncores, &cores, &used);
+	ret = op_cores(nms->dev, OP_DIV_UP(n, 16), &cores, &used);
 	if (!ret)
 		ret = tt_program_create(nms->dev, &prog);
 	if (ret)
@@ -142,9 +146,12 @@ static int mask_and_scan(struct op_nms *nms, struct tt_cq *cq, uint32_t n, float
 		memcpy(&thr_bits, &thr, 4);
 		uint32_t args[] = {
 			tt_buffer_address(nms->recs), tt_buffer_address(order),
-			tt_buffer_page_size(order), n, words, tt_buffer_address(nms->mask),
-			tt_buffer_page_size(nms->mask), tt_buffer_address(nms->out),
-			tt_buffer_page_size(nms->out), thr_bits, mode, (uint32_t)sem, used,
+			tt_buffer_page_size(order), tt_buffer_address(count), n,
+			tt_buffer_address(nms->mask), tt_buffer_page_size(nms->mask),
+			tt_buffer_address(nms->out), tt_buffer_page_size(nms->out), thr_bits,
+			batched, OP_NMS_OFFSET_MAX, (uint32_t)sem, used,
+			kept ? tt_buffer_address(kept->recs) : 0,
+			kept ? tt_buffer_address(kept->count) : 0, kept ? kept->max : 0,
 		};
 
 		ret = tt_common_runtime_args_set(prog, kernel, args, sizeof(args) / 4);
@@ -153,8 +160,7 @@ static int mask_and_scan(struct op_nms *nms, struct tt_cq *cq, uint32_t n, float
 		if (ret)
 			goto out;
 	}
-	snprintf(shape, sizeof(shape), "%u boxes%s", n,
-		 mode == 1 ? ", offset groups" : mode == 2 ? ", per group" : "");
+	snprintf(shape, sizeof(shape), "up to %u boxes%s", n, batched ? ", batched" : "");
 	ret = op_run_shape(cq, prog, stats, "nms", shape);
 out:
 	tt_program_destroy(prog);
@@ -192,7 +198,7 @@ long op_nms_run(struct op_nms *nms, struct tt_cq *cq, const float *boxes, const 
 		const int64_t *groups, uint32_t n, double thresh, uint32_t *keep,
 		struct op_stats *stats)
 {
-	uint32_t i, mode;
+	uint32_t i, kept, count[8] = { n };
 	int ret;
 
 	if (!nms || !cq || (n && (!boxes || !scores || !keep)))
@@ -201,7 +207,6 @@ long op_nms_run(struct op_nms *nms, struct tt_cq *cq, const float *boxes, const 
 		return ret;
 	if (!n)
 		return 0;
-	mode = !groups ? 0 : n <= OP_NMS_OFFSET_MAX ? 1 : 2;
 	for (i = 0; i < n; i++) {
 		uint32_t *r = nms->records + REC_WORDS * i;
 		float g = groups ? (float)groups[i] : 0.0f;
@@ -211,31 +216,11 @@ long op_nms_run(struct op_nms *nms, struct tt_cq *cq, const float *boxes, const 
 		memcpy(r + 5, &g, 4);
 		r[6] = r[7] = 0;
 	}
-	if (mode == 2 && (ret = number_groups(nms, groups, n)))
+	if (groups && n > OP_NMS_OFFSET_MAX && (ret = number_groups(nms, groups, n)))
 		return ret;
-	if ((ret = tt_cq_write_buffer(cq, nms->recs, nms->records, false)))
-		return ret;
-	return op_nms_run_records(nms, cq, n, mode, thresh, keep, stats);
-}
-
-struct tt_buffer *op_nms_records(const struct op_nms *nms)
-{
-	return nms->recs;
-}
-
-long op_nms_run_records(struct op_nms *nms, struct tt_cq *cq, uint32_t n, uint32_t mode,
-			double thresh, uint32_t *keep, struct op_stats *stats)
-{
-	uint32_t kept;
-	int ret;
-
-	if (n > nms->max_n)
-		return tt_error(-EINVAL, "op_nms: %u boxes, made for up to %u", n, nms->max_n);
-	if (!n)
-		return 0;
-	if ((ret = op_topk_select(nms->sort, cq, tt_buffer_address(nms->recs), REC_WORDS * 4, 16,
-				  1, 4, n, n, stats)) ||
-	    (ret = mask_and_scan(nms, cq, n, threshold(thresh), mode, stats)) ||
+	if ((ret = tt_cq_write_buffer(cq, nms->recs, nms->records, false)) ||
+	    (ret = tt_cq_write_buffer(cq, nms->count, count, false)) ||
+	    (ret = op_nms_enqueue(nms, cq, nms->count, groups != NULL, thresh, NULL, stats)) ||
 	    (ret = tt_cq_read_buffer(cq, nms->out, nms->result, true)))
 		return ret;
 	kept = nms->result[0];
@@ -243,4 +228,21 @@ long op_nms_run_records(struct op_nms *nms, struct tt_cq *cq, uint32_t n, uint32
 		return tt_error(-EIO, "op_nms: the device kept %u of %u boxes", kept, n);
 	memcpy(keep, nms->result + 1, 4 * kept);
 	return kept;
+}
+
+struct tt_buffer *op_nms_records(const struct op_nms *nms)
+{
+	return nms->recs;
+}
+
+int op_nms_enqueue(struct op_nms *nms, struct tt_cq *cq, struct tt_buffer *count, bool batched,
+		   double thresh, struct op_boxes *kept, struct op_stats *stats)
+{
+	int ret;
+
+	if ((ret = op_topk_select(nms->sort, cq, tt_buffer_address(nms->recs),
+				  OP_REC_WORDS * 4, 16, 1, 4, nms->max_n, nms->max_n,
+				  tt_buffer_address(count), stats)))
+		return ret;
+	return mask_and_scan(nms, cq, count, threshold(thresh), batched, kept, stats);
 }

@@ -203,25 +203,76 @@ int op_maxpool(struct tt_device *dev, struct tt_cq *cq, const struct op_tensor *
 int op_maxpool_out_size(uint32_t h, uint32_t w, uint32_t k, uint32_t stride, uint32_t pad,
 			uint32_t *ho, uint32_t *wo);
 
+/* ---- boxes on the device (boxes.c) ------------------------------------ */
+/*
+ * Up to max boxes that stay on the device between the ops that make and
+ * take them: op_anchors -> op_proposals -> op_roi_align, op_postprocess.
+ * recs holds records of 8 words, 32 a 1024-byte page: x1, y1, x2, y2 and
+ * a score as float bits, then three words of the op that made them; count
+ * (one 32-byte page) their number in word 0. The op that makes them writes
+ * both on the device, so the ops that take them are enqueued without the
+ * host knowing how many there are; they read the count, and look at no
+ * record from it on.
+ */
+#define OP_BOXES_MAX	(1u << 20)
+
+struct op_boxes {
+	struct tt_buffer *recs, *count;
+	uint32_t max;
+};
+
+int op_boxes_create(struct tt_device *dev, uint32_t max, struct op_boxes *b);
+void op_boxes_destroy(struct op_boxes *b);
+/*
+ * n boxes [4] and their scores (NULL: 0) from the host; coordinates
+ * within +-2^24, scores finite.
+ */
+int op_boxes_write(struct tt_cq *cq, struct op_boxes *b, const float *boxes, const float *scores,
+		   uint32_t n);
+/*
+ * Their boxes [count][4] and scores [count] (either may be NULL: only
+ * the count); returns the count or -errno. Waits for the queue.
+ */
+long op_boxes_read(struct tt_cq *cq, const struct op_boxes *b, float *boxes, float *scores);
+
+/* ---- anchors (anchors.c) ---------------------------------------------- */
+/*
+ * torchvision's AnchorGenerator on the device, anchors_generate's table
+ * (model/detection.h: the same arguments) as boxes: for each level l,
+ * cell (y, x) of its feat_h[l] x feat_w[l] map and anchor a, in that
+ * order, the base anchor a of the level -- round (half to even) of
+ * (-w, -h, w, h) / 2 for each ratio and size -- shifted by (x * stride_w,
+ * y * stride_h), the strides img / feat. All the values are integers:
+ * the table is anchors_generate's, bit for bit. out must hold them all.
+ */
+struct anchor_config;
+
+int op_anchors_run(struct tt_device *dev, struct tt_cq *cq, const struct anchor_config *c,
+		   uint32_t img_h, uint32_t img_w, const uint32_t *feat_h, const uint32_t *feat_w,
+		   struct op_boxes *out, struct op_stats *stats);
+
 /* ---- RoIAlign (roi_align.c) ------------------------------------------ */
 /*
  * torchvision's MultiScaleRoIAlign (aligned=False) on the device: each box
  * (x1, y1, x2, y2 in the image's pixels) is pooled from the map its
  * LevelMapper picks to pooled x pooled bins, each the mean of sampling x
- * sampling bilinear samples. The reader computes the samples' pixels and
- * weights and gathers those sticks; the compute kernel sums them weighted
- * (tile engine, fp32 DST); the writer puts each bin's channels in place.
- * out is 1 x n x (pooled * pooled * c): RoI r's stick holds bin (y, x)'s
- * channels at (y * pooled + x) * c -- the (y, x, c) order, where torch
- * flattens (c, y, x): a linear layer that takes it permutes its weight
- * columns to match. The host only picks each
- * box's level (LevelMapper) and writes the boxes to the device.
+ * sampling bilinear samples. The reader picks the level (the host's
+ * choice exactly: it compares sqrt(area) with the sizes where the host's
+ * LevelMapper steps up, roi_level_bounds), computes the samples' pixels
+ * and weights and gathers those sticks; the compute kernel sums them
+ * weighted (tile engine, fp32 DST); the writer puts each bin's channels
+ * in place. The boxes come from the device (op_boxes: their count read
+ * there): out is 1 x max x (pooled * pooled * c) for boxes->max RoIs,
+ * RoI r's stick holding bin (y, x)'s channels at (y * pooled + x) * c --
+ * the (y, x, c) order, where torch flattens (c, y, x): a linear layer that
+ * takes it permutes its weight columns to match. The RoIs from the
+ * count on are zero.
  */
 struct op_roi_align;
 
-/* Up to max_rois boxes a run; sampling 1 or 2 (torchvision's is 2). */
+/* sampling 1 or 2 (torchvision's is 2). */
 int op_roi_align_create(struct tt_device *dev, uint32_t pooled, uint32_t sampling,
-			uint32_t max_rois, struct op_roi_align **ra);
+			struct op_roi_align **ra);
 void op_roi_align_destroy(struct op_roi_align *ra);
 /*
  * maps: nlevels FPN levels (P2 ..), wide, of one format and channel count;
@@ -229,20 +280,20 @@ void op_roi_align_destroy(struct op_roi_align *ra);
  */
 int op_roi_align_run(struct op_roi_align *ra, struct tt_cq *cq,
 		     const struct op_tensor *const *maps, uint32_t nlevels, uint32_t img_h,
-		     uint32_t img_w, const float *boxes, uint32_t n, struct op_tensor *out,
+		     uint32_t img_w, const struct op_boxes *boxes, struct op_tensor *out,
 		     struct op_stats *stats);
 /*
  * The same into nparts output tensors (1 .. OP_ROI_ALIGN_MAX_PARTS), for
  * RoIs too wide for one tensor page (256 channels of 7 x 7 bins in fp32):
  * each RoI's bins in order, part i holding the next out[i]->c / c of
- * them, so out[i] is 1 x n x (its bins * c) and the parts' bins add up to
- * pooled * pooled. fc6 split by the same columns takes them as they are.
+ * them, so out[i] is 1 x max x (its bins * c) and the parts' bins add up
+ * to pooled * pooled. fc6 split by the same columns takes them as they are.
  */
 #define OP_ROI_ALIGN_MAX_PARTS	4
 
 int op_roi_align_run_parts(struct op_roi_align *ra, struct tt_cq *cq,
 			   const struct op_tensor *const *maps, uint32_t nlevels, uint32_t img_h,
-			   uint32_t img_w, const float *boxes, uint32_t n,
+			   uint32_t img_w, const struct op_boxes *boxes,
 			   struct op_tensor *const *out, uint32_t nparts, struct op_stats *stats);
 
 /* ---- top-k (topk.c) ---------------------------------------------------- */
@@ -313,11 +364,18 @@ long op_nms_run(struct op_nms *nms, struct tt_cq *cq, const float *boxes, const 
  *
  * heads: level l's RPN head output (rpn_head.h: h[l] x w[l], 5A
  * channels, 0 .. A - 1 the logits, A + 4a .. A + 4a + 3 anchor a's
- * deltas), all Float32 or all Float16_b. The anchors, float
- * [sum h * w * A][4] in torchvision's order (level, y, x, anchor) as
- * anchors_generate makes them, stay on the device. The candidates
- * (sum of min(pre_nms_top_n, h * w * A)) must be at most OP_NMS_MAX_N.
- * A NaN logit goes where op_topk puts it.
+ * deltas), all Float32 or all Float16_b; anchors: the table of every
+ * level's anchors in torchvision's order (level, y, x, anchor), as
+ * op_anchors_run makes it. The candidates (sum of min(pre_nms_top_n,
+ * h * w * A)) must be at most OP_NMS_MAX_N. A NaN logit goes where
+ * op_topk puts it.
+ *
+ * A run is enqueued without a wait: the number of candidates that pass
+ * the filters, and of the proposals, stays on the device, and the
+ * proposals -- boxes by descending score, the score, then the level as a
+ * float and as a word -- stay there as op_proposals_boxes (up to
+ * post_nms_top_n), for op_roi_align and op_postprocess to take, or
+ * op_boxes_read to fetch.
  */
 #define OP_PROPOSALS_MAX_LEVELS	8
 
@@ -335,16 +393,14 @@ struct op_proposals_desc {
 struct op_proposals;
 
 int op_proposals_create(struct tt_device *dev, const struct op_proposals_desc *desc,
-			const float *anchors, struct op_proposals **p);
+			struct op_proposals **p);
 void op_proposals_destroy(struct op_proposals *p);
-/*
- * img_h x img_w: the image the boxes are clipped to (unpadded). Writes up
- * to post_nms_top_n boxes [4] and scores by descending score to boxes and
- * scores; returns their number or -errno. Waits for the queue.
- */
-long op_proposals_run(struct op_proposals *p, struct tt_cq *cq,
-		      const struct op_tensor *const *heads, uint32_t img_h, uint32_t img_w,
-		      float *boxes, float *scores, struct op_stats *stats);
+/* img_h x img_w: the image the boxes are clipped to (unpadded). */
+int op_proposals_run(struct op_proposals *p, struct tt_cq *cq, const struct op_tensor *const *heads,
+		     const struct op_boxes *anchors, uint32_t img_h, uint32_t img_w,
+		     struct op_stats *stats);
+/* The proposals of the last run, on the device. */
+const struct op_boxes *op_proposals_boxes(const struct op_proposals *p);
 
 /* ---- detections (postprocess.c) ---------------------------------------- */
 /*
@@ -378,13 +434,15 @@ int op_postprocess_create(struct tt_device *dev, const struct op_postprocess_des
 			  struct op_postprocess **pp);
 void op_postprocess_destroy(struct op_postprocess *pp);
 /*
- * proposals: float [n][4] (the RoIs of pred's first n rows); img_h x
- * img_w the image the boxes are clipped to. Writes up to detections
- * boxes [4], scores and labels (1 .. K - 1) by descending score; returns
- * their number or -errno. Waits for the queue.
+ * proposals: the RoIs of pred's first rows, on the device (op_boxes: pred
+ * has a row for each of up to max, the rows from their count on not
+ * looked at); img_h x img_w the image the boxes are clipped to. Writes
+ * up to detections boxes [4], scores and labels (1 .. K - 1) by
+ * descending score; returns their number or -errno. Waits for the queue
+ * (once, to read them).
  */
 long op_postprocess_run(struct op_postprocess *pp, struct tt_cq *cq,
-			const struct op_tensor *pred, const float *proposals, uint32_t n,
+			const struct op_tensor *pred, const struct op_boxes *proposals,
 			uint32_t img_h, uint32_t img_w, float *boxes, float *scores,
 			uint32_t *labels, struct op_stats *stats);
 

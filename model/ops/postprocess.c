@@ -2,7 +2,8 @@
 /*
  * The box head's detections on the device (see ops.h):
  * postprocess_decode.c for the softmax, boxes and filters, then op_nms's
- * programs on the records it leaves.
+ * programs on the records it leaves, their number in DRAM; the host
+ * waits only to read the detections.
  */
 #include <errno.h>
 #include <math.h>
@@ -12,7 +13,6 @@
 
 #include "internal.h"
 
-#define REC_WORDS	8		/* as postprocess_decode.c and nms_mask.c */
 #define MAX_CORES	256		/* counts: one 1024-byte page */
 #define BATCH		16		/* RoIs a core reads at a time, at most */
 
@@ -25,15 +25,15 @@ struct op_postprocess {
 	uint32_t cap;			/* candidates NMS takes */
 	uint32_t stage_pages;
 	struct op_nms *nms;
-	struct tt_buffer *props, *stage, *counts, *total;
-	float *props_host;
-	uint32_t *records, *keep, total_page[8];
+	struct tt_buffer *stage, *counts, *total;
+	struct op_boxes dets;		/* NMS's best */
+	uint32_t *records, total_page[8];
 };
 
 int op_postprocess_create(struct tt_device *dev, const struct op_postprocess_desc *desc,
 			  struct op_postprocess **out)
 {
-	struct tt_buffer_config cfg = { .type = TT_BUFFER_DRAM, .page_size = 512 };
+	struct tt_buffer_config cfg = { .type = TT_BUFFER_DRAM, .page_size = 1024 };
 	const struct op_postprocess_desc *d = desc;
 	struct op_postprocess *pp;
 	uint64_t cap;
@@ -41,10 +41,12 @@ int op_postprocess_create(struct tt_device *dev, const struct op_postprocess_des
 
 	if (!dev || !desc || !out)
 		return tt_error(-EINVAL, "op_postprocess_create: NULL argument");
-	if (d->classes < 2 || d->classes > 1000 || d->max_rois < 1 || d->max_rois > OP_TOPK_MAX_N)
-		return tt_error(-EINVAL, "op_postprocess: %u classes (background included) and up "
-				"to %u RoIs: need 2..1000 and 1..%u", d->classes, d->max_rois,
-				OP_TOPK_MAX_N);
+	if (d->classes < 2 || d->classes > 1000 || d->max_rois < 1 || d->max_rois > OP_TOPK_MAX_N ||
+	    d->detections < 1 || d->detections > OP_BOXES_MAX)
+		return tt_error(-EINVAL, "op_postprocess: %u classes (background included), up to "
+				"%u RoIs and %u detections: need 2..1000, 1..%u and 1..%u",
+				d->classes, d->max_rois, d->detections, OP_TOPK_MAX_N,
+				OP_BOXES_MAX);
 	if (!(d->nms_thresh >= -1e30 && d->nms_thresh <= 1e30) || !isfinite(d->score_thresh) ||
 	    !isfinite(d->min_size))
 		return tt_error(-EINVAL, "op_postprocess: thresholds %g, %g and min size %g",
@@ -57,18 +59,14 @@ int op_postprocess_create(struct tt_device *dev, const struct op_postprocess_des
 	cap = (uint64_t)d->max_rois * (d->classes - 1);
 	pp->cap = cap < OP_NMS_MAX_N ? (uint32_t)cap : OP_NMS_MAX_N;
 	pp->stage_pages = OP_DIV_UP((d->max_rois + MAX_CORES) * (d->classes - 1), 32) + MAX_CORES;
-	pp->props_host = calloc(OP_DIV_UP(d->max_rois, 32), 512);
-	pp->records = malloc(32 * REC_WORDS * 4 * OP_DIV_UP(pp->cap, 32));
-	pp->keep = malloc(4 * pp->cap);
-	if (!pp->props_host || !pp->records || !pp->keep) {
+	pp->records = malloc((size_t)OP_REC_PAGE * OP_DIV_UP(d->detections, 32));
+	if (!pp->records) {
 		ret = tt_error(-ENOMEM, "out of memory");
 		goto fail;
 	}
-	cfg.size = 512 * OP_DIV_UP(d->max_rois, 32);
 	if ((ret = op_nms_create(dev, pp->cap, &pp->nms)) ||
-	    (ret = tt_buffer_create(dev, &cfg, &pp->props)))
+	    (ret = op_boxes_create(dev, d->detections, &pp->dets)))
 		goto fail;
-	cfg.page_size = 1024;
 	cfg.size = (uint64_t)1024 * pp->stage_pages;
 	if ((ret = tt_buffer_create(dev, &cfg, &pp->stage)))
 		goto fail;
@@ -90,13 +88,11 @@ void op_postprocess_destroy(struct op_postprocess *pp)
 	if (!pp)
 		return;
 	op_nms_destroy(pp->nms);
-	tt_buffer_destroy(pp->props);
+	op_boxes_destroy(&pp->dets);
 	tt_buffer_destroy(pp->stage);
 	tt_buffer_destroy(pp->counts);
 	tt_buffer_destroy(pp->total);
-	free(pp->props_host);
 	free(pp->records);
-	free(pp->keep);
 	free(pp);
 }
 
@@ -109,10 +105,12 @@ static uint32_t bits(float f)
 }
 
 static int decode(struct op_postprocess *pp, struct tt_cq *cq, const struct op_tensor *pred,
-		  uint32_t n, uint32_t img_h, uint32_t img_w, struct op_stats *stats)
+		  const struct op_boxes *props, uint32_t img_h, uint32_t img_w,
+		  struct op_stats *stats)
 {
 	struct tt_kernel_config cfg = { .role = TT_ROLE_READER };
 	const uint32_t K = pp->d.classes, es = op_tensor_elem_size(pred), stick = pred->c_pad * es;
+	const uint32_t n = props->max;
 	uint32_t gx, gy, budget, used, chunk, batch, region, scratch, i, w;
 	struct tt_core_range cores;
 	struct tt_program *prog;
@@ -149,12 +147,13 @@ static int decode(struct op_postprocess *pp, struct tt_cq *cq, const struct op_t
 		goto out;
 	{
 		uint32_t args[] = {
-			K, es, stick, tt_buffer_address(pred->buf), tt_buffer_address(pp->props), n,
+			K, es, stick, tt_buffer_address(pred->buf), tt_buffer_address(props->recs), n,
 			bits((float)img_w), bits((float)img_h), bits(pp->d.min_size),
 			bits(pp->d.score_thresh), bits((float)XFORM_CLIP), bits(10.0f), bits(10.0f),
 			bits(5.0f), bits(5.0f), tt_buffer_address(pp->stage), region,
 			tt_buffer_address(pp->counts), tt_buffer_address(op_nms_records(pp->nms)),
 			tt_buffer_address(pp->total), (uint32_t)sem, used, chunk, pp->cap, batch,
+			tt_buffer_address(props->count),
 		};
 
 		ret = tt_common_runtime_args_set(prog, kernel, args, sizeof(args) / 4);
@@ -164,7 +163,7 @@ static int decode(struct op_postprocess *pp, struct tt_cq *cq, const struct op_t
 		ret = tt_runtime_args_set(prog, kernel, TT_CORE(i % w, i / w), &i, 1);
 	if (ret)
 		goto out;
-	snprintf(shape, sizeof(shape), "%u RoIs x %u classes", n, K);
+	snprintf(shape, sizeof(shape), "up to %u RoIs x %u classes", n, K);
 	ret = op_run_shape(cq, prog, stats, "detections", shape);
 out:
 	tt_program_destroy(prog);
@@ -172,65 +171,52 @@ out:
 }
 
 static int check(const struct op_postprocess *pp, const struct op_tensor *pred,
-		 const float *proposals, uint32_t n, uint32_t img_h, uint32_t img_w)
+		 const struct op_boxes *props, uint32_t img_h, uint32_t img_w)
 {
-	uint32_t i;
 	int ret;
 
-	if ((ret = op_tensor_check(pred, "op_postprocess_run")))
+	if ((ret = op_tensor_check(pred, "op_postprocess_run")) ||
+	    (ret = op_boxes_check(props, "op_postprocess_run")))
 		return ret;
-	if (n > pp->d.max_rois || (uint64_t)pred->h * pred->w < n ||
+	if (props->max > pp->d.max_rois || (uint64_t)pred->h * pred->w < props->max ||
 	    pred->c != 5 * pp->d.classes)
-		return tt_error(-EINVAL, "op_postprocess_run: %u RoIs of predictions %ux%ux%u, "
-				"made for up to %u RoIs of %u channels", n, pred->h, pred->w,
-				pred->c, pp->d.max_rois, 5 * pp->d.classes);
+		return tt_error(-EINVAL, "op_postprocess_run: up to %u RoIs of predictions "
+				"%ux%ux%u, made for up to %u RoIs of %u channels", props->max,
+				pred->h, pred->w, pred->c, pp->d.max_rois, 5 * pp->d.classes);
 	if (!img_h || !img_w || img_h > (1u << 24) || img_w > (1u << 24))
 		return tt_error(-EINVAL, "op_postprocess_run: image %ux%u", img_h, img_w);
-	for (i = 0; i < 4 * n; i++)
-		if (!isfinite(proposals[i]))
-			return tt_error(-EINVAL, "op_postprocess_run: proposal %u is not finite",
-					i / 4);
 	return 0;
 }
 
 long op_postprocess_run(struct op_postprocess *pp, struct tt_cq *cq,
-			const struct op_tensor *pred, const float *proposals, uint32_t n,
+			const struct op_tensor *pred, const struct op_boxes *proposals,
 			uint32_t img_h, uint32_t img_w, float *boxes, float *scores,
 			uint32_t *labels, struct op_stats *stats)
 {
-	uint32_t m, i;
-	long kept;
+	long n, i;
 	int ret;
 
-	if (!pp || !cq || !pred || (n && (!proposals || !boxes || !scores || !labels)))
+	if (!pp || !cq || !pred || !boxes || !scores || !labels)
 		return tt_error(-EINVAL, "op_postprocess_run: NULL argument");
-	if ((ret = check(pp, pred, proposals, n, img_h, img_w)))
+	if ((ret = check(pp, pred, proposals, img_h, img_w)))
 		return ret;
-	if (!n)
-		return 0;
-	memcpy(pp->props_host, proposals, 16 * (size_t)n);
-	if ((ret = tt_cq_write_buffer(cq, pp->props, pp->props_host, false)) ||
-	    (ret = decode(pp, cq, pred, n, img_h, img_w, stats)) ||
-	    (ret = tt_cq_read_buffer(cq, pp->total, pp->total_page, true)))
+	if ((ret = decode(pp, cq, pred, proposals, img_h, img_w, stats)) ||
+	    (ret = op_nms_enqueue(pp->nms, cq, pp->total, true, pp->d.nms_thresh, &pp->dets,
+				  stats)) ||
+	    (ret = tt_cq_read_buffer(cq, pp->total, pp->total_page, false)))
 		return ret;
-	m = pp->total_page[0];
-	if (m > pp->cap)
+	n = op_boxes_read_records(cq, &pp->dets, pp->records);
+	if (n < 0)
+		return n;
+	if (pp->total_page[0] > pp->cap)
 		return tt_error(-ENOSPC, "op_postprocess: %u detections before NMS, it takes up "
-				"to %u", m, pp->cap);
-	kept = op_nms_run_records(pp->nms, cq, m, m <= OP_NMS_OFFSET_MAX ? 1 : 2,
-				  pp->d.nms_thresh, pp->keep, stats);
-	if (kept <= 0)
-		return kept;
-	if (kept > pp->d.detections)
-		kept = pp->d.detections;
-	if ((ret = tt_cq_read_buffer(cq, op_nms_records(pp->nms), pp->records, true)))
-		return ret;
-	for (i = 0; i < kept; i++) {
-		const uint32_t *r = pp->records + REC_WORDS * pp->keep[i];
+				"to %u", pp->total_page[0], pp->cap);
+	for (i = 0; i < n; i++) {
+		const uint32_t *r = pp->records + OP_REC_WORDS * i;
 
 		memcpy(boxes + 4 * i, r, 16);
 		memcpy(scores + i, r + 4, 4);
 		labels[i] = r[6];
 	}
-	return kept;
+	return n;
 }

@@ -2,7 +2,9 @@
 /*
  * Building and running op programs: kernels come from model/ops/kernels/,
  * built into the library at compile time (tools/embed.sh), so a program
- * that links the model needs no source tree.
+ * that links the model needs no source tree; so do the headers they share
+ * (records.h), which op_kernel splices into a kernel's text where it
+ * includes them, as the kernel compiler sees only libttuser's headers.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,26 +23,76 @@ struct tt_embedded_file {
 extern const struct tt_embedded_file op_kernels[];
 extern const unsigned op_kernels_count;
 
+static const struct tt_embedded_file *find_kernel(const char *name, size_t len)
+{
+	unsigned i;
+
+	for (i = 0; i < op_kernels_count; i++)
+		if (strlen(op_kernels[i].path) == len && !memcmp(op_kernels[i].path, name, len))
+			return &op_kernels[i];
+	return NULL;
+}
+
+/* Append n bytes to out (when not NULL) at *len. */
+static void put(char *out, size_t *len, const void *data, size_t n)
+{
+	if (out)
+		memcpy(out + *len, data, n);
+	*len += n;
+}
+
+/*
+ * The source of kernel f into out (NULL: only its length): its lines
+ * #include "x.h" of a header of model/ops/kernels/ replaced by the
+ * header's text (one level: a header includes none of them), with #line
+ * marks so that errors name the file and line. Returns the length.
+ */
+static size_t splice(const struct tt_embedded_file *f, char *out)
+{
+	const char *at = (const char *)f->data, *end = at + f->len;
+	unsigned line = 1;
+	size_t len = 0;
+
+	while (at < end) {
+		const char *nl = memchr(at, '\n', (size_t)(end - at)), *q;
+		size_t n = nl ? (size_t)(nl + 1 - at) : (size_t)(end - at);
+		const struct tt_embedded_file *h = NULL;
+		char mark[160];
+
+		if (n > 10 && !memcmp(at, "#include \"", 10) && (q = memchr(at + 10, '"', n - 10)))
+			h = find_kernel(at + 10, (size_t)(q - at - 10));
+		line++;
+		if (h) {
+			put(out, &len, mark, (size_t)snprintf(mark, sizeof(mark), "#line 1 \"%s\"\n",
+							   h->path));
+			put(out, &len, h->data, h->len);
+			put(out, &len, mark, (size_t)snprintf(mark, sizeof(mark),
+							   "\n#line %u \"%s\"\n", line,
+							   f->path));
+		} else {
+			put(out, &len, at, n);
+		}
+		at += n;
+	}
+	return len;
+}
+
 int op_kernel(struct tt_program *prog, const char *name, struct tt_core_range cores,
 	      const struct tt_kernel_config *cfg)
 {
-	unsigned i;
+	const struct tt_embedded_file *f = find_kernel(name, strlen(name));
 	char *src;
 	int ret;
 
-	for (i = 0; i < op_kernels_count; i++) {
-		if (strcmp(op_kernels[i].path, name))
-			continue;
-		src = malloc(op_kernels[i].len + 1);
-		if (!src)
-			return tt_error(-ENOMEM, "out of memory");
-		memcpy(src, op_kernels[i].data, op_kernels[i].len);
-		src[op_kernels[i].len] = '\0';
-		ret = tt_kernel_create_from_string(prog, src, cores, cfg);
-		free(src);
-		return ret;
-	}
-	return tt_error(-ENOENT, "no op kernel '%s'", name);
+	if (!f)
+		return tt_error(-ENOENT, "no op kernel '%s'", name);
+	src = malloc(splice(f, NULL) + 1);
+	if (!src)
+		return tt_error(-ENOMEM, "out of memory");
+	src[splice(f, src)] = '\0';
+	ret = tt_kernel_create_from_string(prog, src, cores, cfg);
+	free(src);
+	return ret;
 }
 
 int op_cb(struct tt_program *prog, struct tt_core_range cores, uint32_t index,

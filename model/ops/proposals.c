@@ -2,7 +2,9 @@
 /*
  * The RPN's proposals on the device (see ops.h): op_topk on each level's
  * logits, proposals_decode.c for the boxes, scores and the filters, then
- * op_nms's programs on the records it leaves.
+ * op_nms's programs on the records it leaves, their number in DRAM: the
+ * host enqueues them all without a wait, and the kept records stay on the
+ * device.
  */
 #include <errno.h>
 #include <math.h>
@@ -12,7 +14,6 @@
 
 #include "internal.h"
 
-#define REC_WORDS	8		/* as proposals_decode.c and nms_mask.c */
 #define CAND_BYTES	72		/* L1 a candidate: index, logit, deltas, anchor, record */
 
 /* log(1000 / 16), as model/box_coder.c */
@@ -24,10 +25,11 @@ struct op_proposals {
 	uint32_t k[OP_PROPOSALS_MAX_LEVELS];	/* candidates of each level */
 	uint32_t first[OP_PROPOSALS_MAX_LEVELS];	/* its first anchor */
 	uint32_t total;				/* candidates */
+	uint32_t anchors;			/* in the table */
 	struct op_topk *top[OP_PROPOSALS_MAX_LEVELS];
 	struct op_nms *nms;
-	struct tt_buffer *anchors, *stage, *count;
-	uint32_t *records, *keep, count_page[8];
+	struct tt_buffer *stage, *count;	/* decoded candidates; the valid ones' number */
+	struct op_boxes boxes;			/* the proposals */
 };
 
 static int check_desc(const struct op_proposals_desc *d)
@@ -60,41 +62,15 @@ static int check_desc(const struct op_proposals_desc *d)
 	return 0;
 }
 
-static int write_anchors(struct op_proposals *p, const float *anchors, uint32_t n)
-{
-	struct tt_buffer_config cfg = {
-		.type = TT_BUFFER_DRAM, .page_size = 512, .size = 512 * OP_DIV_UP(n, 32),
-	};
-	struct tt_cq *cq = tt_device_cq(p->dev, 0);
-	float *pad;
-	uint32_t i;
-	int ret;
-
-	for (i = 0; i < 4 * n; i++)
-		if (!isfinite(anchors[i]))
-			return tt_error(-EINVAL, "op_proposals: anchor %u is not finite", i / 4);
-	if (!cq)
-		return tt_error(-EINVAL, "op_proposals: the device has no queue");
-	pad = calloc(cfg.size / 4, 4);
-	if (!pad)
-		return tt_error(-ENOMEM, "out of memory");
-	memcpy(pad, anchors, 16 * (size_t)n);
-	ret = tt_buffer_create(p->dev, &cfg, &p->anchors);
-	if (!ret)
-		ret = tt_cq_write_buffer(cq, p->anchors, pad, true);
-	free(pad);
-	return ret;
-}
-
 int op_proposals_create(struct tt_device *dev, const struct op_proposals_desc *desc,
-			const float *anchors, struct op_proposals **out)
+			struct op_proposals **out)
 {
-	struct tt_buffer_config cfg = { .type = TT_BUFFER_DRAM, .page_size = 1024 };
+	struct tt_buffer_config cfg = { .type = TT_BUFFER_DRAM, .page_size = OP_REC_PAGE };
 	struct op_proposals *p;
-	uint32_t l, n = 0;
+	uint32_t l;
 	int ret;
 
-	if (!dev || !desc || !anchors || !out)
+	if (!dev || !desc || !out)
 		return tt_error(-EINVAL, "op_proposals_create: NULL argument");
 	if ((ret = check_desc(desc)))
 		return ret;
@@ -107,22 +83,16 @@ int op_proposals_create(struct tt_device *dev, const struct op_proposals_desc *d
 		uint32_t m = desc->h[l] * desc->w[l] * desc->anchors;
 
 		p->k[l] = m < desc->pre_nms_top_n ? m : desc->pre_nms_top_n;
-		p->first[l] = n;
-		n += m;
+		p->first[l] = p->anchors;
+		p->anchors += m;
 		p->total += p->k[l];
 		if ((ret = op_topk_create(dev, m, p->k[l], &p->top[l])))
 			goto fail;
 	}
-	p->records = malloc(32 * REC_WORDS * 4 * OP_DIV_UP(p->total, 32));
-	p->keep = malloc(4 * p->total);
-	if (!p->records || !p->keep) {
-		ret = tt_error(-ENOMEM, "out of memory");
-		goto fail;
-	}
-	cfg.size = 1024 * OP_DIV_UP(p->total, 32);
+	cfg.size = (uint64_t)OP_REC_PAGE * OP_DIV_UP(p->total, 32);
 	if ((ret = op_nms_create(dev, p->total, &p->nms)) ||
 	    (ret = tt_buffer_create(dev, &cfg, &p->stage)) ||
-	    (ret = write_anchors(p, anchors, n)))
+	    (ret = op_boxes_create(dev, desc->post_nms_top_n, &p->boxes)))
 		goto fail;
 	cfg.page_size = cfg.size = 32;
 	if ((ret = tt_buffer_create(dev, &cfg, &p->count)))
@@ -143,11 +113,9 @@ void op_proposals_destroy(struct op_proposals *p)
 	for (l = 0; l < OP_PROPOSALS_MAX_LEVELS; l++)
 		op_topk_destroy(p->top[l]);
 	op_nms_destroy(p->nms);
-	tt_buffer_destroy(p->anchors);
 	tt_buffer_destroy(p->stage);
 	tt_buffer_destroy(p->count);
-	free(p->records);
-	free(p->keep);
+	op_boxes_destroy(&p->boxes);
 	free(p);
 }
 
@@ -160,7 +128,8 @@ static uint32_t bits(float f)
 }
 
 static int decode(struct op_proposals *p, struct tt_cq *cq, const struct op_tensor *const *heads,
-		  uint32_t img_h, uint32_t img_w, struct op_stats *stats)
+		  const struct op_boxes *anchors, uint32_t img_h, uint32_t img_w,
+		  struct op_stats *stats)
 {
 	struct tt_kernel_config cfg = { .role = TT_ROLE_READER };
 	const uint32_t es = op_tensor_elem_size(heads[0]);
@@ -196,7 +165,7 @@ static int decode(struct op_proposals *p, struct tt_cq *cq, const struct op_tens
 			p->d.nlevels, p->d.anchors, es, bits((float)img_w), bits((float)img_h),
 			bits(p->d.min_size), bits(p->d.score_thresh), bits((float)XFORM_CLIP),
 			bits(1.0f), bits(1.0f), bits(1.0f), bits(1.0f),
-			tt_buffer_address(p->anchors), tt_buffer_address(p->stage),
+			tt_buffer_address(anchors->recs), tt_buffer_address(p->stage),
 			tt_buffer_address(op_nms_records(p->nms)), tt_buffer_address(p->count),
 			(uint32_t)sem, used, p->total, chunk,
 		};
@@ -229,11 +198,16 @@ out:
 }
 
 static int check_heads(const struct op_proposals *p, const struct op_tensor *const *heads,
-		       uint32_t img_h, uint32_t img_w)
+		       const struct op_boxes *anchors, uint32_t img_h, uint32_t img_w)
 {
 	uint32_t l;
 	int ret;
 
+	if ((ret = op_boxes_check(anchors, "op_proposals_run: anchors")))
+		return ret;
+	if (anchors->max < p->anchors)
+		return tt_error(-EINVAL, "op_proposals_run: a table of up to %u anchors, the levels "
+				"have %u", anchors->max, p->anchors);
 	if (!img_h || !img_w || img_h > (1u << 24) || img_w > (1u << 24))
 		return tt_error(-EINVAL, "op_proposals_run: image %ux%u", img_h, img_w);
 	for (l = 0; l < p->d.nlevels; l++) {
@@ -254,41 +228,26 @@ static int check_heads(const struct op_proposals *p, const struct op_tensor *con
 	return 0;
 }
 
-long op_proposals_run(struct op_proposals *p, struct tt_cq *cq,
-		      const struct op_tensor *const *heads, uint32_t img_h, uint32_t img_w,
-		      float *boxes, float *scores, struct op_stats *stats)
+int op_proposals_run(struct op_proposals *p, struct tt_cq *cq, const struct op_tensor *const *heads,
+		     const struct op_boxes *anchors, uint32_t img_h, uint32_t img_w,
+		     struct op_stats *stats)
 {
-	uint32_t l, n, i;
-	long kept;
+	uint32_t l;
 	int ret;
 
-	if (!p || !cq || !heads || !boxes || !scores)
+	if (!p || !cq || !heads)
 		return tt_error(-EINVAL, "op_proposals_run: NULL argument");
-	if ((ret = check_heads(p, heads, img_h, img_w)))
+	if ((ret = check_heads(p, heads, anchors, img_h, img_w)))
 		return ret;
 	for (l = 0; l < p->d.nlevels; l++)
 		if ((ret = op_topk_run(p->top[l], cq, heads[l], 0, p->d.anchors, p->k[l], stats)))
 			return ret;
-	if ((ret = decode(p, cq, heads, img_h, img_w, stats)) ||
-	    (ret = tt_cq_read_buffer(cq, p->count, p->count_page, true)))
+	if ((ret = decode(p, cq, heads, anchors, img_h, img_w, stats)))
 		return ret;
-	n = p->count_page[0];
-	if (n > p->total)
-		return tt_error(-EIO, "op_proposals: the device kept %u of %u candidates", n,
-				p->total);
-	kept = op_nms_run_records(p->nms, cq, n, n <= OP_NMS_OFFSET_MAX ? 1 : 2, p->d.nms_thresh,
-				  p->keep, stats);
-	if (kept <= 0)
-		return kept;
-	if (kept > p->d.post_nms_top_n)
-		kept = p->d.post_nms_top_n;
-	if ((ret = tt_cq_read_buffer(cq, op_nms_records(p->nms), p->records, true)))
-		return ret;
-	for (i = 0; i < kept; i++) {
-		const uint32_t *r = p->records + REC_WORDS * p->keep[i];
+	return op_nms_enqueue(p->nms, cq, p->count, true, p->d.nms_thresh, &p->boxes, stats);
+}
 
-		memcpy(boxes + 4 * i, r, 16);
-		memcpy(scores + i, r + 4, 4);
-	}
-	return kept;
+const struct op_boxes *op_proposals_boxes(const struct op_proposals *p)
+{
+	return p ? &p->boxes : NULL;
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * MultiScaleRoIAlign on the device (see ops.h): the boxes go to the
- * device with their level; roi_align_reader.c samples, roi_align_compute.c
- * sums, roi_align_writer.c places each bin.
+ * MultiScaleRoIAlign on the device (see ops.h): roi_align_reader.c picks
+ * each box's level and samples, roi_align_compute.c sums,
+ * roi_align_writer.c places each bin.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,70 +13,50 @@
 #include "../detection.h"
 
 #define MAX_LEVELS	5
-#define BOX_WORDS	8
+#define ARG_LEVEL	(9 + MAX_LEVELS - 1)	/* as roi_align_reader.c */
 
 struct op_roi_align {
 	struct tt_device *dev;
-	uint32_t pooled, sampling, max_rois;
-	struct tt_buffer *boxes;
-	uint32_t *records;		/* what goes into boxes */
+	uint32_t pooled, sampling;
 };
 
 int op_roi_align_create(struct tt_device *dev, uint32_t pooled, uint32_t sampling,
-			uint32_t max_rois, struct op_roi_align **out)
+			struct op_roi_align **out)
 {
-	struct tt_buffer_config cfg = { .type = TT_BUFFER_DRAM, .page_size = BOX_WORDS * 4 };
 	struct op_roi_align *ra;
-	int ret;
 
 	if (!dev || !out)
 		return tt_error(-EINVAL, "op_roi_align_create: NULL argument");
-	if (pooled < 1 || pooled > 16 || sampling < 1 || sampling > 2 || max_rois < 1 ||
-	    max_rois > (1u << 20))
-		return tt_error(-EINVAL, "op_roi_align_create: %u x %u bins, sampling %u, up to %u "
-				"RoIs: need 1..16 bins a side, sampling 1 or 2, 1..2^20 RoIs",
-				pooled, pooled, sampling, max_rois);
+	if (pooled < 1 || pooled > 16 || sampling < 1 || sampling > 2)
+		return tt_error(-EINVAL, "op_roi_align_create: %u x %u bins, sampling %u: need "
+				"1..16 bins a side, sampling 1 or 2", pooled, pooled, sampling);
 	ra = calloc(1, sizeof(*ra));
 	if (!ra)
 		return tt_error(-ENOMEM, "out of memory");
 	ra->dev = dev;
 	ra->pooled = pooled;
 	ra->sampling = sampling;
-	ra->max_rois = max_rois;
-	ra->records = calloc(max_rois, BOX_WORDS * 4);
-	cfg.size = (uint64_t)max_rois * cfg.page_size;
-	if (!ra->records)
-		ret = tt_error(-ENOMEM, "out of memory");
-	else
-		ret = tt_buffer_create(dev, &cfg, &ra->boxes);
-	if (ret) {
-		op_roi_align_destroy(ra);
-		return ret;
-	}
 	*out = ra;
 	return 0;
 }
 
 void op_roi_align_destroy(struct op_roi_align *ra)
 {
-	if (!ra)
-		return;
-	tt_buffer_destroy(ra->boxes);
-	free(ra->records);
 	free(ra);
 }
 
 static int check(const struct op_roi_align *ra, const struct op_tensor *const *maps,
-		 uint32_t nlevels, const float *boxes, uint32_t n, struct op_tensor *const *out,
+		 uint32_t nlevels, const struct op_boxes *boxes, struct op_tensor *const *out,
 		 uint32_t nparts)
 {
-	uint32_t l, i, bins = 0, c;
+	uint32_t l, i, bins = 0, c, n;
 	int ret;
 
 	if (nlevels < 1 || nlevels > MAX_LEVELS)
 		return tt_error(-EINVAL, "op_roi_align: %u levels, 1..%u", nlevels, MAX_LEVELS);
-	if (n < 1 || n > ra->max_rois)
-		return tt_error(-EINVAL, "op_roi_align: %u RoIs, made for 1..%u", n, ra->max_rois);
+	if ((ret = op_boxes_check(boxes, "op_roi_align")))
+		return ret;
+	n = boxes->max;
 	if (nparts < 1 || nparts > OP_ROI_ALIGN_MAX_PARTS)
 		return tt_error(-EINVAL, "op_roi_align: %u output parts, 1..%u", nparts,
 				OP_ROI_ALIGN_MAX_PARTS);
@@ -109,25 +89,20 @@ static int check(const struct op_roi_align *ra, const struct op_tensor *const *m
 	if (bins != ra->pooled * ra->pooled)
 		return tt_error(-EINVAL, "op_roi_align: the output parts hold %u bins of %u channels "
 				"a RoI, not %u", bins, c, ra->pooled * ra->pooled);
-	for (i = 0; i < 4 * n; i++)
-		if (!(boxes[i] > -1e6f && boxes[i] < 1e6f))
-			return tt_error(-EINVAL, "op_roi_align: box %u has coordinate %g", i / 4,
-					(double)boxes[i]);
 	return 0;
 }
 
 int op_roi_align_run(struct op_roi_align *ra, struct tt_cq *cq,
 		     const struct op_tensor *const *maps, uint32_t nlevels, uint32_t img_h,
-		     uint32_t img_w, const float *boxes, uint32_t n, struct op_tensor *out,
+		     uint32_t img_w, const struct op_boxes *boxes, struct op_tensor *out,
 		     struct op_stats *stats)
 {
-	return op_roi_align_run_parts(ra, cq, maps, nlevels, img_h, img_w, boxes, n, &out, 1,
-				      stats);
+	return op_roi_align_run_parts(ra, cq, maps, nlevels, img_h, img_w, boxes, &out, 1, stats);
 }
 
 int op_roi_align_run_parts(struct op_roi_align *ra, struct tt_cq *cq,
 			   const struct op_tensor *const *maps, uint32_t nlevels, uint32_t img_h,
-			   uint32_t img_w, const float *boxes, uint32_t n,
+			   uint32_t img_w, const struct op_boxes *boxes,
 			   struct op_tensor *const *out, uint32_t nparts, struct op_stats *stats)
 {
 	struct tt_kernel_config rcfg = { .role = TT_ROLE_READER };
@@ -135,28 +110,24 @@ int op_roi_align_run_parts(struct op_roi_align *ra, struct tt_cq *cq,
 	struct tt_kernel_config ccfg = {
 		.role = TT_ROLE_COMPUTE, .math_fidelity = TT_HIFI4, .fp32_dest_acc = true,
 	};
-	uint32_t es, stick, ct, pairs, groups, cw, bins, items, used, gx, gy, budget, l, i;
+	uint32_t es, stick, ct, pairs, groups, cw, bins, items, used, gx, gy, budget, l, i, n;
 	int heights[MAX_LEVELS], lvl_min, reader, compute, writer, ret;
 	double scale[MAX_LEVELS];
+	float bound[MAX_LEVELS - 1];
 	struct tt_core_range cores;
 	struct tt_program *prog;
 
-	if (!ra || !cq || !maps || !boxes || !out)
+	if (!ra || !cq || !maps || !out)
 		return tt_error(-EINVAL, "op_roi_align_run: NULL argument");
-	if ((ret = check(ra, maps, nlevels, boxes, n, out, nparts)))
+	if ((ret = check(ra, maps, nlevels, boxes, out, nparts)))
 		return ret;
 	(void)img_w;
+	n = boxes->max;
 	for (l = 0; l < nlevels; l++)
 		heights[l] = (int)maps[l]->h;
-	ret = roi_level_mapper(heights, (int)nlevels, (int)img_h, scale, &lvl_min);
-	if (ret)
+	if ((ret = roi_level_mapper(heights, (int)nlevels, (int)img_h, scale, &lvl_min)) ||
+	    (ret = roi_level_bounds(lvl_min, (int)nlevels, bound)))
 		return ret;
-	memset(ra->records, 0, (size_t)ra->max_rois * BOX_WORDS * 4);
-	for (i = 0; i < n; i++) {
-		memcpy(&ra->records[i * BOX_WORDS], &boxes[i * 4], 16);
-		ra->records[i * BOX_WORDS + 4] = (uint32_t)roi_level(&boxes[i * 4], lvl_min,
-								     (int)nlevels);
-	}
 	es = op_tensor_elem_size(maps[0]);
 	stick = maps[0]->c_pad * es;
 	ct = maps[0]->c_pad / 32;
@@ -175,9 +146,7 @@ int op_roi_align_run_parts(struct op_roi_align *ra, struct tt_cq *cq,
 		return tt_error(-ENOSPC, "op_roi_align: 32 channels do not fit in L1");
 	bins = n * ra->pooled * ra->pooled;
 	items = OP_DIV_UP(bins, 32) * groups;
-	ret = tt_cq_write_buffer(cq, ra->boxes, ra->records, false);
-	if (!ret)
-		ret = op_cores(ra->dev, items, &cores, &used);
+	ret = op_cores(ra->dev, items, &cores, &used);
 	if (!ret)
 		ret = tt_program_create(ra->dev, &prog);
 	if (ret)
@@ -193,9 +162,9 @@ int op_roi_align_run_parts(struct op_roi_align *ra, struct tt_cq *cq,
 	    (ret = writer = op_kernel(prog, "roi_align_writer.c", cores, &wcfg)) < 0)
 		goto out;
 	{
-		uint32_t rargs[8 + 4 * MAX_LEVELS] = {
-			tt_buffer_address(ra->boxes), n, ra->pooled, ra->sampling, stick, groups, cw,
-			nlevels,
+		uint32_t rargs[ARG_LEVEL + 4 * MAX_LEVELS] = {
+			tt_buffer_address(boxes->recs), tt_buffer_address(boxes->count), n,
+			ra->pooled, ra->sampling, stick, groups, cw, nlevels,
 		};
 		uint32_t cargs[] = { pairs, cw };
 		uint32_t wargs[6 + 3 * OP_ROI_ALIGN_MAX_PARTS] = {
@@ -203,13 +172,14 @@ int op_roi_align_run_parts(struct op_roi_align *ra, struct tt_cq *cq,
 		};
 		uint32_t first = 0;
 
+		memcpy(&rargs[9], bound, 4 * (nlevels - 1));
 		for (l = 0; l < nlevels; l++) {
 			float s = (float)scale[l];
 
-			rargs[8 + 4 * l] = tt_buffer_address(maps[l]->buf);
-			rargs[9 + 4 * l] = maps[l]->h;
-			rargs[10 + 4 * l] = maps[l]->w;
-			memcpy(&rargs[11 + 4 * l], &s, 4);
+			rargs[ARG_LEVEL + 4 * l] = tt_buffer_address(maps[l]->buf);
+			rargs[ARG_LEVEL + 1 + 4 * l] = maps[l]->h;
+			rargs[ARG_LEVEL + 2 + 4 * l] = maps[l]->w;
+			memcpy(&rargs[ARG_LEVEL + 3 + 4 * l], &s, 4);
 		}
 		for (i = 0; i < nparts; i++) {
 			wargs[6 + 3 * i] = tt_buffer_address(out[i]->buf);
@@ -217,7 +187,7 @@ int op_roi_align_run_parts(struct op_roi_align *ra, struct tt_cq *cq,
 			wargs[8 + 3 * i] = first;
 			first += out[i]->c / maps[0]->c;
 		}
-		if ((ret = tt_common_runtime_args_set(prog, reader, rargs, 8 + 4 * nlevels)) ||
+		if ((ret = tt_common_runtime_args_set(prog, reader, rargs, ARG_LEVEL + 4 * nlevels)) ||
 		    (ret = tt_common_runtime_args_set(prog, compute, cargs, 2)) ||
 		    (ret = tt_common_runtime_args_set(prog, writer, wargs, 6 + 3 * nparts)))
 			goto out;

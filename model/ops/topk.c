@@ -11,7 +11,7 @@
 #include "internal.h"
 
 #define MAX_RUNS	64		/* as topk_select.c */
-#define MIN_CHUNK	256		/* values a core sorts at least */
+#define MIN_CHUNK	256		/* values a core sorts at least (as topk_select.c) */
 #define STAGE_PAGES	4
 
 struct op_topk {
@@ -67,7 +67,7 @@ struct tt_buffer *op_topk_result(const struct op_topk *tk)
 }
 
 int op_topk_select(struct op_topk *tk, struct tt_cq *cq, uint32_t src, uint32_t stick,
-		   uint32_t off, uint32_t m, uint32_t es, uint32_t n, uint32_t k,
+		   uint32_t off, uint32_t m, uint32_t es, uint32_t n, uint32_t k, uint32_t count,
 		   struct op_stats *stats)
 {
 	struct tt_kernel_config cfg = { .role = TT_ROLE_READER };
@@ -109,7 +109,7 @@ int op_topk_select(struct op_topk *tk, struct tt_cq *cq, uint32_t src, uint32_t 
 		uint32_t args[] = {
 			src, stick, off, m, es, n, k, tt_buffer_address(tk->runs), 8 * tk->max_k,
 			tt_buffer_address(tk->out), 8 * tk->max_k, tk->max_k, (uint32_t)sem, chunk,
-			nruns, STAGE_PAGES,
+			nruns, STAGE_PAGES, count,
 		};
 		uint32_t w = cores.end.x + 1, i;
 
@@ -119,7 +119,7 @@ int op_topk_select(struct op_topk *tk, struct tt_cq *cq, uint32_t src, uint32_t 
 		if (ret)
 			goto out;
 	}
-	snprintf(shape, sizeof(shape), "%u -> %u", n, k);
+	snprintf(shape, sizeof(shape), count ? "up to %u -> %u" : "%u -> %u", n, k);
 	ret = op_run_shape(cq, prog, stats, "topk", shape);
 out:
 	tt_program_destroy(prog);
@@ -144,7 +144,7 @@ int op_topk_run(struct op_topk *tk, struct tt_cq *cq, const struct op_tensor *in
 		return tt_error(-EINVAL, "op_topk_run: %llu values, made for up to %u",
 				(unsigned long long)in->h * in->w * m, tk->max_n);
 	return op_topk_select(tk, cq, tt_buffer_address(in->buf), in->c_pad * es, c0 * es, m,
-			      es, in->h * in->w * m, k, stats);
+			      es, in->h * in->w * m, k, 0, stats);
 }
 
 int op_topk_read(struct op_topk *tk, struct tt_cq *cq, uint32_t k, uint32_t *idx, float *val)

@@ -55,6 +55,7 @@ static void roialign_case(struct dev *d)
 	struct op_tensor map, out;
 	const struct op_tensor *maps[1] = { &map };
 	struct op_roi_align *ra;
+	struct op_boxes boxes;
 	float *in = widen(&x, C, H, W, false), *got, big = 0, worst = 0;
 
 	assert_true(x.dims[0] == 1 && P == 5 && C <= WIDE);
@@ -67,9 +68,11 @@ static void roialign_case(struct dev *d)
 	CHECK(op_tensor_create(d->dev, H, W, WIDE, TT_FORMAT_FLOAT32, &map));
 	CHECK(op_tensor_write(d->cq, &map, in));
 	CHECK(op_tensor_create(d->dev, 1, n, P * P * WIDE, TT_FORMAT_FLOAT32, &out));
-	CHECK(op_roi_align_create(d->dev, P, 2, n, &ra));
+	CHECK(op_roi_align_create(d->dev, P, 2, &ra));
+	CHECK(op_boxes_create(d->dev, n, &boxes));
+	CHECK(op_boxes_write(d->cq, &boxes, rois.f, NULL, n));
 	/* one level as high as the "image": scale 1 */
-	CHECK(op_roi_align_run(ra, d->cq, maps, 1, H, W, rois.f, n, &out, NULL));
+	CHECK(op_roi_align_run(ra, d->cq, maps, 1, H, W, &boxes, &out, NULL));
 	CHECK(op_tensor_read_hwc(d->cq, &out, got));
 	for (uint32_t r = 0; r < n; r++)
 		for (uint32_t c = 0; c < C; c++)
@@ -83,6 +86,7 @@ static void roialign_case(struct dev *d)
 		      want.n, big);
 	assert_true(worst <= big * 0x1p-8);
 	op_roi_align_destroy(ra);
+	op_boxes_destroy(&boxes);
 	op_tensor_destroy(&map);
 	op_tensor_destroy(&out);
 	free(in);

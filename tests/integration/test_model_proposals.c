@@ -7,9 +7,13 @@
  * 3375 candidates: NMS per group) and a smaller case (3 levels, NMS with
  * offsets), in fp32 and bf16, with a score threshold; the deltas reach
  * the dw/dh clamp, shrink boxes under min_size and push them out of the
- * image. The kernels' tt_expf is checked on the device against the same
- * code on the host (bit for bit) and against glibc's expf (within 1 ulp).
- * Then bad input, after which the op still works.
+ * image. The anchors are made on the device (op_anchors_run): the table
+ * is anchors_generate's bit for bit, at 320x320, at a size that is not
+ * square and for anchors of two sizes and odd ratios (rounded half to
+ * even). The proposals stay on the device, read back with op_boxes_read.
+ * The kernels' tt_expf is checked on the device against the same code on
+ * the host (bit for bit) and against glibc's expf (within 1 ulp). Then
+ * bad input, after which the ops still work.
  */
 #include <math.h>
 #include <time.h>
@@ -189,6 +193,8 @@ static void compare(struct tt_device *dev, const struct rpn_case *rc, bool per_o
 	float *logit, *delta, *anc, *dec, *hb, *hs, *db, *ds;
 	struct op_stats st = { .report = per_op ? report : NULL };
 	struct op_proposals *op;
+	struct op_boxes ob;
+	uint32_t fh[5], fw[5];
 	uint32_t i, exact = 0, clamped = 0, small = 0;
 	long nh, nd;
 	double t0, host_us;
@@ -243,8 +249,8 @@ static void compare(struct tt_device *dev, const struct rpn_case *rc, bool per_o
 				}
 		free(chw);
 		heads[l] = &t[l];
-		desc.h[l] = H;
-		desc.w[l] = W;
+		desc.h[l] = fh[l] = H;
+		desc.w[l] = fw[l] = W;
 	}
 	CHECK(anchors_generate(&ac, rc->ph, rc->pw, rc->fh, rc->fw, anc));
 	t0 = test_now_us();
@@ -261,10 +267,13 @@ static void compare(struct tt_device *dev, const struct rpn_case *rc, bool per_o
 	desc.nms_thresh = cfg.nms_thresh;
 	desc.score_thresh = cfg.score_thresh;
 	desc.min_size = cfg.min_size;
-	CHECK(op_proposals_create(dev, &desc, anc, &op));
-	nd = op_proposals_run(op, cq, heads, rc->img_h, rc->img_w, db, ds, &st);
+	CHECK(op_boxes_create(dev, (uint32_t)total, &ob));
+	CHECK(op_anchors_run(dev, cq, &ac, rc->ph, rc->pw, fh, fw, &ob, NULL));
+	CHECK(op_proposals_create(dev, &desc, &op));
+	CHECK(op_proposals_run(op, cq, heads, &ob, rc->img_h, rc->img_w, &st));
+	nd = op_boxes_read(cq, op_proposals_boxes(op), db, ds);
 	if (nd < 0)
-		fail_msg("op_proposals_run: %s", tt_last_error());
+		fail_msg("op_boxes_read: %s", tt_last_error());
 	if (nd != nh)
 		fail_msg("host keeps %ld proposals, device %ld", nh, nd);
 	for (i = 0; i < (uint32_t)nh; i++) {
@@ -289,6 +298,7 @@ static void compare(struct tt_device *dev, const struct rpn_case *rc, bool per_o
 		      small, (double)rc->score_thresh, nd, exact, st.device_cycles / 1e3,
 		      st.host_us, host_us);
 	op_proposals_destroy(op);
+	op_boxes_destroy(&ob);
 	for (l = 0; l < rc->nlevels; l++)
 		op_tensor_destroy(&t[l]);
 	free(logit);
@@ -340,6 +350,87 @@ static void test_small(void **state)
 	tt_device_close(dev);
 }
 
+/* ---- anchors --------------------------------------------------------- */
+/* op_anchors_run against anchors_generate: every value, bit for bit, and the count. */
+static void compare_anchors(struct tt_device *dev, const struct anchor_config *c, int ph, int pw,
+			    const int *feat_h, const int *feat_w)
+{
+	struct tt_cq *cq = tt_device_cq(dev, 0);
+	struct op_stats st = { 0 };
+	uint32_t fh[ANCHOR_MAX_LEVELS], fw[ANCHOR_MAX_LEVELS];
+	size_t total = 0;
+	float *want, *got;
+	struct op_boxes ob;
+	long n;
+
+	for (int l = 0; l < c->nlevels; l++) {
+		fh[l] = (uint32_t)feat_h[l];
+		fw[l] = (uint32_t)feat_w[l];
+		total += anchors_per_cell(c) * fh[l] * fw[l];
+	}
+	want = malloc(total * 16);
+	got = malloc(total * 16);
+	assert_true(want && got);
+	CHECK(anchors_generate(c, ph, pw, feat_h, feat_w, want));
+	CHECK(op_boxes_create(dev, (uint32_t)total + 40, &ob));
+	CHECK(op_anchors_run(dev, cq, c, (uint32_t)ph, (uint32_t)pw, fh, fw, &ob, &st));
+	n = op_boxes_read(cq, &ob, got, NULL);
+	assert_int_equal(n, (long)total);
+	for (size_t i = 0; i < 4 * total; i++)
+		if (memcmp(&got[i], &want[i], 4))
+			fail_msg("anchor %zu [%zu]: device %a, host %a", i / 4, i % 4, (double)got[i],
+				 (double)want[i]);
+	print_message("anchors %dx%d, %d levels of %zu a cell: %zu, bit for bit as the host's; "
+		      "device %.1f us modelled\n", ph, pw, c->nlevels, anchors_per_cell(c), total,
+		      st.device_cycles / 1e3);
+	op_boxes_destroy(&ob);
+	free(want);
+	free(got);
+}
+
+static void test_anchors(void **state)
+{
+	static const int h320[] = { 80, 40, 20, 10, 5 };
+	static const int h480[] = { 120, 60, 30, 15, 8 }, w352[] = { 88, 44, 22, 11, 6 };
+	static const int h3[] = { 16, 8, 4 }, w3[] = { 12, 6, 3 };
+	struct tt_device *dev = open_device("sim:grid=4x4");
+	struct tt_cq *cq = tt_device_cq(dev, 0);
+	struct anchor_config odd = {
+		.nlevels = 3, .nsizes = 2, .nratios = 4,
+		.sizes = { { 33, 45 }, { 21, 67 }, { 99, 150.5f } },
+		.ratios = { 0.5f, 0.7f, 1.0f, 3.1f },
+	};
+	struct anchor_config bad = anchors_r50_fpn;
+	uint32_t fh[5] = { 80, 40, 20, 10, 5 };
+	struct op_boxes small, none = { 0 };
+
+	(void)state;
+	compare_anchors(dev, &anchors_r50_fpn, 320, 320, h320, h320);
+	compare_anchors(dev, &anchors_r50_fpn, 480, 352, h480, w352);	/* strides 4 .. 60 x 58 */
+	compare_anchors(dev, &odd, 64, 48, h3, w3);
+	/* bad input: too small a table, none, a level bigger than the image, no levels */
+	CHECK(op_boxes_create(dev, 25000, &small));
+	CHECK_FAILS(op_anchors_run(dev, cq, &anchors_r50_fpn, 320, 320, fh, fh, &small, NULL),
+		    -EINVAL, "25575 anchors");
+	CHECK_FAILS(op_anchors_run(dev, cq, &anchors_r50_fpn, 320, 320, fh, fh, &none, NULL),
+		    -EINVAL, "op_boxes_create");
+	CHECK_FAILS(op_anchors_run(dev, cq, &anchors_r50_fpn, 40, 320, fh, fh, &small, NULL),
+		    -EINVAL, "map 80x80 for a 40x320 image");
+	bad.nlevels = 0;
+	CHECK_FAILS(op_anchors_run(dev, cq, &bad, 320, 320, fh, fh, &small, NULL), -EINVAL,
+		    "0 levels");
+	bad = anchors_r50_fpn;
+	bad.ratios[1] = NAN;
+	CHECK_FAILS(op_anchors_run(dev, cq, &bad, 320, 320, fh, fh, &small, NULL), -EINVAL,
+		    "ratio");
+	CHECK_FAILS(op_anchors_run(dev, cq, NULL, 320, 320, fh, fh, &small, NULL), -EINVAL,
+		    "NULL");
+	op_boxes_destroy(&small);
+	/* and it still works */
+	compare_anchors(dev, &anchors_r50_fpn, 320, 320, h320, h320);
+	tt_device_close(dev);
+}
+
 static void test_bad_input(void **state)
 {
 	struct tt_device *dev = open_device("sim:grid=2x2");
@@ -356,28 +447,32 @@ static void test_bad_input(void **state)
 	struct op_tensor t, wrong;
 	const struct op_tensor *heads[1] = { &t }, *bad[1] = { &wrong };
 	float boxes[40], scores[10];
+	struct op_boxes anchors, three, none = { 0 };
 	struct op_proposals *op;
 
 	(void)state;
 	CHECK(op_tensor_create(dev, 2, 2, 5, TT_FORMAT_FLOAT32, &t));
 	CHECK(op_tensor_write(cq, &t, &chw[0][0]));
 	CHECK(op_tensor_create(dev, 2, 2, 6, TT_FORMAT_FLOAT32, &wrong));
-	CHECK_FAILS(op_proposals_create(dev, &d, NULL, &op), -EINVAL, "NULL");
+	CHECK(op_boxes_create(dev, 4, &anchors));
+	CHECK(op_boxes_create(dev, 3, &three));
+	anc[2][1] = INFINITY;
+	CHECK_FAILS(op_boxes_write(cq, &anchors, &anc[0][0], NULL, 4), -EINVAL, "box 2");
+	anc[2][1] = 20;
+	CHECK(op_boxes_write(cq, &anchors, &anc[0][0], NULL, 4));
+	CHECK_FAILS(op_proposals_create(dev, NULL, &op), -EINVAL, "NULL");
 	d.nlevels = 0;
-	CHECK_FAILS(op_proposals_create(dev, &d, &anc[0][0], &op), -EINVAL, "0 levels");
+	CHECK_FAILS(op_proposals_create(dev, &d, &op), -EINVAL, "0 levels");
 	d.nlevels = 1;
 	d.pre_nms_top_n = 0;
-	CHECK_FAILS(op_proposals_create(dev, &d, &anc[0][0], &op), -EINVAL, "pre/post");
+	CHECK_FAILS(op_proposals_create(dev, &d, &op), -EINVAL, "pre/post");
 	d.pre_nms_top_n = 3;
 	d.nms_thresh = NAN;
-	CHECK_FAILS(op_proposals_create(dev, &d, &anc[0][0], &op), -EINVAL, "thresholds");
+	CHECK_FAILS(op_proposals_create(dev, &d, &op), -EINVAL, "thresholds");
 	d.nms_thresh = 0.7;
 	d.h[0] = 0;
-	CHECK_FAILS(op_proposals_create(dev, &d, &anc[0][0], &op), -EINVAL, "level 0 is 0x2");
+	CHECK_FAILS(op_proposals_create(dev, &d, &op), -EINVAL, "level 0 is 0x2");
 	d.h[0] = 2;
-	anc[2][1] = INFINITY;
-	CHECK_FAILS(op_proposals_create(dev, &d, &anc[0][0], &op), -EINVAL, "anchor 2");
-	anc[2][1] = 20;
 	{
 		struct op_proposals_desc big = d;
 
@@ -385,25 +480,38 @@ static void test_bad_input(void **state)
 		big.h[1] = big.h[2] = 100;
 		big.w[1] = big.w[2] = 100;
 		big.pre_nms_top_n = 5000;
-		CHECK_FAILS(op_proposals_create(dev, &big, &anc[0][0], &op), -EINVAL,
-			    "candidates");
+		CHECK_FAILS(op_proposals_create(dev, &big, &op), -EINVAL, "candidates");
 	}
-	CHECK(op_proposals_create(dev, &d, &anc[0][0], &op));
-	CHECK_FAILS(op_proposals_run(op, cq, bad, 20, 20, boxes, scores, NULL), -EINVAL,
+	CHECK(op_proposals_create(dev, &d, &op));
+	CHECK_FAILS(op_proposals_run(op, cq, bad, &anchors, 20, 20, NULL), -EINVAL,
 		    "2x2x6, made for 2x2x5");
-	CHECK_FAILS(op_proposals_run(op, cq, heads, 0, 20, boxes, scores, NULL), -EINVAL,
+	CHECK_FAILS(op_proposals_run(op, cq, heads, &anchors, 0, 20, NULL), -EINVAL,
 		    "image 0x20");
-	CHECK_FAILS(op_proposals_run(op, cq, heads, 20, 20, NULL, scores, NULL), -EINVAL, "NULL");
+	CHECK_FAILS(op_proposals_run(op, cq, heads, &three, 20, 20, NULL), -EINVAL,
+		    "up to 3 anchors, the levels have 4");
+	CHECK_FAILS(op_proposals_run(op, cq, heads, &none, 20, 20, NULL), -EINVAL,
+		    "op_boxes_create");
+	CHECK_FAILS(op_proposals_run(op, cq, NULL, &anchors, 20, 20, NULL), -EINVAL, "NULL");
+	CHECK_FAILS(op_boxes_read(cq, NULL, boxes, scores), -EINVAL, "op_boxes_create");
 	/*
 	 * And it still works: the top 3 are anchors 0, 1, 2; box 2 is clipped
 	 * to a point at (20, 20) and dropped; box 1 (IoU 0.68 with box 0) stays.
 	 */
-	assert_int_equal(op_proposals_run(op, cq, heads, 20, 20, boxes, scores, NULL), 2);
+	CHECK(op_proposals_run(op, cq, heads, &anchors, 20, 20, NULL));
+	assert_int_equal(op_boxes_read(cq, op_proposals_boxes(op), boxes, scores), 2);
 	assert_true(boxes[0] == 0 && boxes[1] == 0 && boxes[2] == 10 && boxes[3] == 10);
 	assert_true(boxes[4] == 1 && boxes[5] == 1 && boxes[6] == 11 && boxes[7] == 11);
 	assert_true(scores[0] == 1.0f / (1.0f + expf(-3.0f)));
 	assert_true(scores[1] == 1.0f / (1.0f + expf(-2.0f)));
 	op_proposals_destroy(op);
+	/* no candidate passes: no proposals */
+	d.score_thresh = 2;
+	CHECK(op_proposals_create(dev, &d, &op));
+	CHECK(op_proposals_run(op, cq, heads, &anchors, 20, 20, NULL));
+	assert_int_equal(op_boxes_read(cq, op_proposals_boxes(op), boxes, scores), 0);
+	op_proposals_destroy(op);
+	op_boxes_destroy(&anchors);
+	op_boxes_destroy(&three);
 	op_tensor_destroy(&t);
 	op_tensor_destroy(&wrong);
 	tt_device_close(dev);
@@ -413,6 +521,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_expf),
+		cmocka_unit_test(test_anchors),
 		cmocka_unit_test(test_r50_320),
 		cmocka_unit_test(test_small),
 		cmocka_unit_test(test_bad_input),

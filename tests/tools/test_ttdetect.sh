@@ -42,7 +42,7 @@ assert d["images"] == 4 and d["AP50"] >= 0.8, d
 
 expect 0 --report -o "$dir/out.png" "$data/shapes/shape_00001.png"
 has "triangle"
-has "on the device: 8 of 9 steps"
+has "on the device: 9 of 9 steps"
 has "conv7x7/s2+relu"
 has "roi_align "
 has "rpn proposals (top-k, nms)"

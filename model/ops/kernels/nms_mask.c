@@ -3,28 +3,34 @@
  * NMS: the suppression mask on every core, the greedy scan on core 0 (as
  * GPU NMS does it).
  *
- * The boxes come as records of 8 words (x1, y1, x2, y2, score as float
- * bits; the group as a float, then as a word, then a zero), in the order of their
- * index; order[] (op_topk's result) lists them by descending score. Each
- * core reads both, lays out the sorted boxes and their areas, and for
- * its rows r (r = idx, idx + cores, ...) sets bit j of mask row r for
- * every j > r whose IoU with r is > thr, computed in fp32 exactly as
- * torchvision's CPU kernel does. Mode 0 compares all pairs; mode 1
- * first moves each box by group * (max coordinate + 1) (batched_nms up
- * to 1000 boxes); mode 2 compares only boxes of one group (groups
- * numbered 0 .. n - 1 in word 6), following a list of each group's
- * boxes in order. Row r's words
+ * The boxes come as records (records.h: x1, y1, x2, y2, score as float
+ * bits; the group as a float, then as a word, then a word not used), in
+ * the order of their index, n of them by their count buffer (none if
+ * that is over max); order[] (op_topk's result) lists them by descending
+ * score. Each core reads both, lays out the sorted boxes and their
+ * areas, and for its rows r (r = idx, idx + cores, ...) sets bit j of
+ * mask row r for every j > r whose IoU with r is > thr, computed in fp32
+ * exactly as torchvision's CPU kernel does. Unbatched, it compares all
+ * pairs; batched up to offset_max boxes, it first moves each box by
+ * group * (max coordinate + 1) (batched_nms); batched beyond, it
+ * compares only boxes of one group (groups numbered 0 .. n - 1 in word
+ * 6), following a list of each group's boxes in order. Row r's words
  * from r / 32 on go to page r of the mask buffer; then the core counts
  * itself in on core 0's semaphore. Core 0 then walks the rows in order:
  * a row not yet suppressed is kept and suppresses its row's bits. It
- * writes the count and the kept indices to the output's page 0.
+ * writes the count and the kept indices to the output's page 0, and
+ * with a kept address, the first limit kept records to it (and their
+ * number to its count buffer).
  *
- * Common args: records address, order address, order page bytes, n, W
- * (words a row), mask address, mask page bytes, output address, output
- * page bytes, thr (float bits), mode, semaphore id, cores. c_1 is the
- * scratch. Args: idx.
+ * Common args: records address, order address, order page bytes, count
+ * address, max, mask address, mask page bytes, output address, output
+ * page bytes, thr (float bits), batched, offset_max, semaphore id, cores,
+ * kept address (0: none), kept count address, limit. c_1 is the scratch.
+ * Args: idx.
  */
 #include <ttuser/kernel/dataflow.h>
+
+#include "records.h"
 
 #pragma STDC FP_CONTRACT OFF
 
@@ -32,14 +38,11 @@
 
 void kernel_main(void)
 {
-	const uint32_t n = get_common_arg_val(3), W = get_common_arg_val(4);
-	const uint32_t mask_page = get_common_arg_val(6), out_page = get_common_arg_val(8);
+	const uint32_t max = get_common_arg_val(4), mask_page = get_common_arg_val(6);
+	const uint32_t out_page = get_common_arg_val(8);
 	const float thr = tt_bits_float(get_common_arg_val(9));
-	const uint32_t mode = get_common_arg_val(10), cores = get_common_arg_val(12);
-	const uint32_t idx = get_arg_val(0);
-	const InterleavedAddrGen recs = {
-		.bank_base_address = get_common_arg_val(0), .page_size = 1024, .is_dram = true,
-	};
+	const uint32_t cores = get_common_arg_val(13), idx = get_arg_val(0);
+	const InterleavedAddrGen recs = rec_buffer(get_common_arg_val(0));
 	const InterleavedAddrGen order_buf = {
 		.bank_base_address = get_common_arg_val(1), .page_size = get_common_arg_val(2),
 		.is_dram = true,
@@ -50,34 +53,46 @@ void kernel_main(void)
 	const InterleavedAddrGen out = {
 		.bank_base_address = get_common_arg_val(7), .page_size = out_page, .is_dram = true,
 	};
-	volatile uint32_t *sem = (volatile uint32_t *)(uintptr_t)get_semaphore(get_common_arg_val(11));
-	uint32_t *rec = (uint32_t *)(uintptr_t)get_write_ptr(c_1);	/* n * 8 */
-	uint32_t *order = rec + 32 * ((n + 31) / 32) * 8;		/* n */
-	float *x1 = (float *)(order + n), *y1 = x1 + n, *x2 = y1 + n, *y2 = x2 + n;
-	float *area = y2 + n;
-	uint32_t *grp = (uint32_t *)(area + n), *next = grp + n, *last = next + n;	/* n each */
-	uint32_t *row = last + n;					/* W */
+	volatile uint32_t *sem = (volatile uint32_t *)(uintptr_t)get_semaphore(get_common_arg_val(12));
+	uint32_t *rec = (uint32_t *)(uintptr_t)get_write_ptr(c_1);
+	uint32_t n = rec_count(get_common_arg_val(3), rec), W, mode;
+	uint32_t *order, *grp, *next, *last, *row;
+	float *x1, *y1, *x2, *y2, *area;
 	uint32_t i, j, r, p;
-	float max = 0;
+	float max_c = 0;
 
 	if (idx >= cores)
 		return;
-	for (p = 0; p < (n + 31) / 32; p++)
+	n = n <= max ? n : 0;
+	W = (n + 31) / 32;
+	mode = !get_common_arg_val(10) ? 0 : n <= get_common_arg_val(11) ? 1 : 2;
+	order = rec + 32 * W * 8;					/* rec: n * 8 */
+	x1 = (float *)(order + n);					/* order: n */
+	y1 = x1 + n;
+	x2 = y1 + n;
+	y2 = x2 + n;
+	area = y2 + n;
+	grp = (uint32_t *)(area + n);
+	next = grp + n;
+	last = next + n;						/* n each */
+	row = last + n;							/* W */
+	for (p = 0; p < W; p++)
 		noc_async_read(get_noc_addr(p, &recs), (uint32_t)(uintptr_t)(rec + 256 * p), 1024);
-	noc_async_read(get_noc_addr(0, &order_buf), (uint32_t)(uintptr_t)order, 4 * n);
+	if (n)
+		noc_async_read(get_noc_addr(0, &order_buf), (uint32_t)(uintptr_t)order, 4 * n);
 	noc_async_read_barrier();
 	if (mode == 1) {
-		max = tt_bits_float(rec[0]);
+		max_c = tt_bits_float(rec[0]);
 		for (i = 0; i < n; i++)
 			for (j = 0; j < 4; j++) {
 				float v = tt_bits_float(rec[8 * i + j]);
 
-				max = v > max ? v : max;
+				max_c = v > max_c ? v : max_c;
 			}
 	}
 	for (i = 0; i < n; i++) {
 		const uint32_t *b = rec + 8 * order[i];
-		float off = mode == 1 ? tt_bits_float(b[5]) * (max + 1.0f) : 0.0f;
+		float off = mode == 1 ? tt_bits_float(b[5]) * (max_c + 1.0f) : 0.0f;
 
 		x1[i] = tt_bits_float(b[0]);
 		y1[i] = tt_bits_float(b[1]);
@@ -188,5 +203,14 @@ void kernel_main(void)
 		keep[0] = kept;
 		noc_async_write((uint32_t)(uintptr_t)keep, get_noc_addr(0, &out), 4 * (1 + kept));
 		noc_async_write_barrier();
+		if (get_common_arg_val(14)) {
+			uint32_t limit = get_common_arg_val(16);
+			struct rec_out o;
+
+			rec_begin(&o, get_common_arg_val(14), get_common_arg_val(15), keep + 1 + n);
+			for (i = 0; i < kept && i < limit; i++)
+				rec_put(&o, rec + 8 * keep[1 + i]);
+			rec_end(&o);
+		}
 	}
 }

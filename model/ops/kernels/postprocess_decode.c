@@ -5,9 +5,10 @@
  * on the host (with model/box_coder.c and model/boxes.c), operation for
  * operation in fp32.
  *
- * Each core takes a run of chunk RoIs, batch at a time: RoI i's row
- * (stick i of the predictions: K class logits, then class j's deltas at
- * K + 4j, Float32 or Float16_b) and its proposal (x1, y1, x2, y2). It takes
+ * Each core takes a run of chunk RoIs (of those below the proposals'
+ * count), batch at a time: RoI i's row (stick i of the predictions: K
+ * class logits, then class j's deltas at K + 4j, Float32 or Float16_b)
+ * and its proposal (a record, records.h: x1, y1, x2, y2). It takes
  * the softmax of the logits (max, exp(x - max) by tt_expf summed in
  * order, times 1 / sum), decodes each class j >= 1's box (dx / wx, ...,
  * dw and dh clamped at clip), clips it to the image, and keeps it when
@@ -20,13 +21,16 @@
  * the total -- or, when it is over max, only the total.
  *
  * Common args: K, element bytes, stick bytes, predictions address,
- * proposals address, RoIs, image w, image h, min size, score threshold,
- * clip, wx, wy, ww, wh (float bits), stage address, region pages,
- * counts address, records address, total address, semaphore id, cores,
- * chunk, max, batch. c_1 is the scratch. Args: idx.
+ * proposals address, RoIs (at most), image w, image h, min size, score
+ * threshold, clip, wx, wy, ww, wh (float bits), stage address, region
+ * pages, counts address, records address, total address, semaphore id,
+ * cores, chunk, max, batch, proposals' count address. c_1 is the
+ * scratch. Args: idx.
  */
 #include <ttuser/kernel/dataflow.h>
 #include <ttuser/kernel/fmath.h>
+
+#include "records.h"
 
 #pragma STDC FP_CONTRACT OFF
 
@@ -104,75 +108,50 @@ static uint32_t roi(const void *row, const uint32_t *box, float *prob, uint32_t 
 }
 
 /* Core 0: the cores' regions in order to the records, and the total. */
-static void gather(uint32_t *counts, uint32_t *in, uint32_t *out)
+static void gather(uint32_t *counts, uint32_t *in, uint32_t *page)
 {
 	const uint32_t region = get_common_arg_val(16), cores = get_common_arg_val(21);
-	const InterleavedAddrGen stage = {
-		.bank_base_address = get_common_arg_val(15), .page_size = 1024, .is_dram = true,
-	};
+	const InterleavedAddrGen stage = rec_buffer(get_common_arg_val(15));
 	const InterleavedAddrGen cnt = {
 		.bank_base_address = get_common_arg_val(17), .page_size = 1024, .is_dram = true,
 	};
-	const InterleavedAddrGen recs = {
-		.bank_base_address = get_common_arg_val(18), .page_size = 1024, .is_dram = true,
-	};
-	const InterleavedAddrGen total = {
-		.bank_base_address = get_common_arg_val(19), .page_size = 32, .is_dram = true,
-	};
-	uint32_t c, pg, r, q, n = 0, fill = 0;
+	struct rec_out o;
+	uint32_t c, pg, r, n = 0;
 
 	noc_async_read(get_noc_addr(0, &cnt), (uint32_t)(uintptr_t)counts, 4 * cores);
 	noc_async_read_barrier();
 	for (c = 0; c < cores; c++)
 		n += counts[c];
-	if (n <= get_common_arg_val(23)) {
-		n = 0;
-		for (c = 0; c < cores; c++) {
-			for (pg = 0; pg * 32 < counts[c]; pg++) {
-				uint32_t m = counts[c] - pg * 32 < 32 ? counts[c] - pg * 32 : 32;
+	if (n > get_common_arg_val(23)) {
+		rec_set_count(get_common_arg_val(19), n, in);
+		return;
+	}
+	rec_begin(&o, get_common_arg_val(18), get_common_arg_val(19), page);
+	for (c = 0; c < cores; c++) {
+		for (pg = 0; pg * 32 < counts[c]; pg++) {
+			uint32_t m = counts[c] - pg * 32 < 32 ? counts[c] - pg * 32 : 32;
 
-				noc_async_read(get_noc_addr(c * region + pg, &stage),
-					       (uint32_t)(uintptr_t)in, 32 * m);
-				noc_async_read_barrier();
-				for (r = 0; r < m; r++) {
-					for (q = 0; q < 8; q++)
-						out[8 * fill + q] = in[8 * r + q];
-					n++;
-					if (++fill < 32)
-						continue;
-					noc_async_write((uint32_t)(uintptr_t)out,
-							get_noc_addr(n / 32 - 1, &recs), 1024);
-					noc_async_write_barrier();
-					fill = 0;
-				}
-			}
-		}
-		if (fill) {
-			noc_async_write((uint32_t)(uintptr_t)out, get_noc_addr(n / 32, &recs),
-					32 * fill);
-			noc_async_write_barrier();
+			noc_async_read(get_noc_addr(c * region + pg, &stage), (uint32_t)(uintptr_t)in,
+				       32 * m);
+			noc_async_read_barrier();
+			for (r = 0; r < m; r++)
+				rec_put(&o, in + 8 * r);
 		}
 	}
-	in[0] = n;
-	noc_async_write((uint32_t)(uintptr_t)in, get_noc_addr(0, &total), 4);
-	noc_async_write_barrier();
+	rec_end(&o);
 }
 
 void kernel_main(void)
 {
 	const uint32_t K = get_common_arg_val(0), stick = get_common_arg_val(2);
-	const uint32_t n = get_common_arg_val(5), region = get_common_arg_val(16);
+	const uint32_t slots = get_common_arg_val(5), region = get_common_arg_val(16);
 	const uint32_t cores = get_common_arg_val(21), chunk = get_common_arg_val(22);
 	const uint32_t batch = get_common_arg_val(24), idx = get_arg_val(0);
 	const InterleavedAddrGen pred = {
 		.bank_base_address = get_common_arg_val(3), .page_size = 32 * stick, .is_dram = true,
 	};
-	const InterleavedAddrGen props = {
-		.bank_base_address = get_common_arg_val(4), .page_size = 512, .is_dram = true,
-	};
-	const InterleavedAddrGen stage = {
-		.bank_base_address = get_common_arg_val(15), .page_size = 1024, .is_dram = true,
-	};
+	const InterleavedAddrGen props = rec_buffer(get_common_arg_val(4));
+	const InterleavedAddrGen stage = rec_buffer(get_common_arg_val(15));
 	const InterleavedAddrGen cnt = {
 		.bank_base_address = get_common_arg_val(17), .page_size = 1024, .is_dram = true,
 	};
@@ -180,18 +159,20 @@ void kernel_main(void)
 	uint8_t *rows = (uint8_t *)(uintptr_t)get_write_ptr(c_1);
 	uint32_t *box = (uint32_t *)(rows + batch * stick), *prob = box + 4 * batch;
 	uint32_t *rec = prob + K, *word = rec + 8 * batch * (K - 1);
-	uint32_t first = idx * chunk, end, b, i, r, m = 0;
+	uint32_t first = idx * chunk, end, b, i, r, m = 0, n;
 
 	if (idx >= cores)
 		return;
-	end = n - first < chunk ? n : first + chunk;
+	n = rec_count(get_common_arg_val(25), word);
+	n = n < slots ? n : slots;
+	end = first >= n ? first : n - first < chunk ? n : first + chunk;
 	for (b = first; b < end; b += batch) {
 		uint32_t last = end - b < batch ? end : b + batch, got = 0;
 
 		for (i = b; i < last; i++) {
 			noc_async_read(get_noc_addr(i / 32, &pred, (i % 32) * stick),
 				       (uint32_t)(uintptr_t)(rows + (i - b) * stick), stick);
-			noc_async_read(get_noc_addr(i / 32, &props, (i % 32) * 16),
+			noc_async_read(get_noc_addr(i / 32, &props, (i % 32) * 32),
 				       (uint32_t)(uintptr_t)(box + 4 * (i - b)), 16);
 		}
 		noc_async_read_barrier();

@@ -15,17 +15,19 @@
  * 8-word record (x1, y1, x2, y2, score; the level as a float and as a
  * word; valid) for each to the stage buffer, and counts itself in on
  * core 0's semaphore. Core 0 then copies the valid records, in order,
- * to the NMS records (pages of 32) and writes their number.
+ * to the NMS records (records.h) and writes their number.
  *
  * Common args: levels, A, element bytes, image w, image h, min size,
- * score threshold, clip, wx, wy, ww, wh (float bits), anchors address,
- * stage address, records address, count address, semaphore id, cores,
+ * score threshold, clip, wx, wy, ww, wh (float bits), anchors address
+ * (records), stage address, records address, count address, semaphore id, cores,
  * candidates, chunk; then per level: head address, stick bytes, top-k
  * result address, its page bytes, its values' word offset, k, first
  * anchor. c_1 is the scratch. Args: idx.
  */
 #include <ttuser/kernel/dataflow.h>
 #include <ttuser/kernel/fmath.h>
+
+#include "records.h"
 
 #pragma STDC FP_CONTRACT OFF
 
@@ -87,45 +89,23 @@ static void decode(const uint32_t *d32, const uint32_t *an, uint32_t logit, uint
 }
 
 /* Core 0: the valid records of the stage, in order, to the records; their number. */
-static void compact(uint32_t total, uint32_t *in, uint32_t *out)
+static void compact(uint32_t total, uint32_t *in, uint32_t *page)
 {
-	const InterleavedAddrGen stage = {
-		.bank_base_address = get_common_arg_val(13), .page_size = 1024, .is_dram = true,
-	};
-	const InterleavedAddrGen recs = {
-		.bank_base_address = get_common_arg_val(14), .page_size = 1024, .is_dram = true,
-	};
-	const InterleavedAddrGen count = {
-		.bank_base_address = get_common_arg_val(15), .page_size = 32, .is_dram = true,
-	};
-	uint32_t pg, r, q, n = 0, fill = 0;
+	const InterleavedAddrGen stage = rec_buffer(get_common_arg_val(13));
+	struct rec_out o;
+	uint32_t pg, r;
 
+	rec_begin(&o, get_common_arg_val(14), get_common_arg_val(15), page);
 	for (pg = 0; pg * 32 < total; pg++) {
 		uint32_t m = total - pg * 32 < 32 ? total - pg * 32 : 32;
 
 		noc_async_read(get_noc_addr(pg, &stage), (uint32_t)(uintptr_t)in, 32 * m);
 		noc_async_read_barrier();
-		for (r = 0; r < m; r++) {
-			if (!in[8 * r + 7])
-				continue;
-			for (q = 0; q < 8; q++)
-				out[8 * fill + q] = in[8 * r + q];
-			n++;
-			if (++fill == 32) {
-				noc_async_write((uint32_t)(uintptr_t)out, get_noc_addr(n / 32 - 1, &recs),
-						1024);
-				noc_async_write_barrier();
-				fill = 0;
-			}
-		}
+		for (r = 0; r < m; r++)
+			if (in[8 * r + 7])
+				rec_put(&o, in + 8 * r);
 	}
-	if (fill) {
-		noc_async_write((uint32_t)(uintptr_t)out, get_noc_addr(n / 32, &recs), 32 * fill);
-		noc_async_write_barrier();
-	}
-	in[0] = n;
-	noc_async_write((uint32_t)(uintptr_t)in, get_noc_addr(0, &count), 4);
-	noc_async_write_barrier();
+	rec_end(&o);
 }
 
 void kernel_main(void)
@@ -134,12 +114,8 @@ void kernel_main(void)
 	const uint32_t es = get_common_arg_val(2), cores = get_common_arg_val(17);
 	const uint32_t total = get_common_arg_val(18), chunk = get_common_arg_val(19);
 	const uint32_t idx = get_arg_val(0);
-	const InterleavedAddrGen anchors = {
-		.bank_base_address = get_common_arg_val(12), .page_size = 512, .is_dram = true,
-	};
-	const InterleavedAddrGen stage = {
-		.bank_base_address = get_common_arg_val(13), .page_size = 1024, .is_dram = true,
-	};
+	const InterleavedAddrGen anchors = rec_buffer(get_common_arg_val(12));
+	const InterleavedAddrGen stage = rec_buffer(get_common_arg_val(13));
 	volatile uint32_t *sem = (volatile uint32_t *)(uintptr_t)get_semaphore(get_common_arg_val(16));
 	uint32_t *ix = (uint32_t *)(uintptr_t)get_write_ptr(c_1), *val = ix + chunk;
 	uint32_t *dl = val + chunk, *an = dl + 4 * chunk, *rec = an + 4 * chunk;
@@ -178,7 +154,7 @@ void kernel_main(void)
 			noc_async_read(get_noc_addr(p / 32, &head, (p % 32) * stick +
 						    (A + 4 * (a % A)) * es),
 				       (uint32_t)(uintptr_t)(dl + 4 * (c - first)), 4 * es);
-			noc_async_read(get_noc_addr(g / 32, &anchors, (g % 32) * 16),
+			noc_async_read(get_noc_addr(g / 32, &anchors, (g % 32) * 32),
 				       (uint32_t)(uintptr_t)(an + 4 * (c - first)), 16);
 		}
 	}

@@ -7,19 +7,27 @@
  * pairs a bin -- then for each pair s: the 32 bins' sticks (the item's
  * channels) as 32 row-major rows in cw pages of c_0, and a Float32 tile
  * in c_1 whose column 0 holds the 32 weights (divided by sr * sr), for
- * the compute kernel's column-broadcast multiply. Bins past the last get
- * weight 0.
+ * the compute kernel's column-broadcast multiply. Bins of RoIs from the
+ * boxes' count on get weight 0 (their output is 0).
  *
- * Common args: boxes address (8 words a RoI: x1, y1, x2, y2 as float
- * bits, level), RoIs, P, sr, stick bytes, groups, cw, levels, then per
- * level: address, h, w, scale (float bits). Args: first item, items, step.
+ * A box's level is the LevelMapper's: the number of bounds (roi_level_bounds
+ * on the host) that the square root of its area reaches.
+ *
+ * Common args: boxes address (records.h), count address, RoIs (the
+ * output's), P, sr, stick bytes, groups, cw, levels, 4 bounds (float
+ * bits, levels - 1 of them used), then per level: address, h, w, scale
+ * (float bits). Args: first item, items, step.
  */
 #include <ttuser/kernel/dataflow.h>
+#include <ttuser/kernel/fmath.h>
+
+#include "records.h"
 
 #pragma STDC FP_CONTRACT OFF
 
 #define MAX_PAIRS	16
-#define ARG_LEVEL	8
+#define ARG_BOUND	9
+#define ARG_LEVEL	13
 
 static uint32_t pos[32][MAX_PAIRS];
 static float wt[32][MAX_PAIRS];
@@ -67,18 +75,29 @@ static void bilinear(int32_t h, int32_t w, float y, float x, float scale, uint32
 	q[3] = ly * lx * scale;
 }
 
+/* The level of box b (x1, y1, x2, y2 as float bits). */
+static uint32_t level_of(volatile uint32_t *b, uint32_t levels)
+{
+	float s = tt_sqrtf((tt_bits_float(b[2]) - tt_bits_float(b[0])) *
+			   (tt_bits_float(b[3]) - tt_bits_float(b[1])));
+	uint32_t l = 0;
+
+	while (l + 1 < levels && s >= tt_bits_float(get_common_arg_val(ARG_BOUND + l)))
+		l++;
+	return l;
+}
+
 void kernel_main(void)
 {
-	const uint32_t nroi = get_common_arg_val(1), P = get_common_arg_val(2);
-	const uint32_t sr = get_common_arg_val(3), stick = get_common_arg_val(4);
-	const uint32_t groups = get_common_arg_val(5), cw = get_common_arg_val(6);
-	const uint32_t pairs = 4 * sr * sr, bins = nroi * P * P, width = stick / groups;
+	const uint32_t nroi = get_common_arg_val(2), P = get_common_arg_val(3);
+	const uint32_t sr = get_common_arg_val(4), stick = get_common_arg_val(5);
+	const uint32_t groups = get_common_arg_val(6), cw = get_common_arg_val(7);
+	const uint32_t levels = get_common_arg_val(8);
+	const uint32_t pairs = 4 * sr * sr, width = stick / groups;
 	const uint32_t first = get_arg_val(0), count = get_arg_val(1), step = get_arg_val(2);
 	const float inv_count = 1.0f / (float)(sr * sr);
-	const InterleavedAddrGen boxes = {
-		.bank_base_address = get_common_arg_val(0), .page_size = 32, .is_dram = true,
-	};
-	uint32_t it, i, s, box_l1, lvl[32];
+	const InterleavedAddrGen boxes = rec_buffer(get_common_arg_val(0));
+	uint32_t it, i, s, box_l1, lvl[32], bins;
 	volatile uint32_t *box;
 
 	/* the weight tiles: zero once, then only column 0 is ever written */
@@ -86,6 +105,8 @@ void kernel_main(void)
 	cb_reserve_back(c_3, 1);		/* a scratch page for box records */
 	box_l1 = get_write_ptr(c_3);
 	box = (volatile uint32_t *)(uintptr_t)box_l1;
+	bins = rec_count(get_common_arg_val(1), (uint32_t *)box);
+	bins = (bins < nroi ? bins : nroi) * P * P;
 
 	for (it = 0; it < count; it++) {
 		uint32_t item = first + it * step, blk = item / groups, off = item % groups * width;
@@ -108,9 +129,9 @@ void kernel_main(void)
 				float x2, y2, roi_w, roi_h;
 
 				roi = g / (P * P);
-				noc_async_read(get_noc_addr(roi, &boxes), box_l1, 32);
+				noc_async_read(get_noc_addr(roi / 32, &boxes, (roi % 32) * 32), box_l1, 32);
 				noc_async_read_barrier();
-				level = box[4];
+				level = level_of(box, levels);
 				scale = tt_bits_float(get_common_arg_val(ARG_LEVEL + 4 * level + 3));
 				x1 = tt_bits_float(box[0]) * scale;
 				y1 = tt_bits_float(box[1]) * scale;

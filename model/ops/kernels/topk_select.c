@@ -16,13 +16,20 @@
  * Common args: source address, stick bytes, byte offset of c0, m,
  * element bytes (2 or 4), n, k, runs address, run page bytes, output
  * address, output page bytes, vals (word offset), semaphore id, chunk,
- * runs (cores with work, at most MAX_RUNS), pages c_0 stages. c_1 is
- * the scratch: 2 * chunk keys, and on core 0 the other runs and the output.
+ * runs (cores with work, at most MAX_RUNS), pages c_0 stages, count
+ * address (0: none). With a count buffer (records.h), n is its count
+ * (none if that is over n) and k at most that; the cores then split them
+ * by chunks of at least MIN_CHUNK (at most chunk), and those left without
+ * work count themselves in at once. c_1 is the scratch: 2 * chunk keys,
+ * and on core 0 the other runs and the output.
  * Args: idx (the core's number; cores from runs on have no work).
  */
 #include <ttuser/kernel/dataflow.h>
 
+#include "records.h"
+
 #define MAX_RUNS	64
+#define MIN_CHUNK	256		/* as topk.c */
 
 /* A float's bits -> a word that orders as the floats do (-0 as +0). */
 static uint32_t ordered(uint32_t b)
@@ -149,11 +156,9 @@ static void merge(uint64_t **run, uint32_t *len, uint32_t nruns, uint32_t k, uin
 
 void kernel_main(void)
 {
-	const uint32_t n = get_common_arg_val(5), k = get_common_arg_val(6);
 	const uint32_t run_page = get_common_arg_val(8), out_page = get_common_arg_val(10);
-	const uint32_t vals = get_common_arg_val(11), chunk = get_common_arg_val(13);
-	const uint32_t nruns = get_common_arg_val(14), scratch = get_write_ptr(c_1);
-	const uint32_t idx = get_arg_val(0);
+	const uint32_t vals = get_common_arg_val(11), nruns = get_common_arg_val(14);
+	const uint32_t scratch = get_write_ptr(c_1), idx = get_arg_val(0);
 	const InterleavedAddrGen runs = {
 		.bank_base_address = get_common_arg_val(7), .page_size = run_page, .is_dram = true,
 	};
@@ -162,12 +167,28 @@ void kernel_main(void)
 	};
 	volatile uint32_t *sem = (volatile uint32_t *)(uintptr_t)get_semaphore(get_common_arg_val(12));
 	uint64_t *key = (uint64_t *)(uintptr_t)scratch, *sorted;
-	uint32_t first = idx * chunk, count, keep;
+	uint32_t n = get_common_arg_val(5), k = get_common_arg_val(6);
+	uint32_t chunk = get_common_arg_val(13), used = nruns, first, count, keep;
 
 	if (idx >= nruns)
 		return;
+	if (get_common_arg_val(16)) {
+		uint32_t c = rec_count(get_common_arg_val(16), (uint32_t *)(uintptr_t)get_write_ptr(c_0));
+
+		n = c <= n ? c : 0;
+		k = k < n ? k : n;
+		c = (n + nruns - 1) / nruns;
+		chunk = c < MIN_CHUNK ? (MIN_CHUNK < chunk ? MIN_CHUNK : chunk) : c;
+		used = n ? (n + chunk - 1) / chunk : 1;
+	}
+	first = idx * chunk;
+	if (idx >= used) {
+		noc_semaphore_inc(get_noc_addr(0, 0, (uint32_t)(uintptr_t)sem), 1);
+		return;
+	}
 	count = n - first < chunk ? n - first : chunk;
-	gather(first, count, key, get_write_ptr(c_0));
+	if (count)
+		gather(first, count, key, get_write_ptr(c_0));
 	sorted = sort_desc(key, key + chunk, count);
 	keep = count < k ? count : k;
 	if (idx) {
@@ -184,7 +205,7 @@ void kernel_main(void)
 		run[0] = sorted;
 		len[0] = keep;
 		noc_semaphore_wait(sem, nruns - 1);
-		for (r = 1; r < nruns; r++) {
+		for (r = 1; r < used; r++) {
 			uint32_t c = n - r * chunk < chunk ? n - r * chunk : chunk;
 
 			len[r] = c < k ? c : k;
@@ -194,7 +215,7 @@ void kernel_main(void)
 		}
 		noc_async_read_barrier();
 		out = (uint32_t *)next;
-		merge(run, len, nruns, k, out, vals);
+		merge(run, len, used, k, out, vals);
 		noc_async_write((uint32_t)(uintptr_t)out, get_noc_addr(0, &dst), out_page);
 		noc_async_write_barrier();
 	}

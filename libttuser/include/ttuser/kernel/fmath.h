@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Float math for kernels on the F extension, which has no exp: tt_expf.
+ * Float math for kernels on the F extension, which has no exp: tt_expf
+ * (and tt_sqrtf, the instruction).
  *
  * tt_expf(x) is exp(x) rounded to the nearest float for normal results
  * (within 1 ulp where the result is subnormal): x = (k / 32) ln 2 + r,
@@ -43,6 +44,19 @@ static inline float tt_fmaf(float a, float b, float c)
 	return r;
 #else
 	return __builtin_fmaf(a, b, c);
+#endif
+}
+
+/* The square root, rounded once (fsqrt.s, with no call for errno). */
+static inline float tt_sqrtf(float x)
+{
+#if defined(__riscv) && defined(__riscv_flen)
+	float r;
+
+	__asm__("fsqrt.s %0, %1" : "=f"(r) : "f"(x));
+	return r;
+#else
+	return __builtin_sqrtf(x);
 #endif
 }
 
