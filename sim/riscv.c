@@ -44,6 +44,7 @@
 #define likely(c)	__builtin_expect(!!(c), 1)
 #define unlikely(c)	__builtin_expect(!!(c), 0)
 #define RV_COLD		__attribute__((cold, noinline))
+#define RV_NOINLINE	__attribute__((noinline))
 #define RV_PRINTF(f, a)	__attribute__((format(printf, f, a)))
 #ifndef RV_NO_COMPUTED_GOTO
 #define RV_COMPUTED_GOTO 1
@@ -52,6 +53,7 @@
 #define likely(c)	(c)
 #define unlikely(c)	(c)
 #define RV_COLD
+#define RV_NOINLINE
 #define RV_PRINTF(f, a)
 #endif
 
@@ -890,8 +892,9 @@ static uint32_t fp_class(uint32_t a)
 /*
  * Execute one F instruction other than FLW/FSW. Returns -1 if it is illegal
  * after all (dynamic rounding mode with an invalid frm, or an unknown op).
+ * Out of the loop, but not cold: kernels that compute in float run it often.
  */
-static RV_COLD int fp_exec(struct rv_hart *h, const struct rv_insn *in)
+static RV_NOINLINE int fp_exec(struct rv_hart *h, const struct rv_insn *in)
 {
 	uint32_t a = h->f[in->rs1], b = h->f[in->rs2], c = h->f[in->rs3];
 	unsigned int op = in->op;
