@@ -88,12 +88,18 @@ static uint32_t cb_page(const struct sim_cb *cb, uint32_t ptr)
 	return (ptr - cb->addr) / cb->page_size;
 }
 
+/* The page after page p, in a CB of num_pages pages. */
+static uint32_t cb_next(const struct sim_cb *cb, uint32_t p)
+{
+	return p + 1 == cb->num_pages ? 0 : p + 1;
+}
+
 static void cb_stamp(struct sim_cb *cb, uint64_t *clock, uint32_t ptr, uint32_t n, uint64_t t)
 {
 	uint32_t i, p = cb_page(cb, ptr);
 
-	for (i = 0; i < n; i++)
-		clock[(p + i) % cb->num_pages] = t;
+	for (i = 0; i < n; i++, p = cb_next(cb, p))
+		clock[p] = t;
 }
 
 static void cb_sync(struct sim_hart *ht, const struct sim_cb *cb, const uint64_t *clock,
@@ -101,9 +107,9 @@ static void cb_sync(struct sim_hart *ht, const struct sim_cb *cb, const uint64_t
 {
 	uint32_t i, p = cb_page(cb, ptr);
 
-	for (i = 0; i < n; i++)
-		if (clock[(p + i) % cb->num_pages] > ht->clock)
-			ht->clock = clock[(p + i) % cb->num_pages];
+	for (i = 0; i < n; i++, p = cb_next(cb, p))
+		if (clock[p] > ht->clock)
+			ht->clock = clock[p];
 }
 
 static enum rv_mmio cb_call(struct sim_hart *ht, uint32_t call)
