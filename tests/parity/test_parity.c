@@ -785,6 +785,8 @@ static void device_pipeline(const struct op_precision *prec, const char *mode,
 	 * the first run of a size).
 	 */
 	assert_true(r.ops_device > 0);
+	/* the host link carried at least the image, at 16 bytes a cycle */
+	assert_true(r.link_ms * 1e6 >= 3.0 * (double)(in->shape[1] * in->shape[2]) * 4 / 16);
 	assert_int_equal(r.ops_host, 0);
 	assert_string_equal(r.steps[0].op, "transform");
 	for (int i = 0; i < r.count; i++) {
