@@ -10,13 +10,14 @@
  * split (Float32 maps): the FPU reads its operands through 19-bit source
  * registers, so each pair has two weight tiles, W_hi (10 mantissa bits,
  * which the FPU takes whole) and W_lo = W - W_hi, and each block's A_lo =
- * A minus its source value is made here on the SFPU (mantissa_rest_tile
- * into c_5); DST accumulates A W_hi + A_lo W_hi + A W_lo, as the convs'
- * matmuls do (conv_compute.c).
+ * A minus its source value is made here on the SFPU (split.h, into c_5);
+ * DST accumulates A W_hi + A_lo W_hi + A W_lo, as the convs' matmuls do.
  *
  * Common args: pairs (S), cw, split. Args: items.
  */
 #include <ttuser/kernel/compute.h>
+
+#include "split.h"
 
 #define DST_TILES	8
 
@@ -38,7 +39,7 @@ void kernel_main(void)
 	const uint32_t pairs = get_common_arg_val(0), cw = get_common_arg_val(1);
 	const uint32_t split = get_common_arg_val(2), count = get_arg_val(0);
 	const uint32_t wtiles = pairs * (1 + split), blocks = pairs * cw;
-	uint32_t it, s, t, t0, i;
+	uint32_t it, s, t, t0;
 
 	mantissa_rest_tile_init();
 	for (it = 0; it < count; it++) {
@@ -53,23 +54,7 @@ void kernel_main(void)
 		cb_wait_front(c_1, wtiles);
 		cb_wait_front(c_2, blocks);
 		if (split) {
-			cb_reserve_back(c_5, blocks);
-			copy_tile_init(c_2);
-			for (t = 0; t < blocks; t += DST_TILES) {
-				uint32_t n = blocks - t < DST_TILES ? blocks - t : DST_TILES;
-
-				tile_regs_acquire();
-				for (i = 0; i < n; i++) {
-					copy_tile(c_2, t + i, i);
-					mantissa_rest_tile(i, 10);
-				}
-				tile_regs_commit();
-				tile_regs_wait();
-				for (i = 0; i < n; i++)
-					pack_tile(i, c_5, t + i);
-				tile_regs_release();
-			}
-			cb_push_back(c_5, blocks);
+			split_lo_tiles(c_2, c_5, blocks);
 			cb_wait_front(c_5, blocks);
 		}
 		cb_reserve_back(c_16, cw);
