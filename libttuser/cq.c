@@ -117,6 +117,8 @@ static void complete(struct tt_cq *cq, const struct ttsim_completion *c)
 	if (c->seq != p->seq) {
 		c = NULL;	/* the device lost track: fail this command */
 	}
+	if (c && !c->status && p->transfer)
+		cq->transfer_cycles += c->cycles;
 	if (c && !c->status && p->copy_to)
 		memcpy(p->copy_to, (uint8_t *)cq->staging.va + p->copy_from % cq->staging_size,
 		       p->copy_len);
@@ -369,7 +371,7 @@ static int transfer(struct tt_cq *cq, struct tt_buffer *buf, void *host, bool wr
 			.start_page = page,
 			.num_pages = n,
 		};
-		struct tt_cq_pending p = { 0 };
+		struct tt_cq_pending p = { .transfer = true };
 		uint64_t off;
 
 		ret = staging_get(cq, len, &off);
@@ -513,6 +515,19 @@ int tt_cq_finish(struct tt_cq *cq)
 	}
 	tt_cq_unlock(cq);
 	return ret;
+}
+
+uint64_t tt_cq_transfer_cycles(struct tt_cq *cq)
+{
+	uint64_t c;
+
+	if (!cq)
+		return 0;
+	tt_cq_lock(cq);
+	tt_cq_poll(cq);
+	c = cq->transfer_cycles;
+	tt_cq_unlock(cq);
+	return c;
 }
 
 int tt_cq_restart(struct tt_cq *cq)

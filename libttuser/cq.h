@@ -22,6 +22,7 @@ struct tt_cq_pending {
 	struct tt_program *prog;	/* a launch: its stats go here */
 	struct tt_event *event;		/* a recorded event: mark it done */
 	struct tt_trace *trace;		/* a replay: the trace stays until it ran */
+	bool transfer;			/* a write or read: its cycles count as the link's */
 	uint64_t t_start;
 	int *status;			/* a blocking caller's result */
 };
@@ -43,6 +44,8 @@ struct tt_cq {
 
 	struct tt_cq_pending fifo[TT_CQ_COMP_ENTRIES];
 	unsigned fifo_head, fifo_count;
+
+	uint64_t transfer_cycles;	/* of the writes and reads completed */
 
 	int error;			/* first error of a non-blocking command */
 	char error_msg[TTSIM_MSG_LEN + 64];

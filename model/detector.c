@@ -744,11 +744,13 @@ long detector_run(struct detector *d, const float *image, int h, int w, struct d
 {
 	struct fmap img = { 0 };
 	int rh, rw, ph, pw;
+	uint64_t link;
 	long nd;
 	double t;
 
 	if (!d || !image || !out || h < 1 || w < 1)
 		return tt_error(-EINVAL, "detector_run: bad argument");
+	link = tt_cq_transfer_cycles(d->cq);
 	if (report)
 		memset(report, 0, offsetof(struct detector_report, ops));
 	d->report = report;
@@ -772,6 +774,8 @@ long detector_run(struct detector *d, const float *image, int h, int w, struct d
 		goto out;
 	detections_rescale(out, (size_t)nd, rh, rw, h, w);
 	d->ran = true;
+	if (report)
+		report->link_ms = (double)(tt_cq_transfer_cycles(d->cq) - link) / 1e6;
 out:
 	fmap_free(&img);
 	d->report = NULL;

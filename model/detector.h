@@ -86,6 +86,12 @@ struct detector_report {
 	 * op, those in a replayed trace too.
 	 */
 	int nops, ops_device, ops_host;
+	/*
+	 * The host link's modelled time in the run: the image in, the
+	 * detections (and the proposals' count) out. Not part of any step's
+	 * device_ms; 0 on the host.
+	 */
+	double link_ms;
 	struct detector_op ops[DETECTOR_MAX_OPS];
 };
 

@@ -292,6 +292,13 @@ int tt_cq_nop(struct tt_cq *cq, bool blocking);
 /* Wait for everything enqueued; returns the first error among it. */
 int tt_cq_finish(struct tt_cq *cq);
 
+/*
+ * The device cycles that the writes and reads completed on cq so far took
+ * on the host link, as the device reports them (0 for a NULL cq): what to
+ * add to programs' device time for a whole run's time.
+ */
+uint64_t tt_cq_transfer_cycles(struct tt_cq *cq);
+
 /* ---- queues: events, traces, the two-queue pipeline ------------------ */
 /*
  * The two queues of a device run independently on the device: a write on

@@ -56,9 +56,9 @@ int op_tensor_read_hwc(struct tt_cq *cq, const struct op_tensor *t, float *hwc);
  * Float16_b, Bfp8_b or Float32; fidelity of the matmuls. Accumulation is
  * always in fp32 (DST in fp32 mode), biases stay fp32. With Float32
  * activations and weights the ops work to about fp32 accuracy although
- * the FPU reads operands through 19-bit source registers: matmuls as
- * three passes over hi and lo parts (conv.c), adds and max pool on the
- * SFPU (eltwise.c, pool.c).
+ * the FPU reads operands through 19-bit source registers: matmuls and
+ * RoIAlign's weighted sums as three passes over hi and lo parts (conv.c,
+ * roi_align.c), adds and max pool on the SFPU (eltwise.c, pool.c).
  */
 struct op_precision {
 	enum tt_format act;

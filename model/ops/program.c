@@ -3,7 +3,7 @@
  * Building and running op programs: kernels come from model/ops/kernels/,
  * built into the library at compile time (tools/embed.sh), so a program
  * that links the model needs no source tree; so do the headers they share
- * (records.h), which op_kernel splices into a kernel's text where it
+ * (records.h, split.h), which op_kernel splices into a kernel's text where it
  * includes them, as the kernel compiler sees only libttuser's headers.
  */
 #include <errno.h>

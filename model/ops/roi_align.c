@@ -13,7 +13,8 @@
 #include "../detection.h"
 
 #define MAX_LEVELS	5
-#define ARG_LEVEL	(9 + MAX_LEVELS - 1)	/* as roi_align_reader.c */
+#define ARG_SPLIT	(9 + MAX_LEVELS - 1)	/* as roi_align_reader.c */
+#define ARG_LEVEL	(ARG_SPLIT + 1)
 
 struct op_roi_align {
 	struct tt_device *dev;
@@ -110,7 +111,7 @@ int op_roi_align_run_parts(struct op_roi_align *ra, struct tt_cq *cq,
 	struct tt_kernel_config ccfg = {
 		.role = TT_ROLE_COMPUTE, .math_fidelity = TT_HIFI4, .fp32_dest_acc = true,
 	};
-	uint32_t es, stick, ct, pairs, groups, cw, bins, items, used, gx, gy, budget, l, i, n;
+	uint32_t es, stick, ct, pairs, groups, cw, bins, items, used, gx, gy, budget, l, i, n, split;
 	int heights[MAX_LEVELS], lvl_min, reader, compute, writer, ret;
 	double scale[MAX_LEVELS];
 	float bound[MAX_LEVELS - 1];
@@ -132,6 +133,7 @@ int op_roi_align_run_parts(struct op_roi_align *ra, struct tt_cq *cq,
 	stick = maps[0]->c_pad * es;
 	ct = maps[0]->c_pad / 32;
 	pairs = 4 * ra->sampling * ra->sampling;
+	split = maps[0]->fmt == TT_FORMAT_FLOAT32;
 	ret = op_grid(ra->dev, &gx, &gy, &budget);
 	if (ret)
 		return ret;
@@ -139,7 +141,8 @@ int op_roi_align_run_parts(struct op_roi_align *ra, struct tt_cq *cq,
 	for (groups = 1; groups <= ct; groups++) {
 		cw = ct / groups;
 		if (ct % groups == 0 &&
-		    (uint64_t)(4 + pairs) * cw * 1024 * es + 2ull * pairs * 4096 + 32 <= budget)
+		    (uint64_t)(4 + pairs * (1 + split)) * cw * 1024 * es + 2ull * pairs * 4096 + 32 <=
+			    budget)
 			break;
 	}
 	if (groups > ct)
@@ -155,7 +158,8 @@ int op_roi_align_run_parts(struct op_roi_align *ra, struct tt_cq *cq,
 	    (ret = op_cb(prog, cores, 1, TT_FORMAT_FLOAT32, 4096, 2 * pairs)) ||
 	    (ret = op_cb(prog, cores, 2, maps[0]->fmt, 1024 * es, pairs * cw)) ||
 	    (ret = op_cb(prog, cores, 3, TT_FORMAT_FLOAT32, 32, 1)) ||
-	    (ret = op_cb(prog, cores, 16, maps[0]->fmt, 1024 * es, 2 * cw)))
+	    (ret = op_cb(prog, cores, 16, maps[0]->fmt, 1024 * es, 2 * cw)) ||
+	    (split && (ret = op_cb(prog, cores, 5, maps[0]->fmt, 1024 * es, pairs * cw))))
 		goto out;
 	if ((ret = reader = op_kernel(prog, "roi_align_reader.c", cores, &rcfg)) < 0 ||
 	    (ret = compute = op_kernel(prog, "roi_align_compute.c", cores, &ccfg)) < 0 ||
@@ -166,13 +170,14 @@ int op_roi_align_run_parts(struct op_roi_align *ra, struct tt_cq *cq,
 			tt_buffer_address(boxes->recs), tt_buffer_address(boxes->count), n,
 			ra->pooled, ra->sampling, stick, groups, cw, nlevels,
 		};
-		uint32_t cargs[] = { pairs, cw };
+		uint32_t cargs[] = { pairs, cw, split };
 		uint32_t wargs[6 + 3 * OP_ROI_ALIGN_MAX_PARTS] = {
 			nparts, bins, ra->pooled * ra->pooled, stick, groups, cw,
 		};
 		uint32_t first = 0;
 
 		memcpy(&rargs[9], bound, 4 * (nlevels - 1));
+		rargs[ARG_SPLIT] = split;
 		for (l = 0; l < nlevels; l++) {
 			float s = (float)scale[l];
 
@@ -188,7 +193,7 @@ int op_roi_align_run_parts(struct op_roi_align *ra, struct tt_cq *cq,
 			first += out[i]->c / maps[0]->c;
 		}
 		if ((ret = tt_common_runtime_args_set(prog, reader, rargs, ARG_LEVEL + 4 * nlevels)) ||
-		    (ret = tt_common_runtime_args_set(prog, compute, cargs, 2)) ||
+		    (ret = tt_common_runtime_args_set(prog, compute, cargs, 3)) ||
 		    (ret = tt_common_runtime_args_set(prog, writer, wargs, 6 + 3 * nparts)))
 			goto out;
 	}

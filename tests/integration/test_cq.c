@@ -185,6 +185,34 @@ static void test_nop_and_info(void **state)
 	CHECK(tt_cq_finish(tt_device_cq(dev, 1)));
 }
 
+/*
+ * A queue adds up its transfers' device cycles: the model charges a
+ * command 500 cycles and 16 bytes a cycle on the host link.
+ */
+static void test_transfer_cycles(void **state)
+{
+	struct tt_buffer_config cfg = { .type = TT_BUFFER_DRAM, .size = 8192, .page_size = 1024 };
+	struct tt_cq *cq = tt_device_cq(dev, 1);
+	struct tt_buffer *buf;
+	uint8_t data[8192] = { 1 };
+	uint64_t before;
+
+	(void)state;
+	CHECK(tt_buffer_create(dev, &cfg, &buf));
+	before = tt_cq_transfer_cycles(cq);
+	CHECK(tt_cq_write_buffer(cq, buf, data, false));
+	CHECK(tt_cq_read_buffer(cq, buf, data, false));
+	CHECK(tt_cq_nop(cq, false));
+	CHECK(tt_cq_finish(cq));
+	assert_int_equal(tt_cq_transfer_cycles(cq) - before, 2 * (500 + 8192 / 16));
+	/* programs and nops add nothing; the other queue keeps its own count */
+	before = tt_cq_transfer_cycles(tt_device_cq(dev, 0));
+	CHECK(tt_cq_write_buffer(cq, buf, data, true));
+	assert_int_equal(tt_cq_transfer_cycles(tt_device_cq(dev, 0)), before);
+	assert_int_equal(tt_cq_transfer_cycles(NULL), 0);
+	tt_buffer_destroy(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +222,7 @@ int main(void)
 		cmocka_unit_test(test_many_in_flight),
 		cmocka_unit_test(test_interleaving),
 		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_transfer_cycles),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -53,6 +53,7 @@ expect 0 --bench 0.2 "$data/shapes/shape_00002.png"
 has '"median_fps": '
 has '"steps_on_device": 6, "steps": 6'
 has '"modelled_device_fps": '
+has '"modelled_link_ms": 0.0'
 has "body+fpn+rpn head (trace)"
 has "square"
 

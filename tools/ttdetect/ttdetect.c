@@ -117,6 +117,8 @@ static void print_report(const struct detector_report *r)
 	}
 	printf("on the device: %d of %d steps, %d of %d ops\n", on_device, r->count, r->ops_device,
 	       r->ops_device + r->ops_host);
+	if (r->link_ms > 0)
+		printf("host link (image in, results out): %.3f device ms\n", r->link_ms);
 }
 
 static int by_double(const void *a, const void *b)
@@ -144,8 +146,8 @@ static double median(double *v, size_t n)
  * --bench: the median over the window of whole runs and of each step's
  * host and modelled device time. Prints a table, then one JSON line: the
  * frames per second measured, and those the modelled device would give
- * (its modelled time for the device steps; with the host steps' measured
- * time added, too).
+ * (its modelled time for the device steps and the host link; with the
+ * host steps' measured time added, too).
  */
 static int bench(struct detector *d, const char *device, const char *precision, int size,
 		 const float *chw, int h, int w, double window)
@@ -212,13 +214,16 @@ static int bench(struct detector *d, const char *device, const char *precision, 
 		dev_ms += dm;
 		host_steps_ms += on ? 0 : hm;
 	}
+	/* the same transfers every run: the last run's */
+	printf("%-32s %-7s %14s %16.3f\n", "host link (image, results)", "device", "-", r.link_ms);
+	dev_ms += r.link_ms;
 	double med = median(runs, n);
 
 	printf("{\"bench\": \"ttdetect\", \"device\": \"%s\", \"precision\": \"%s\", \"size\": %d, "
 	       "\"runs\": %zu, \"median_fps\": %.3f, \"unit\": \"frames/s\", \"median_ms\": %.2f, "
-	       "\"steps_on_device\": %d, \"steps\": %d, \"modelled_device_ms\": %.3f, "
+	       "\"steps_on_device\": %d, \"steps\": %d, \"modelled_link_ms\": %.3f, \"modelled_device_ms\": %.3f, "
 	       "\"modelled_device_fps\": %.1f, \"host_steps_ms\": %.2f, \"modelled_fps_with_host_steps\": %.1f}\n",
-	       device, precision, size, n, 1.0 / med, med * 1e3, on_device, nsteps, dev_ms,
+	       device, precision, size, n, 1.0 / med, med * 1e3, on_device, nsteps, r.link_ms, dev_ms,
 	       dev_ms > 0 ? 1e3 / dev_ms : 0.0, host_steps_ms,
 	       dev_ms + host_steps_ms > 0 ? 1e3 / (dev_ms + host_steps_ms) : 0.0);
 	free(v);

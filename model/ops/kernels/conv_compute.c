@@ -30,6 +30,8 @@
  */
 #include <ttuser/kernel/compute.h>
 
+#include "split.h"
+
 void kernel_main(void)
 {
 	const uint32_t mb = get_common_arg_val(0), nw = get_common_arg_val(1);
@@ -40,7 +42,7 @@ void kernel_main(void)
 	const uint32_t count = get_arg_val(0), sub = mb * nsub;
 	/* weight tiles of a row of K, and where a tile's lo part is */
 	const uint32_t wrow = (resident ? nw : nsub) * (split + 1), lo = resident ? nw : nsub;
-	uint32_t it, chunk, m, s, k, j, i, t;
+	uint32_t it, chunk, m, s, k, j, i;
 
 	mm_init(c_4, c_1, c_16);
 	if (resident && count)
@@ -62,23 +64,7 @@ void kernel_main(void)
 				}
 			cb_wait_front(c_4, mb * kc);
 			if (split) {
-				cb_reserve_back(c_5, mb * kc);
-				copy_tile_init(c_4);
-				for (t = 0; t < mb * kc; t += 8) {
-					uint32_t n = mb * kc - t < 8 ? mb * kc - t : 8;
-
-					tile_regs_acquire();
-					for (i = 0; i < n; i++) {
-						copy_tile(c_4, t + i, i);
-						mantissa_rest_tile(i, 10);
-					}
-					tile_regs_commit();
-					tile_regs_wait();
-					for (i = 0; i < n; i++)
-						pack_tile(i, c_5, t + i);
-					tile_regs_release();
-				}
-				cb_push_back(c_5, mb * kc);
+				split_lo_tiles(c_4, c_5, mb * kc);
 				cb_wait_front(c_5, mb * kc);
 			}
 			if (last)

@@ -8,14 +8,16 @@
  * channels) as 32 row-major rows in cw pages of c_0, and a Float32 tile
  * in c_1 whose column 0 holds the 32 weights (divided by sr * sr), for
  * the compute kernel's column-broadcast multiply. Bins of RoIs from the
- * boxes' count on get weight 0 (their output is 0).
+ * boxes' count on get weight 0 (their output is 0). With split (Float32
+ * maps), two such tiles a pair: the weights cut to the 10 mantissa bits
+ * the FPU's source registers hold, then what the cut left out.
  *
  * A box's level is the LevelMapper's: the number of bounds (roi_level_bounds
  * on the host) that the square root of its area reaches.
  *
  * Common args: boxes address (records.h), count address, RoIs (the
  * output's), P, sr, stick bytes, groups, cw, levels, 4 bounds (float
- * bits, levels - 1 of them used), then per level: address, h, w, scale
+ * bits, levels - 1 of them used), split, then per level: address, h, w, scale
  * (float bits). Args: first item, items, step.
  */
 #include <ttuser/kernel/dataflow.h>
@@ -27,7 +29,8 @@
 
 #define MAX_PAIRS	16
 #define ARG_BOUND	9
-#define ARG_LEVEL	13
+#define ARG_SPLIT	13
+#define ARG_LEVEL	14
 
 static uint32_t pos[32][MAX_PAIRS];
 static float wt[32][MAX_PAIRS];
@@ -92,7 +95,7 @@ void kernel_main(void)
 	const uint32_t nroi = get_common_arg_val(2), P = get_common_arg_val(3);
 	const uint32_t sr = get_common_arg_val(4), stick = get_common_arg_val(5);
 	const uint32_t groups = get_common_arg_val(6), cw = get_common_arg_val(7);
-	const uint32_t levels = get_common_arg_val(8);
+	const uint32_t levels = get_common_arg_val(8), split = get_common_arg_val(ARG_SPLIT);
 	const uint32_t pairs = 4 * sr * sr, width = stick / groups;
 	const uint32_t first = get_arg_val(0), count = get_arg_val(1), step = get_arg_val(2);
 	const float inv_count = 1.0f / (float)(sr * sr);
@@ -177,13 +180,24 @@ void kernel_main(void)
 				noc_async_read(get_noc_addr(p >> 5, &map, (p & 31) * stick + off),
 					       l1 + i * width, width);
 			}
-			cb_reserve_back(c_1, 1);
+			cb_reserve_back(c_1, 1 + split);
 			col = (volatile float *)(uintptr_t)get_write_ptr(c_1);
-			for (i = 0; i < 32; i++)
-				col[(i / 16) * 512 + (i % 16) * 16] = wt[i][s];
+			for (i = 0; i < 32; i++) {
+				float w = wt[i][s];
+				uint32_t at = (i / 16) * 512 + (i % 16) * 16;
+
+				if (split) {
+					float hi = tt_bits_float(tt_float_bits(w) & 0xffffe000u);
+
+					col[at] = hi;
+					col[1024 + at] = w - hi;
+				} else {
+					col[at] = w;
+				}
+			}
 			noc_async_read_barrier();
 			cb_push_back(c_0, cw);
-			cb_push_back(c_1, 1);
+			cb_push_back(c_1, 1 + split);
 		}
 	}
 }
