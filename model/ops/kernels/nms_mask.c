@@ -36,6 +36,29 @@
 
 #define BLOCK	32		/* mask rows core 0 reads at a time */
 
+/* The sorted boxes, laid out a coordinate at a time. */
+struct boxes {
+	float *x1, *y1, *x2, *y2, *area;
+};
+
+/* Whether box r suppresses box j: IoU > thr, in fp32 as torchvision's CPU kernel. */
+static int suppresses(const struct boxes *b, uint32_t r, uint32_t j, float thr)
+{
+	float xx1, yy1, xx2, yy2, w, h, inter, iou;
+
+	xx1 = b->x1[r] > b->x1[j] ? b->x1[r] : b->x1[j];
+	xx2 = b->x2[r] < b->x2[j] ? b->x2[r] : b->x2[j];
+	if (thr >= 0.0f && !(xx2 - xx1 > 0))
+		return 0;	/* no overlap: IoU 0 (or NaN) is not > thr */
+	yy1 = b->y1[r] > b->y1[j] ? b->y1[r] : b->y1[j];
+	yy2 = b->y2[r] < b->y2[j] ? b->y2[r] : b->y2[j];
+	w = xx2 - xx1 > 0 ? xx2 - xx1 : 0;
+	h = yy2 - yy1 > 0 ? yy2 - yy1 : 0;
+	inter = w * h;
+	iou = inter / (b->area[r] + b->area[j] - inter);
+	return iou > thr;
+}
+
 void kernel_main(void)
 {
 	const uint32_t max = get_common_arg_val(4), mask_page = get_common_arg_val(6);
@@ -58,6 +81,7 @@ void kernel_main(void)
 	uint32_t n = rec_count(get_common_arg_val(3), rec), W, mode;
 	uint32_t *order, *grp, *next, *last, *row;
 	float *x1, *y1, *x2, *y2, *area;
+	struct boxes bx;
 	uint32_t i, j, r, p;
 	float max_c = 0;
 
@@ -76,6 +100,7 @@ void kernel_main(void)
 	next = grp + n;
 	last = next + n;						/* n each */
 	row = last + n;							/* W */
+	bx = (struct boxes){ x1, y1, x2, y2, area };
 	for (p = 0; p < W; p++)
 		noc_async_read(get_noc_addr(p, &recs), (uint32_t)(uintptr_t)(rec + 256 * p), 1024);
 	if (n)
@@ -117,53 +142,27 @@ void kernel_main(void)
 		}
 	}
 	for (r = idx; r < n && mode == 2; r += cores) {
-		const float rx1 = x1[r], ry1 = y1[r], rx2 = x2[r], ry2 = y2[r], ra = area[r];
 		const uint32_t w0 = r / 32;
 
 		for (j = w0; j < W; j++)
 			row[j] = 0;
-		for (j = next[r]; j < n; j = next[j]) {
-			float xx1, yy1, xx2, yy2, w, h, inter, iou;
-
-			xx1 = rx1 > x1[j] ? rx1 : x1[j];
-			xx2 = rx2 < x2[j] ? rx2 : x2[j];
-			yy1 = ry1 > y1[j] ? ry1 : y1[j];
-			yy2 = ry2 < y2[j] ? ry2 : y2[j];
-			w = xx2 - xx1 > 0 ? xx2 - xx1 : 0;
-			h = yy2 - yy1 > 0 ? yy2 - yy1 : 0;
-			inter = w * h;
-			iou = inter / (ra + area[j] - inter);
-			if (iou > thr)
+		for (j = next[r]; j < n; j = next[j])
+			if (suppresses(&bx, r, j, thr))
 				row[j / 32] |= 1u << (j & 31);
-		}
 		noc_async_write((uint32_t)(uintptr_t)(row + w0), get_noc_addr(r, &mask, 4 * w0),
 				4 * (W - w0));
 		noc_async_write_barrier();
 	}
 	for (r = idx; r < n && mode != 2; r += cores) {
-		const float rx1 = x1[r], ry1 = y1[r], rx2 = x2[r], ry2 = y2[r], ra = area[r];
 		const uint32_t w0 = r / 32;
 		uint32_t wd;
 
 		for (wd = w0; wd < W; wd++) {
 			uint32_t bits = 0, j1 = wd * 32 + 32 < n ? wd * 32 + 32 : n;
 
-			for (j = wd == w0 ? r + 1 : wd * 32; j < j1; j++) {
-				float xx1, yy1, xx2, yy2, w, h, inter, iou;
-
-				xx1 = rx1 > x1[j] ? rx1 : x1[j];
-				xx2 = rx2 < x2[j] ? rx2 : x2[j];
-				if (thr >= 0.0f && !(xx2 - xx1 > 0))
-					continue;	/* no overlap: IoU 0 (or NaN) is not > thr */
-				yy1 = ry1 > y1[j] ? ry1 : y1[j];
-				yy2 = ry2 < y2[j] ? ry2 : y2[j];
-				w = xx2 - xx1 > 0 ? xx2 - xx1 : 0;
-				h = yy2 - yy1 > 0 ? yy2 - yy1 : 0;
-				inter = w * h;
-				iou = inter / (ra + area[j] - inter);
-				if (iou > thr)
+			for (j = wd == w0 ? r + 1 : wd * 32; j < j1; j++)
+				if (suppresses(&bx, r, j, thr))
 					bits |= 1u << (j & 31);
-			}
 			row[wd] = bits;
 		}
 		noc_async_write((uint32_t)(uintptr_t)(row + w0), get_noc_addr(r, &mask, 4 * w0),
