@@ -11,14 +11,6 @@
 #define ARG_LEVEL	10		/* as kernels/anchors.c */
 #define LEVEL_WORDS	9
 
-static uint32_t bits(float f)
-{
-	uint32_t u;
-
-	memcpy(&u, &f, 4);
-	return u;
-}
-
 static int check(const struct anchor_config *c, uint32_t img_h, uint32_t img_w,
 		 const uint32_t *feat_h, const uint32_t *feat_w, const struct op_boxes *out,
 		 uint64_t *total)
@@ -74,7 +66,7 @@ int op_anchors_run(struct tt_device *dev, struct tt_cq *cq, const struct anchor_
 	args[1] = (uint32_t)c->nsizes;
 	args[2] = (uint32_t)c->nratios;
 	for (i = 0; i < c->nratios; i++)
-		args[3 + i] = bits(c->ratios[i]);
+		args[3 + i] = op_float_bits(c->ratios[i]);
 	args[7] = tt_buffer_address(out->recs);
 	args[8] = tt_buffer_address(out->count);
 	args[9] = (uint32_t)total;
@@ -87,7 +79,7 @@ int op_anchors_run(struct tt_device *dev, struct tt_cq *cq, const struct anchor_
 		a[3] = img_w / feat_w[l];
 		a[4] = first;
 		for (i = 0; i < c->nsizes; i++)
-			a[5 + i] = bits(c->sizes[l][i]);
+			a[5 + i] = op_float_bits(c->sizes[l][i]);
 		first += feat_h[l] * feat_w[l] * (uint32_t)(c->nsizes * c->nratios);
 	}
 	pages = OP_DIV_UP((uint32_t)total, 32);

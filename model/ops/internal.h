@@ -3,10 +3,21 @@
 #ifndef MODEL_OPS_INTERNAL_H
 #define MODEL_OPS_INTERNAL_H
 
+#include <string.h>
+
 #include "ops.h"
 #include "../../libttuser/internal.h"
 
 #define OP_DIV_UP(a, b)		(((a) + (b) - 1) / (b))
+
+/* A float's bits, for a kernel's argument. */
+static inline uint32_t op_float_bits(float f)
+{
+	uint32_t u;
+
+	memcpy(&u, &f, sizeof(u));
+	return u;
+}
 
 /* -EINVAL for a narrow tensor (c_pad < 32), which only a conv takes. */
 int op_tensor_wide(const struct op_tensor *t, const char *what);

@@ -96,14 +96,6 @@ void op_postprocess_destroy(struct op_postprocess *pp)
 	free(pp);
 }
 
-static uint32_t bits(float f)
-{
-	uint32_t u;
-
-	memcpy(&u, &f, 4);
-	return u;
-}
-
 static int decode(struct op_postprocess *pp, struct tt_cq *cq, const struct op_tensor *pred,
 		  const struct op_boxes *props, uint32_t img_h, uint32_t img_w,
 		  struct op_stats *stats)
@@ -148,9 +140,9 @@ static int decode(struct op_postprocess *pp, struct tt_cq *cq, const struct op_t
 	{
 		uint32_t args[] = {
 			K, es, stick, tt_buffer_address(pred->buf), tt_buffer_address(props->recs), n,
-			bits((float)img_w), bits((float)img_h), bits(pp->d.min_size),
-			bits(pp->d.score_thresh), bits((float)XFORM_CLIP), bits(10.0f), bits(10.0f),
-			bits(5.0f), bits(5.0f), tt_buffer_address(pp->stage), region,
+			op_float_bits((float)img_w), op_float_bits((float)img_h), op_float_bits(pp->d.min_size),
+			op_float_bits(pp->d.score_thresh), op_float_bits((float)XFORM_CLIP), op_float_bits(10.0f), op_float_bits(10.0f),
+			op_float_bits(5.0f), op_float_bits(5.0f), tt_buffer_address(pp->stage), region,
 			tt_buffer_address(pp->counts), tt_buffer_address(op_nms_records(pp->nms)),
 			tt_buffer_address(pp->total), (uint32_t)sem, used, chunk, pp->cap, batch,
 			tt_buffer_address(props->count),

@@ -119,14 +119,6 @@ void op_proposals_destroy(struct op_proposals *p)
 	free(p);
 }
 
-static uint32_t bits(float f)
-{
-	uint32_t u;
-
-	memcpy(&u, &f, 4);
-	return u;
-}
-
 static int decode(struct op_proposals *p, struct tt_cq *cq, const struct op_tensor *const *heads,
 		  const struct op_boxes *anchors, uint32_t img_h, uint32_t img_w,
 		  struct op_stats *stats)
@@ -162,9 +154,9 @@ static int decode(struct op_proposals *p, struct tt_cq *cq, const struct op_tens
 		goto out;
 	{
 		uint32_t head[] = {
-			p->d.nlevels, p->d.anchors, es, bits((float)img_w), bits((float)img_h),
-			bits(p->d.min_size), bits(p->d.score_thresh), bits((float)XFORM_CLIP),
-			bits(1.0f), bits(1.0f), bits(1.0f), bits(1.0f),
+			p->d.nlevels, p->d.anchors, es, op_float_bits((float)img_w), op_float_bits((float)img_h),
+			op_float_bits(p->d.min_size), op_float_bits(p->d.score_thresh), op_float_bits((float)XFORM_CLIP),
+			op_float_bits(1.0f), op_float_bits(1.0f), op_float_bits(1.0f), op_float_bits(1.0f),
 			tt_buffer_address(anchors->recs), tt_buffer_address(p->stage),
 			tt_buffer_address(op_nms_records(p->nms)), tt_buffer_address(p->count),
 			(uint32_t)sem, used, p->total, chunk,

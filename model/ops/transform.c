@@ -20,14 +20,6 @@ struct op_transform {
 	struct tt_buffer *image;	/* [3][h][w] float32, page c * h + y */
 };
 
-static uint32_t bits(float f)
-{
-	uint32_t u;
-
-	memcpy(&u, &f, 4);
-	return u;
-}
-
 static int check_desc(const struct op_transform_desc *d)
 {
 	uint32_t c;
@@ -125,8 +117,8 @@ int op_transform_run(struct op_transform *t, struct tt_cq *cq, const float *imag
 		uint32_t args[] = {
 			tt_buffer_address(t->image), d->h, d->w, d->rh, d->rw, d->ph, d->pw,
 			tt_buffer_address(out->buf), es,
-			bits(d->mean[0]), bits(d->mean[1]), bits(d->mean[2]),
-			bits(d->std[0]), bits(d->std[1]), bits(d->std[2]), k * scratch,
+			op_float_bits(d->mean[0]), op_float_bits(d->mean[1]), op_float_bits(d->mean[2]),
+			op_float_bits(d->std[0]), op_float_bits(d->std[1]), op_float_bits(d->std[2]), k * scratch,
 		};
 
 		if ((ret = kernel[k] = op_kernel(prog, "transform_resize.c", cores, &cfg)) < 0 ||
