@@ -915,8 +915,9 @@ int detector_intermediate(struct detector *d, const char *name, float **data, si
 	if (!strcmp(name, "proposals") || !strcmp(name, "proposal_scores")) {
 		if ((ret = read_proposals(d)))
 			return ret;
-		return name[8] == 's' ? copy_out(d->props, 4 * np, data, n)
-				      : copy_out(d->pscores, np, data, n);
+		if (!strcmp(name, "proposals"))
+			return copy_out(d->props, 4 * np, data, n);
+		return copy_out(d->pscores, np, data, n);
 	}
 	if (!strcmp(name, "rpn_objectness") || !strcmp(name, "rpn_deltas")) {
 		if (!d->net && (ret = read_rpn(d)))
