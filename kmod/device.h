@@ -24,6 +24,7 @@
 #define TT_MAX_VECTORS		8
 #define TT_MAX_TLB_KINDS	4
 #define TT_MAX_DEVICES		64
+#define TT_RESET_TIMEOUT_MS	10000	/* the longest POST_RESET waits for a device */
 
 struct tt_device;
 struct tt_file;
@@ -106,13 +107,23 @@ struct tt_device {
 
 	/*
 	 * Held for reading by every ioctl, open and release; for writing by a
-	 * destructive reset and by remove. mmap only tries it.
+	 * destructive reset and by remove. mmap only tries it. Nothing waits
+	 * for the device while holding it for writing.
 	 */
 	struct rw_semaphore reset_rwsem;
 	u64 reset_gen;
 	bool needs_post_reset;
 	bool detached;
 	wait_queue_head_t reset_wq;
+	atomic_t reclaims;		/* resets handing back memory outside the lock */
+
+	/*
+	 * Page faults of user mappings insert pages under map_lock; whoever
+	 * takes a mapping's pages away changes what the fault checks, takes
+	 * and drops map_lock, then zaps (tt_zap_file). Also guards maps.
+	 */
+	struct mutex map_lock;
+	struct list_head maps;		/* BAR and TLB mappings: cache modes */
 
 	struct mutex files_lock;	/* files, power aggregation */
 	struct list_head files;
@@ -133,10 +144,11 @@ struct tt_device {
 	struct proc_dir_entry *procfs;
 };
 
-/* A DMA buffer: one reference from its file slot, one per mapping. */
+/* A DMA buffer: one reference from its file slot, one per user mapping. */
 struct tt_dmabuf {
 	struct kref ref;
 	struct tt_device *tt;
+	struct list_head dead;		/* on a reclaim list (struct tt_reclaim) */
 	struct mutex lock;		/* vaddr */
 	void *vaddr;
 	dma_addr_t dma;
@@ -146,12 +158,42 @@ struct tt_dmabuf {
 
 struct tt_pin {
 	struct list_head node;
+	struct mm_struct *mm;		/* charged for the pages (locked_vm) */
 	u64 va;
 	u64 size;
 	unsigned long npages;
 	struct page **pages;
 	struct sg_table sgt;
 	bool writable;
+};
+
+/*
+ * What a reset or a remove takes from stale files under reset_rwsem and
+ * gives back after dropping it: the device may take its time to let go.
+ */
+struct tt_reclaim {
+	struct list_head bufs;
+	struct list_head pins;
+	struct list_head peers;
+};
+
+/*
+ * One user mapping, shared by the VMAs that fork and mremap make of it.
+ * Its pages are inserted by the fault handler (mmap.c), never by mmap.
+ */
+struct tt_map {
+	struct kref ref;
+	struct tt_file *tf;		/* alive while a VMA holds the file */
+	struct list_head node;		/* tt->maps (BAR and TLB kinds) */
+	enum { TT_MAP_BAR, TT_MAP_TLB, TT_MAP_DMA } kind;
+	u64 offset;			/* mmap offset of the region's start */
+	phys_addr_t phys;		/* BAR and TLB: the region's first byte */
+	u64 size;			/* the region (BAR, window or buffer) */
+	phys_addr_t map_start, map_end;	/* BAR and TLB: what this mapping covers */
+	bool wc;
+	bool wc_reserved;		/* holds a PAT write-combining reservation */
+	unsigned int tlb;		/* TLB kind: window id */
+	struct tt_dmabuf *buf;		/* DMA kind */
 };
 
 struct tt_peer_map {
@@ -167,6 +209,7 @@ struct tt_file {
 	struct pid *pid;
 	char comm[TASK_COMM_LEN];
 	u64 gen;			/* reset generation at open (or own reset) */
+	bool zapped;			/* mappings revoked: faults get SIGBUS (map_lock) */
 
 	struct mutex lock;		/* pins, peers, noc_cleanup, power */
 	spinlock_t dma_lock;		/* dma[] */
@@ -210,7 +253,7 @@ extern unsigned int tt_simdev_server_peer;
 
 /* chardev.c */
 extern const struct file_operations tt_fops;
-/* ioctl_*.c: each returns 0 or -errno; the caller holds reset_rwsem for reading. */
+/* Each returns 0 or -errno; the caller holds reset_rwsem for reading. */
 long tt_ioctl_info(struct tt_file *tf, unsigned int cmd, void __user *arg);
 long tt_ioctl_dma(struct tt_file *tf, unsigned int cmd, void __user *arg);
 long tt_ioctl_pin(struct tt_file *tf, unsigned int cmd, void __user *arg);
@@ -232,8 +275,11 @@ unsigned int tt_dma_buf_max_log2(void);
 /* Releasing what a file holds. */
 void tt_dma_release_all(struct tt_file *tf);
 void tt_dmabuf_put(struct tt_dmabuf *buf);
-void tt_dma_reclaim(struct tt_file *tf);
+void tt_dma_take_all(struct tt_file *tf, struct tt_reclaim *rc);
+void tt_dma_free_taken(struct tt_device *tt, struct tt_reclaim *rc);
 void tt_pin_release_all(struct tt_file *tf);
+void tt_pin_take_all(struct tt_file *tf, struct tt_reclaim *rc);
+void tt_pin_free_taken(struct tt_device *tt, struct tt_reclaim *rc);
 void tt_lock_release_all(struct tt_file *tf);
 void tt_tlb_release_all(struct tt_file *tf);
 void tt_eventfd_release_all(struct tt_file *tf);
@@ -245,9 +291,16 @@ int tt_power_apply(struct tt_device *tt);
 int tt_mmap(struct file *f, struct vm_area_struct *vma);
 u64 tt_mmap_dma_offset(unsigned int index);
 u64 tt_mmap_bar_offset(unsigned int mapping_id);
+void tt_zap_file(struct tt_file *tf, bool revoke);
+void tt_zap_tlbs(struct tt_file *tf);
 
-/* reset.c: stale files lose mappings and resources; caller holds reset_rwsem for writing. */
-void tt_reclaim_file(struct tt_file *tf);
+/*
+ * reset.c: stale files lose mappings and resources; tt_reclaim_file with
+ * reset_rwsem held for writing, tt_reclaim_finish after dropping it.
+ */
+void tt_reclaim_init(struct tt_device *tt, struct tt_reclaim *rc);
+void tt_reclaim_file(struct tt_file *tf, struct tt_reclaim *rc);
+void tt_reclaim_finish(struct tt_device *tt, struct tt_reclaim *rc);
 
 /* interrupt.c */
 int tt_irq_init(struct tt_device *tt);

@@ -3,8 +3,8 @@
  * Coherent DMA buffers: ALLOCATE_DMA_BUF and FREE_DMA_BUF.
  *
  * A buffer is referenced by its slot in the file and by each mapping of
- * it; the memory goes back when the last reference does, or at once when
- * the file's mappings are zapped by a reset or a remove.
+ * it; the memory goes back when the last reference does, or, after a
+ * reset or a remove zapped the file's mappings, once the device let go.
  */
 #include <linux/dma-mapping.h>
 #include <linux/slab.h>
@@ -160,25 +160,13 @@ long tt_ioctl_dma(struct tt_file *tf, unsigned int cmd, void __user *arg)
 	return tt_free_dma_buf(tf, arg);
 }
 
-/* Drops every buffer of the file; with zapped mappings also frees their memory. */
-static void tt_dma_drop_all(struct tt_file *tf, bool free_memory)
+/*
+ * Close: the file's slots go; a buffer's memory stays while a mapping of
+ * it does (the last reference frees it).
+ */
+void tt_dma_release_all(struct tt_file *tf)
 {
 	unsigned int i;
-
-	/* First make the device let go of all of them, then free. */
-	spin_lock(&tf->dma_lock);
-	for (i = 0; i < TENSTORRENT_MAX_DMA_BUFS; i++) {
-		struct tt_dmabuf *buf = tf->dma[i];
-
-		if (!buf)
-			continue;
-		kref_get(&buf->ref);
-		spin_unlock(&tf->dma_lock);
-		tt_dmabuf_revoke(buf);
-		tt_dmabuf_put(buf);
-		spin_lock(&tf->dma_lock);
-	}
-	spin_unlock(&tf->dma_lock);
 
 	for (i = 0; i < TENSTORRENT_MAX_DMA_BUFS; i++) {
 		struct tt_dmabuf *buf;
@@ -189,18 +177,39 @@ static void tt_dma_drop_all(struct tt_file *tf, bool free_memory)
 		spin_unlock(&tf->dma_lock);
 		if (!buf)
 			continue;
-		if (free_memory)
-			tt_dmabuf_free_memory(buf);
+		tt_dmabuf_revoke(buf);
 		tt_dmabuf_put(buf);
 	}
 }
 
-void tt_dma_release_all(struct tt_file *tf)
+/* A reset or a remove takes the buffers of a file whose mappings are zapped. */
+void tt_dma_take_all(struct tt_file *tf, struct tt_reclaim *rc)
 {
-	tt_dma_drop_all(tf, false);
+	unsigned int i;
+
+	spin_lock(&tf->dma_lock);
+	for (i = 0; i < TENSTORRENT_MAX_DMA_BUFS; i++) {
+		if (tf->dma[i])
+			list_add_tail(&tf->dma[i]->dead, &rc->bufs);
+		tf->dma[i] = NULL;
+	}
+	spin_unlock(&tf->dma_lock);
 }
 
-void tt_dma_reclaim(struct tt_file *tf)
+/*
+ * The device lets go of the taken buffers, then their memory goes back at
+ * once (no mapping reaches it any more: the files were zapped first).
+ */
+void tt_dma_free_taken(struct tt_device *tt, struct tt_reclaim *rc)
 {
-	tt_dma_drop_all(tf, true);
+	struct tt_dmabuf *buf, *tmp;
+
+	if (tt->cls->dma_release)
+		list_for_each_entry(buf, &rc->bufs, dead)
+			tt->cls->dma_release(tt, buf->dma, buf->size);
+	list_for_each_entry_safe(buf, tmp, &rc->bufs, dead) {
+		list_del(&buf->dead);
+		tt_dmabuf_free_memory(buf);
+		tt_dmabuf_put(buf);
+	}
 }

@@ -78,6 +78,9 @@ static int tt_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	init_rwsem(&tt->reset_rwsem);
 	init_waitqueue_head(&tt->reset_wq);
 	init_waitqueue_head(&tt->lock_wq);
+	atomic_set(&tt->reclaims, 0);
+	mutex_init(&tt->map_lock);
+	INIT_LIST_HEAD(&tt->maps);
 	mutex_init(&tt->files_lock);
 	INIT_LIST_HEAD(&tt->files);
 	spin_lock_init(&tt->evt_lock);
@@ -144,6 +147,7 @@ err_put:
 static void tt_remove(struct pci_dev *pdev)
 {
 	struct tt_device *tt = pci_get_drvdata(pdev);
+	struct tt_reclaim rc;
 	struct tt_file *tf;
 
 	tt_debugfs_fini(tt);
@@ -151,19 +155,24 @@ static void tt_remove(struct pci_dev *pdev)
 	cdev_device_del(&tt->cdev, &tt->dev);
 
 	/*
-	 * Open files stay, but lose everything; the device lets go first.
-	 * detached is set under files_lock too: power updates of files that
-	 * close later (under files_lock only) must see it.
+	 * Open files stay, but lose everything: their mappings first, then,
+	 * once the device let go of it, their memory. detached is set under
+	 * files_lock too: power updates of files that close later (under
+	 * files_lock only) must see it. Resets still giving memory back
+	 * need the class: wait for them before it goes.
 	 */
+	tt_reclaim_init(tt, &rc);
 	down_write(&tt->reset_rwsem);
 	mutex_lock(&tt->files_lock);
 	list_for_each_entry(tf, &tt->files, node)
-		tt_reclaim_file(tf);
+		tt_reclaim_file(tf, &rc);
 	tt->detached = true;
 	mutex_unlock(&tt->files_lock);
 	up_write(&tt->reset_rwsem);
 	wake_up_all(&tt->lock_wq);
 	wake_up_all(&tt->reset_wq);
+	tt_reclaim_finish(tt, &rc);
+	wait_event(tt->reset_wq, !atomic_read(&tt->reclaims));
 
 	tt_irq_fini(tt);
 	tt->cls->fini(tt);

@@ -8,6 +8,7 @@
 #include <linux/file.h>
 #include <linux/iommu.h>
 #include <linux/mm.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -23,13 +24,34 @@ static bool tt_iommu_translates(struct device *dev)
 	return dom && dom->type != IOMMU_DOMAIN_IDENTITY;
 }
 
+/* Give back what account_locked_vm() charged, unless the process is gone. */
+static void tt_pin_uncharge(struct mm_struct *mm, unsigned long npages)
+{
+	if (mmget_not_zero(mm)) {
+		account_locked_vm(mm, npages, false);
+		mmput_async(mm);
+	}
+	mmdrop(mm);
+}
+
 static void tt_pin_free(struct tt_device *tt, struct tt_pin *pin)
 {
 	dma_unmap_sgtable(&tt->pdev->dev, &pin->sgt, DMA_BIDIRECTIONAL, 0);
 	sg_free_table(&pin->sgt);
 	unpin_user_pages_dirty_lock(pin->pages, pin->npages, pin->writable);
+	tt_pin_uncharge(pin->mm, pin->npages);
 	kvfree(pin->pages);
 	kfree(pin);
+}
+
+/*
+ * Can npages be pinned at all? Never more than the machine's memory, nor
+ * more than a page array the allocator gives without complaint; the
+ * caller's RLIMIT_MEMLOCK is charged by account_locked_vm() afterwards.
+ */
+static bool tt_pin_size_possible(unsigned long npages)
+{
+	return npages <= totalram_pages() && npages <= INT_MAX / sizeof(struct page *);
 }
 
 /* The DMA address of a mapping that is one contiguous range, or 0. */
@@ -67,21 +89,35 @@ static long tt_pin_pages(struct tt_file *tf, struct tenstorrent_pin_pages __user
 	if ((in.flags & TENSTORRENT_PIN_PAGES_READ_ONLY) && !tt_iommu_translates(&tt->pdev->dev))
 		return -EOPNOTSUPP;
 	if (!in.size || !PAGE_ALIGNED(in.size) || !PAGE_ALIGNED(in.virtual_address) ||
-	    in.virtual_address + in.size < in.virtual_address || in.size >> PAGE_SHIFT > INT_MAX)
+	    in.virtual_address + in.size < in.virtual_address ||
+	    in.virtual_address + in.size > TASK_SIZE)
 		return -EINVAL;
+	if (!tt_pin_size_possible(in.size >> PAGE_SHIFT))
+		return -ENOMEM;
 
-	pin = kzalloc(sizeof(*pin), GFP_KERNEL);
+	pin = kzalloc(sizeof(*pin), GFP_KERNEL_ACCOUNT);
 	if (!pin)
 		return -ENOMEM;
 	pin->va = in.virtual_address;
 	pin->size = in.size;
 	pin->npages = in.size >> PAGE_SHIFT;
 	pin->writable = !(in.flags & TENSTORRENT_PIN_PAGES_READ_ONLY);
-	pin->pages = kvmalloc_array(pin->npages, sizeof(*pin->pages), GFP_KERNEL);
+	/* Charged to the caller's memory cgroup; a failure stays quiet. */
+	pin->pages = kvmalloc_array(pin->npages, sizeof(*pin->pages),
+				    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!pin->pages) {
 		kfree(pin);
 		return -ENOMEM;
 	}
+	/* RLIMIT_MEMLOCK, as every long-term pinning in the kernel. */
+	ret = account_locked_vm(current->mm, pin->npages, true);
+	if (ret) {
+		kvfree(pin->pages);
+		kfree(pin);
+		return ret;
+	}
+	pin->mm = current->mm;
+	mmgrab(pin->mm);
 
 	mutex_lock(&tf->lock);
 	ret = -EEXIST;
@@ -98,7 +134,7 @@ static long tt_pin_pages(struct tt_file *tf, struct tenstorrent_pin_pages __user
 		goto err_unlock;
 	}
 	ret = sg_alloc_table_from_pages(&pin->sgt, pin->pages, pin->npages, 0, pin->size,
-					GFP_KERNEL);
+					GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (ret)
 		goto err_unpin;
 	ret = dma_map_sgtable(&tt->pdev->dev, &pin->sgt, DMA_BIDIRECTIONAL, 0);
@@ -124,9 +160,19 @@ err_unpin:
 	unpin_user_pages(pin->pages, pin->npages);
 err_unlock:
 	mutex_unlock(&tf->lock);
+	tt_pin_uncharge(pin->mm, pin->npages);
 	kvfree(pin->pages);
 	kfree(pin);
 	return ret;
+}
+
+/* Memory the device may still reach: it lets go first (close, FREE, reset). */
+static void tt_pin_revoke(struct tt_device *tt, struct tt_pin *pin)
+{
+	dma_addr_t dma = tt_sgt_contiguous(&pin->sgt);
+
+	if (tt->cls->dma_release && dma)
+		tt->cls->dma_release(tt, dma, pin->size);
 }
 
 static long tt_unpin_pages(struct tt_file *tf, struct tenstorrent_unpin_pages __user *arg)
@@ -149,6 +195,7 @@ static long tt_unpin_pages(struct tt_file *tf, struct tenstorrent_unpin_pages __
 	mutex_unlock(&tf->lock);
 	if (!found)
 		return -EINVAL;
+	tt_pin_revoke(tf->tt, found);
 	tt_pin_free(tf->tt, found);
 	return 0;
 }
@@ -219,21 +266,45 @@ long tt_ioctl_pin(struct tt_file *tf, unsigned int cmd, void __user *arg)
 	}
 }
 
-void tt_pin_release_all(struct tt_file *tf)
+static void tt_pins_free(struct tt_device *tt, struct list_head *pins, struct list_head *peers,
+			 bool revoke)
 {
 	struct tt_pin *pin, *tp;
 	struct tt_peer_map *map, *tm;
-	LIST_HEAD(pins);
-	LIST_HEAD(peers);
 
-	mutex_lock(&tf->lock);
-	list_splice_init(&tf->pins, &pins);
-	list_splice_init(&tf->peers, &peers);
-	mutex_unlock(&tf->lock);
-	list_for_each_entry_safe(pin, tp, &pins, node)
-		tt_pin_free(tf->tt, pin);
-	list_for_each_entry_safe(map, tm, &peers, node) {
-		dma_unmap_resource(&tf->tt->pdev->dev, map->dma, map->size, DMA_BIDIRECTIONAL, 0);
+	list_for_each_entry_safe(pin, tp, pins, node) {
+		list_del(&pin->node);
+		if (revoke)
+			tt_pin_revoke(tt, pin);
+		tt_pin_free(tt, pin);
+	}
+	list_for_each_entry_safe(map, tm, peers, node) {
+		list_del(&map->node);
+		dma_unmap_resource(&tt->pdev->dev, map->dma, map->size, DMA_BIDIRECTIONAL, 0);
 		kfree(map);
 	}
+}
+
+/* Close: the caller holds reset_rwsem for reading. */
+void tt_pin_release_all(struct tt_file *tf)
+{
+	struct tt_reclaim rc;
+
+	INIT_LIST_HEAD(&rc.pins);
+	INIT_LIST_HEAD(&rc.peers);
+	tt_pin_take_all(tf, &rc);
+	tt_pins_free(tf->tt, &rc.pins, &rc.peers, !tf->tt->detached);
+}
+
+void tt_pin_take_all(struct tt_file *tf, struct tt_reclaim *rc)
+{
+	mutex_lock(&tf->lock);
+	list_splice_tail_init(&tf->pins, &rc->pins);
+	list_splice_tail_init(&tf->peers, &rc->peers);
+	mutex_unlock(&tf->lock);
+}
+
+void tt_pin_free_taken(struct tt_device *tt, struct tt_reclaim *rc)
+{
+	tt_pins_free(tt, &rc->pins, &rc->peers, true);
 }

@@ -7,6 +7,11 @@
  * becomes stale: its mappings are zapped (SIGBUS on the next access), its
  * DMA buffers, pinnings, TLB windows and eventfds are taken back. Locks are
  * kept until the stale file closes, as in tt-kmd.
+ *
+ * Nothing waits for the device while holding reset_rwsem for writing: the
+ * memory taken from stale files is given back after the lock is dropped,
+ * once the device let go of it, and POST_RESET waits for the device
+ * before it takes the lock. A slow device costs only the caller.
  */
 #include <linux/jiffies.h>
 #include <linux/mm.h>
@@ -14,13 +19,31 @@
 
 #include "device.h"
 
-void tt_reclaim_file(struct tt_file *tf)
+void tt_reclaim_init(struct tt_device *tt, struct tt_reclaim *rc)
 {
-	unmap_mapping_range(&tf->mapping, 0, 0, 1);
+	INIT_LIST_HEAD(&rc->bufs);
+	INIT_LIST_HEAD(&rc->pins);
+	INIT_LIST_HEAD(&rc->peers);
+	atomic_inc(&tt->reclaims);
+}
+
+/* Under reset_rwsem for writing: no mapping of tf reaches anything any more. */
+void tt_reclaim_file(struct tt_file *tf, struct tt_reclaim *rc)
+{
+	tt_zap_file(tf, true);
 	tt_eventfd_release_all(tf);
-	tt_dma_reclaim(tf);
-	tt_pin_release_all(tf);
+	tt_dma_take_all(tf, rc);
+	tt_pin_take_all(tf, rc);
 	tt_tlb_release_all(tf);
+}
+
+/* Without reset_rwsem: the device lets go of the memory, which goes back. */
+void tt_reclaim_finish(struct tt_device *tt, struct tt_reclaim *rc)
+{
+	tt_dma_free_taken(tt, rc);
+	tt_pin_free_taken(tt, rc);
+	if (atomic_dec_and_test(&tt->reclaims))
+		wake_up_all(&tt->reset_wq);
 }
 
 static bool tt_reset_destructive(u32 how)
@@ -31,12 +54,45 @@ static bool tt_reset_destructive(u32 how)
 	       how == TENSTORRENT_RESET_DEVICE_ASIC_DMC_RESET;
 }
 
+/* The device ready for POST_RESET, gone, or too slow: no lock held. */
+static bool tt_post_reset_ready(struct tt_device *tt)
+{
+	bool ready;
+
+	if (!down_read_trylock(&tt->reset_rwsem))
+		return false;
+	ready = tt->detached || !tt->needs_post_reset || !tt->cls->reset_ready ||
+		tt->cls->reset_ready(tt);
+	up_read(&tt->reset_rwsem);
+	return ready;
+}
+
+/*
+ * POST_RESET: wait (polled, interruptible) until the device finished its
+ * reset, then the caller takes reset_rwsem and finds it done. A device
+ * that never finishes costs its caller TT_RESET_TIMEOUT_MS, nobody else.
+ */
+static int tt_post_reset_wait(struct tt_device *tt)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(TT_RESET_TIMEOUT_MS);
+
+	while (!tt_post_reset_ready(tt)) {
+		if (time_after_eq(jiffies, end))
+			return 0;	/* post_reset reports the device as not ready */
+		if (wait_event_interruptible_timeout(tt->reset_wq, tt_post_reset_ready(tt),
+						     msecs_to_jiffies(20)) < 0)
+			return -EINTR;
+	}
+	return 0;
+}
+
 long tt_ioctl_reset(struct tt_file *tf, void __user *uarg)
 {
 	struct tenstorrent_reset_device __user *arg = uarg;
 	struct tt_device *tt = tf->tt;
 	struct tenstorrent_reset_device_in in;
 	struct tenstorrent_reset_device_out out = {};
+	struct tt_reclaim rc;
 	struct tt_file *other;
 	int ret = 0;
 
@@ -47,7 +103,14 @@ long tt_ioctl_reset(struct tt_file *tf, void __user *uarg)
 	/* A reset cannot be undone: fail on the output before doing it. */
 	if (clear_user(&arg->out, in.output_size_bytes))
 		return -EFAULT;
+	if (in.flags == TENSTORRENT_RESET_DEVICE_POST_RESET ||
+	    in.flags == TENSTORRENT_RESET_DEVICE_RESTORE_STATE) {
+		ret = tt_post_reset_wait(tt);
+		if (ret)
+			return ret;
+	}
 
+	tt_reclaim_init(tt, &rc);
 	down_write(&tt->reset_rwsem);
 	if (tt->detached || tt_file_stale(tf)) {
 		ret = -ENODEV;
@@ -70,10 +133,11 @@ long tt_ioctl_reset(struct tt_file *tf, void __user *uarg)
 		mutex_lock(&tt->files_lock);
 		list_for_each_entry(other, &tt->files, node)
 			if (other != tf)
-				tt_reclaim_file(other);
+				tt_reclaim_file(other, &rc);
 		mutex_unlock(&tt->files_lock);
 		/* The device forgets its TLB programming: so do the caller's windows. */
 		tt_tlb_release_all(tf);
+		tt_zap_tlbs(tf);
 		wake_up_all(&tt->lock_wq);
 		out.result = err ? 1 : 0;
 		ret = 0;
@@ -89,6 +153,7 @@ long tt_ioctl_reset(struct tt_file *tf, void __user *uarg)
 	}
 out:
 	up_write(&tt->reset_rwsem);
+	tt_reclaim_finish(tt, &rc);
 	wake_up_all(&tt->reset_wq);
 	if (ret)
 		return ret;
@@ -96,15 +161,22 @@ out:
 	return tt_copy_out(&arg->out, in.output_size_bytes, &out, sizeof(out));
 }
 
-/* Past `gen` and out of the reset: POST_RESET done, or the device says it is ready. */
+/*
+ * Past `gen` and out of the reset: POST_RESET done, or the device says it
+ * is ready. The class is asked under reset_rwsem (a remove may be tearing
+ * it down otherwise); when the lock is busy, the next poll asks again.
+ */
 static bool tt_reset_done(struct tt_device *tt, u64 gen)
 {
-	if (READ_ONCE(tt->detached))
-		return true;
-	if (READ_ONCE(tt->reset_gen) <= gen)
+	bool done;
+
+	if (!down_read_trylock(&tt->reset_rwsem))
 		return false;
-	return !READ_ONCE(tt->needs_post_reset) ||
-	       (tt->cls->reset_ready && tt->cls->reset_ready(tt));
+	done = tt->detached ||
+	       (tt->reset_gen > gen && (!tt->needs_post_reset ||
+					(tt->cls->reset_ready && tt->cls->reset_ready(tt))));
+	up_read(&tt->reset_rwsem);
+	return done;
 }
 
 /* Devices without a reset interrupt are polled: wake up every 20 ms. */

@@ -23,12 +23,12 @@
 
 #define IVSHMEM_IVPOSITION	0x08
 #define IVSHMEM_DOORBELL	0x0c
-#define SIMDEV_RESET_TIMEOUT_MS	10000
 
 struct simdev {
 	void __iomem *ctl;		/* BAR0 */
 	void __iomem *regs;		/* BAR2: struct ttsim_regs */
 	u32 peer_id;
+	spinlock_t reset_lock;		/* starting a reset, reset_count */
 	u32 reset_count;		/* before the reset in flight */
 	bool unresponsive;		/* a reset timed out: wait no more until one works */
 };
@@ -70,6 +70,7 @@ static int simdev_init(struct tt_device *tt)
 	sd = kzalloc(sizeof(*sd), GFP_KERNEL);
 	if (!sd)
 		return -ENOMEM;
+	spin_lock_init(&sd->reset_lock);
 	sd->ctl = pci_iomap(pdev, 0, 0);
 	sd->regs = pci_iomap(pdev, 2, TTSIM_REGS_SIZE);
 	if (!sd->ctl || !sd->regs)
@@ -125,11 +126,18 @@ static bool simdev_reset_pending(struct tt_device *tt)
 	return sim_rd(tt, SIM_REG(reset)) == TTSIM_RESET_MAGIC;
 }
 
+/* Asks for a reset unless one is asked for already. */
 static void simdev_start_reset(struct tt_device *tt)
 {
-	sd_of(tt)->unresponsive = false;
-	sd_of(tt)->reset_count = sim_rd(tt, SIM_REG(reset_count));
-	iowrite32(TTSIM_RESET_MAGIC, sd_of(tt)->regs + SIM_REG(reset));
+	struct simdev *sd = sd_of(tt);
+
+	spin_lock(&sd->reset_lock);
+	if (!simdev_reset_pending(tt)) {
+		sd->unresponsive = false;
+		sd->reset_count = sim_rd(tt, SIM_REG(reset_count));
+		iowrite32(TTSIM_RESET_MAGIC, sd->regs + SIM_REG(reset));
+	}
+	spin_unlock(&sd->reset_lock);
 	simdev_doorbell(tt, TTSIM_CTRL_VECTOR);
 }
 
@@ -142,10 +150,10 @@ static int simdev_wait_reset(struct tt_device *tt)
 	if (sd->unresponsive && !simdev_reset_ready(tt))
 		return -ETIMEDOUT;
 	left = wait_event_timeout(tt->reset_wq, simdev_reset_ready(tt),
-				  msecs_to_jiffies(SIMDEV_RESET_TIMEOUT_MS));
+				  msecs_to_jiffies(TT_RESET_TIMEOUT_MS));
 	sd->unresponsive = !left;
 	if (!left)
-		dev_err(&tt->pdev->dev, "model device did not finish its reset\n");
+		dev_err_ratelimited(&tt->pdev->dev, "model device did not finish its reset\n");
 	return left ? 0 : -ETIMEDOUT;
 }
 
@@ -158,11 +166,13 @@ static int simdev_reset(struct tt_device *tt, u32 how)
 	return 0;
 }
 
+/* The caller waited for reset_ready (without the reset lock) already. */
 static int simdev_post_reset(struct tt_device *tt)
 {
 	if (!simdev_reset_pending(tt) && sim_rd(tt, SIM_REG(status)) == TTSIM_STATUS_READY)
 		return 0;
-	return simdev_wait_reset(tt);
+	dev_err_ratelimited(&tt->pdev->dev, "model device did not finish its reset\n");
+	return -ETIMEDOUT;
 }
 
 /*
@@ -185,8 +195,7 @@ static void simdev_dma_release(struct tt_device *tt, dma_addr_t dma, size_t size
 	}
 	if (!used)
 		return;
-	if (!simdev_reset_pending(tt))
-		simdev_start_reset(tt);
+	simdev_start_reset(tt);
 	simdev_wait_reset(tt);
 }
 

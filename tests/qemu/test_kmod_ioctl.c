@@ -5,6 +5,7 @@
  */
 #include <dirent.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "kmod_test.h"
@@ -368,6 +369,70 @@ static void test_pin_pages(void **state)
 	assert_int_equal(unpin(mem, PAGE, 0), EINVAL);
 	assert_int_equal(unpin(mem + PAGE, PAGE, 0), 0);
 	munmap(mem, 4 * PAGE);
+}
+
+/*
+ * Sizes nobody can pin are refused before the module allocates anything
+ * (2^41 made kvmalloc warn, 2^38 took half the guest's memory for seconds).
+ */
+static void test_pin_pages_huge(void **state)
+{
+	uint8_t *mem = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			    -1, 0);
+	void *low = (void *)(uintptr_t)(1u << 20);
+	unsigned shift;
+	int err;
+
+	(void)state;
+	assert_true(mem != MAP_FAILED);
+	for (shift = 38; shift <= 46; shift++)
+		assert_int_equal(pin(low, 1ull << shift, 0, 8, NULL), ENOMEM);
+	/* Past the end of user space, or wrapping around. */
+	assert_int_equal(pin((void *)(uintptr_t)((1ull << 63) - PAGE), 1ull << 20, 0, 8, NULL), EINVAL);
+	assert_int_equal(pin(mem, -(uint64_t)PAGE, 0, 8, NULL), EINVAL);
+	/* Possible in size, but not all mapped (or not contiguous): nothing stays pinned. */
+	err = pin(low, 64ull << 20, 0, 8, NULL);
+	assert_true(err == EFAULT || err == EINVAL);
+	assert_int_equal(pin(mem, PAGE, 0, 8, NULL), 0);
+	assert_int_equal(unpin(mem, PAGE, 0), 0);
+	munmap(mem, 4 * PAGE);
+}
+
+/* Pinning is charged to RLIMIT_MEMLOCK, and given back on unpin and close. */
+static void test_pin_pages_rlimit(void **state)
+{
+	pid_t pid;
+	int status;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit one = { PAGE, PAGE };
+		uint8_t *mem = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		int f = kt_open(), f2 = kt_open(), ok = 1;
+
+		memset(mem, 1, 2 * PAGE);
+		/* Without CAP_IPC_LOCK: the limit applies. */
+		if (setrlimit(RLIMIT_MEMLOCK, &one) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(2);
+		fd = f;
+		ok &= pin(mem, PAGE, 0, 8, NULL) == 0;
+		ok &= pin(mem + PAGE, PAGE, 0, 8, NULL) == ENOMEM;
+		ok &= unpin(mem, PAGE, 0) == 0;
+		ok &= pin(mem + PAGE, PAGE, 0, 8, NULL) == 0;
+		/* Closing gives the page back too. */
+		close(f);
+		fd = f2;
+		ok &= pin(mem, PAGE, 0, 8, NULL) == 0;
+		close(f2);
+		_exit(ok ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 static int lock_ctl(int f, uint32_t flags, unsigned index, uint8_t reserved, uint8_t *value)
@@ -959,6 +1024,8 @@ int main(void)
 		cmocka_unit_test(test_dma_buf),
 		cmocka_unit_test(test_dma_buf_all_indices),
 		cmocka_unit_test(test_pin_pages),
+		cmocka_unit_test(test_pin_pages_huge),
+		cmocka_unit_test(test_pin_pages_rlimit),
 		cmocka_unit_test(test_lock_ctl),
 		cmocka_unit_test(test_map_peer_bar),
 		cmocka_unit_test(test_tlb_unsupported),

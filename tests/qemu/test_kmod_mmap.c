@@ -7,6 +7,7 @@
  * completions delivered as interrupts on an eventfd.
  */
 #include <poll.h>
+#include <sys/klog.h>
 #include <sys/eventfd.h>
 
 #include "kmod_test.h"
@@ -16,19 +17,44 @@
 #define COMP_ENTRIES	16u
 #define DATA_SIZE	(64u << 10)
 
+/* Entries of PAT's memtype list in the given mode; -1 without PAT. */
+static int pat_entries(const char *mode)
+{
+	FILE *f = fopen("/sys/kernel/debug/x86/pat_memtype_list", "r");
+	char line[256];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, mode))
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* The kernel log's last bytes (what a flood would change). */
+static size_t klog_tail(char *buf, size_t len)
+{
+	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, (int)len);
+
+	assert_true(n >= 0);
+	return (size_t)n;
+}
+
 static void test_regs_uc_wc(void **state)
 {
 	int fd = kt_open();
 	uint64_t off = kt_regs_offset(fd);
+	uint64_t wc_off = off + (1ull << TENSTORRENT_MMAP_BAR_SHIFT);
 	struct ttsim_regs *uc = kt_map(fd, off, PAGE);
-	struct ttsim_regs *wc = kt_map(fd, off + (1ull << TENSTORRENT_MMAP_BAR_SHIFT), PAGE);
+	uint32_t *wc, *uc2;
 	uint64_t hb;
+	int wc_before = pat_entries("write-combining");
 
 	(void)state;
 	assert_int_equal(uc->magic, TTSIM_MAGIC);
 	assert_int_equal(uc->version, TTSIM_VERSION);
-	assert_int_equal(wc->magic, TTSIM_MAGIC);
-	assert_int_equal(wc->grid_x, uc->grid_x);
 	/* The device is alive behind the mapping: its heartbeat moves. */
 	hb = uc->heartbeat;
 	usleep(100 * 1000);
@@ -39,8 +65,63 @@ static void test_regs_uc_wc(void **state)
 	assert_int_equal(errno, EINVAL);
 	assert_true(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, (off_t)(off + (1u << 20))) ==
 		    MAP_FAILED);
-	munmap(uc, PAGE);
+
+	/* One page is UC or WC, never both: the UC mapping holds page 0. */
+	assert_true(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, (off_t)wc_off) == MAP_FAILED);
+	assert_int_equal(errno, EBUSY);
+	/* Page 1 WC: PAT really has it write-combining, and UC is refused there. */
+	wc = kt_map(fd, wc_off + PAGE, PAGE);
+	if (wc_before >= 0)
+		assert_int_equal(pat_entries("write-combining"), wc_before + 1);
+	wc[0] = 0x5a5a5a5a;
+	assert_true(mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, (off_t)off) == MAP_FAILED);
+	assert_int_equal(errno, EBUSY);
 	munmap(wc, PAGE);
+	if (wc_before >= 0)
+		assert_int_equal(pat_entries("write-combining"), wc_before);
+	/* Once the WC mapping is gone, UC maps the page and sees what WC wrote. */
+	uc2 = kt_map(fd, off, 2 * PAGE);
+	assert_int_equal(uc2[PAGE / 4], 0x5a5a5a5a);
+	uc2[PAGE / 4] = 0;
+	munmap(uc2, 2 * PAGE);
+	munmap(uc, PAGE);
+	close(fd);
+}
+
+/* BAR mappings are not split, and refusals never flood the kernel log. */
+static void test_bar_mapping_whole(void **state)
+{
+	static char before[1 << 16], after[1 << 16];
+	int fd = kt_open();
+	uint64_t off = kt_regs_offset(fd);
+	uint64_t wc_off = off + (1ull << TENSTORRENT_MMAP_BAR_SHIFT);
+	uint8_t *p = kt_map(fd, off, 4 * PAGE);
+	size_t nb, na;
+	unsigned i;
+
+	(void)state;
+	/* Partial munmap, and mremap of a part, are refused; the mapping stays. */
+	assert_int_equal(munmap(p + PAGE, PAGE), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(munmap(p + 3 * PAGE, PAGE), -1);
+	assert_true(mremap(p, 4 * PAGE, 2 * PAGE, 0) == MAP_FAILED);
+	assert_int_equal(((struct ttsim_regs *)p)->magic, TTSIM_MAGIC);
+	assert_int_equal(p[3 * PAGE], p[3 * PAGE]);
+	/* Moving it whole is fine. */
+	p = mremap(p, 4 * PAGE, 4 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   mmap(NULL, 4 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+	assert_true(p != MAP_FAILED);
+	assert_int_equal(((struct ttsim_regs *)p)->magic, TTSIM_MAGIC);
+
+	nb = klog_tail(before, sizeof(before));
+	for (i = 0; i < 1000; i++) {
+		assert_true(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, (off_t)wc_off) == MAP_FAILED);
+		assert_int_equal(munmap(p + PAGE, PAGE), -1);
+	}
+	na = klog_tail(after, sizeof(after));
+	assert_int_equal(na, nb);
+	assert_memory_equal(after, before, na);
+	munmap(p, 4 * PAGE);
 	close(fd);
 }
 
@@ -77,7 +158,7 @@ static void test_dma_buffer_mapping(void **state)
 	int fd = kt_open();
 	struct tenstorrent_allocate_dma_buf_out o = kt_dma_alloc(fd, 3, 4 * PAGE);
 	struct tenstorrent_free_dma_buf f;
-	uint32_t *a, *b, *second;
+	uint32_t *a, *b, *second, *untouched;
 	unsigned i;
 
 	(void)state;
@@ -92,6 +173,7 @@ static void test_dma_buffer_mapping(void **state)
 		assert_int_equal(b[i], i * 2654435761u);
 	/* A mapping of the buffer's second page only. */
 	second = kt_map(fd, o.mapping_offset + PAGE, PAGE);
+	untouched = kt_map(fd, o.mapping_offset, 4 * PAGE);
 	assert_int_equal(second[0], (PAGE / 4) * 2654435761u);
 	/* Freed while mapped: the index is free again, the pages stay valid. */
 	memset(&f, 0, sizeof(f));
@@ -101,6 +183,9 @@ static void test_dma_buffer_mapping(void **state)
 	assert_int_equal(b[5], 77);
 	o = kt_dma_alloc(fd, 3, PAGE);
 	munmap(a, 4 * PAGE);
+	/* Pages are mapped when first touched: after the free too. */
+	assert_int_equal(untouched[3 * PAGE / 4 + 1], (3 * PAGE / 4 + 1) * 2654435761u);
+	munmap(untouched, 4 * PAGE);
 	munmap(b, 4 * PAGE);
 	munmap(second, PAGE);
 	close(fd);
@@ -287,6 +372,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_regs_uc_wc),
+		cmocka_unit_test(test_bar_mapping_whole),
 		cmocka_unit_test(test_bad_mmaps),
 		cmocka_unit_test(test_dma_buffer_mapping),
 		cmocka_unit_test(test_device_dma_and_interrupts),
