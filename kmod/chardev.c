@@ -11,10 +11,19 @@
 
 #include "device.h"
 
+int tt_clear_out(void __user *out, u32 out_size)
+{
+	if (out_size > TT_MAX_OUTPUT)
+		return -EINVAL;
+	return clear_user(out, out_size) ? -EFAULT : 0;
+}
+
 int tt_copy_out(void __user *out, u32 out_size, const void *src, size_t size)
 {
-	if (clear_user(out, out_size))
-		return -EFAULT;
+	int ret = tt_clear_out(out, out_size);
+
+	if (ret)
+		return ret;
 	if (copy_to_user(out, src, min_t(size_t, out_size, size)))
 		return -EFAULT;
 	return 0;

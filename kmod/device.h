@@ -264,7 +264,13 @@ long tt_ioctl_reset_state(struct tt_file *tf, void __user *arg);
 long tt_ioctl_eventfd(struct tt_file *tf, void __user *arg);
 long tt_ioctl_power(struct tt_file *tf, unsigned int cmd, void __user *arg);
 long tt_ioctl_doorbell(struct tt_file *tf, void __user *arg);
-/* Output helper of the tt-kmd style: clear out_size bytes, copy min(). */
+/*
+ * Output helpers of the tt-kmd style: clear out_size bytes, copy min().
+ * An output area larger than TT_MAX_OUTPUT is -EINVAL: no output is that
+ * large, and clearing it would wipe whatever the caller has mapped there.
+ */
+#define TT_MAX_OUTPUT	PAGE_SIZE
+int tt_clear_out(void __user *out, u32 out_size);
 int tt_copy_out(void __user *out, u32 out_size, const void *src, size_t size);
 /* Input helper of the argsz style: reads min(argsz, ksize); -EINVAL below minsz. */
 int tt_copy_argsz_in(void *dst, size_t ksize, const void __user *arg, u32 *argsz);

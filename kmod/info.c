@@ -73,7 +73,7 @@ static long tt_query_mappings(struct tt_file *tf, struct tenstorrent_query_mappi
 
 	if (copy_from_user(&in, &arg->in, sizeof(in)))
 		return -EFAULT;
-	if (in.reserved)
+	if (in.reserved || (u64)in.output_mapping_count * sizeof(*umap) > TT_MAX_OUTPUT)
 		return -EINVAL;
 	memset(m, 0, sizeof(m));
 	for (r = 0; r < 3; r++) {

@@ -45,8 +45,9 @@ long tt_ioctl_lock(struct tt_file *tf, void __user *uarg)
 	    in.index >= TENSTORRENT_RESOURCE_LOCK_COUNT)
 		return -EINVAL;
 	/* Fail on the output before taking or dropping a lock. */
-	if (clear_user(&arg->out, in.output_size_bytes))
-		return -EFAULT;
+	ret = tt_clear_out(&arg->out, in.output_size_bytes);
+	if (ret)
+		return ret;
 	blocking = in.flags == TENSTORRENT_LOCK_CTL_ACQUIRE_BLOCKING;
 
 	for (;;) {

@@ -101,8 +101,9 @@ long tt_ioctl_reset(struct tt_file *tf, void __user *uarg)
 	if (in.flags > TENSTORRENT_RESET_DEVICE_POST_RESET)
 		return -EINVAL;
 	/* A reset cannot be undone: fail on the output before doing it. */
-	if (clear_user(&arg->out, in.output_size_bytes))
-		return -EFAULT;
+	ret = tt_clear_out(&arg->out, in.output_size_bytes);
+	if (ret)
+		return ret;
 	if (in.flags == TENSTORRENT_RESET_DEVICE_POST_RESET ||
 	    in.flags == TENSTORRENT_RESET_DEVICE_RESTORE_STATE) {
 		ret = tt_post_reset_wait(tt);

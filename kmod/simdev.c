@@ -62,6 +62,7 @@ static int simdev_init(struct tt_device *tt)
 	struct pci_dev *pdev = tt->pdev;
 	struct simdev *sd;
 	u32 magic, version;
+	unsigned int tries;
 
 	if (pci_resource_len(pdev, 2) < TTSIM_REGS_SIZE || pci_resource_len(pdev, 0) < 16) {
 		dev_err(&pdev->dev, "ivshmem BARs too small for the model device\n");
@@ -76,8 +77,17 @@ static int simdev_init(struct tt_device *tt)
 	if (!sd->ctl || !sd->regs)
 		goto err;
 	tt->cls_data = sd;
-	magic = sim_rd(tt, SIM_REG(magic));
-	version = sim_rd(tt, SIM_REG(version));
+	/*
+	 * The register page is memory any writer can change; the device puts
+	 * its identity back every tick (10 ms), so look again for a while.
+	 */
+	for (tries = 0; tries < 10; tries++) {
+		magic = sim_rd(tt, SIM_REG(magic));
+		version = sim_rd(tt, SIM_REG(version));
+		if (magic == TTSIM_MAGIC && version == TTSIM_VERSION)
+			break;
+		msleep(20);
+	}
 	if (magic != TTSIM_MAGIC || version != TTSIM_VERSION) {
 		dev_err(&pdev->dev, "no model device behind this ivshmem (magic 0x%08x, version %u)\n",
 			magic, version);
@@ -141,20 +151,28 @@ static void simdev_start_reset(struct tt_device *tt)
 	simdev_doorbell(tt, TTSIM_CTRL_VECTOR);
 }
 
-/* Sleeps until the reset in flight is done; the control vector wakes us. */
+/*
+ * Sleeps until the reset in flight is done: the control vector wakes us,
+ * and every 20 ms we look anyway (an interrupt may be lost or unavailable).
+ */
 static int simdev_wait_reset(struct tt_device *tt)
 {
 	struct simdev *sd = sd_of(tt);
-	long left;
+	unsigned long end = jiffies + msecs_to_jiffies(TT_RESET_TIMEOUT_MS);
 
 	if (sd->unresponsive && !simdev_reset_ready(tt))
 		return -ETIMEDOUT;
-	left = wait_event_timeout(tt->reset_wq, simdev_reset_ready(tt),
-				  msecs_to_jiffies(TT_RESET_TIMEOUT_MS));
-	sd->unresponsive = !left;
-	if (!left)
-		dev_err_ratelimited(&tt->pdev->dev, "model device did not finish its reset\n");
-	return left ? 0 : -ETIMEDOUT;
+	while (!simdev_reset_ready(tt)) {
+		if (time_after_eq(jiffies, end)) {
+			sd->unresponsive = true;
+			dev_err_ratelimited(&tt->pdev->dev,
+					    "model device did not finish its reset\n");
+			return -ETIMEDOUT;
+		}
+		wait_event_timeout(tt->reset_wq, simdev_reset_ready(tt), msecs_to_jiffies(20));
+	}
+	sd->unresponsive = false;
+	return 0;
 }
 
 static int simdev_reset(struct tt_device *tt, u32 how)

@@ -190,11 +190,15 @@ static void update_telemetry(struct sim_device *d, uint64_t tick)
 	t->dram_status = d->cfg.dram_banks >= 32 ? 0xffffffffu : (1u << d->cfg.dram_banks) - 1;
 }
 
-static void publish_identity(struct sim_device *d)
+/*
+ * The identity registers are read-only on a chip; here they are shared
+ * memory that any writer of the page (a user mapping, a kernel filling an
+ * ioctl's output there) can change. The device puts them back every tick.
+ */
+static void restore_identity(struct sim_device *d)
 {
 	struct ttsim_regs *r = d->regs;
 
-	memset(r, 0, TTSIM_REGS_SIZE);
 	r->version = TTSIM_VERSION;
 	r->arch = TTSIM_ARCH_MODEL;
 	r->nqueues = TTSIM_MAX_QUEUES;
@@ -204,8 +208,14 @@ static void publish_identity(struct sim_device *d)
 	r->dram_banks = d->cfg.dram_banks;
 	r->dram_bank_size = d->cfg.dram_bank_size;
 	r->dma_size = d->host.dma_size;
-	update_telemetry(d, 0);
 	__atomic_store_n(&r->magic, TTSIM_MAGIC, __ATOMIC_RELEASE);
+}
+
+static void publish_identity(struct sim_device *d)
+{
+	memset(d->regs, 0, TTSIM_REGS_SIZE);
+	update_telemetry(d, 0);
+	restore_identity(d);
 }
 
 /*
@@ -215,6 +225,7 @@ static void publish_identity(struct sim_device *d)
 static void device_reset(struct sim_device *d)
 {
 	struct ttsim_regs *r = d->regs;
+	uint64_t t0 = sim_now_ns(), waited;
 	unsigned i;
 
 	__atomic_store_n(&r->status, TTSIM_STATUS_RESETTING, __ATOMIC_RELEASE);
@@ -223,6 +234,7 @@ static void device_reset(struct sim_device *d)
 	atomic_store(&d->abort, 1);
 	while (d->busy)
 		pthread_cond_wait(&d->state_cond, &d->state_lock);
+	waited = sim_now_ns() - t0;
 
 	for (i = 0; i < TTSIM_MAX_QUEUES; i++) {
 		memset(&r->queue[i], 0, sizeof(r->queue[i]));
@@ -245,6 +257,11 @@ static void device_reset(struct sim_device *d)
 	pthread_mutex_unlock(&d->state_lock);
 	__atomic_store_n(&r->status, TTSIM_STATUS_READY, __ATOMIC_RELEASE);
 	signal_fd(d->host.irq_fd[TTSIM_CTRL_VECTOR]);
+	/* A host waits for this: say when it was slow, and why. */
+	if (sim_now_ns() - t0 > 500000000ull)
+		sim_log(d, "reset took %llu ms, %llu ms of them waiting for commands to stop",
+			(unsigned long long)((sim_now_ns() - t0) / 1000000),
+			(unsigned long long)(waited / 1000000));
 }
 
 /* Heartbeat, telemetry and the control doorbell (reset). */
@@ -263,6 +280,7 @@ static void *ctrl_thread(void *arg)
 		if (n > 0 && (pfd[1].revents & POLLIN))
 			break;
 		__atomic_add_fetch(&d->regs->heartbeat, 1, __ATOMIC_RELAXED);
+		restore_identity(d);
 		if (++tick % 10 == 0)
 			update_telemetry(d, tick / 10);
 		if (n > 0 && (pfd[0].revents & POLLIN)) {

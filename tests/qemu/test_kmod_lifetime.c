@@ -346,12 +346,56 @@ static void test_remove_with_open_file(void **state)
 	close(fd);
 }
 
+/*
+ * The register page is memory: anything can write over it. An ioctl whose
+ * argument lies there asked the module to clear output_size_bytes (then
+ * the magic, 0x4d535454) bytes after it: refused now, as any output area
+ * beyond a page, and the page is left alone. A user that writes over the
+ * identity itself gets it put back by the device, which binds again.
+ */
+static void test_register_page_overwritten(void **state)
+{
+	char link[256], bdf[64], path[128];
+	struct ttsim_regs *regs;
+	ssize_t n;
+	int fd = kt_open();
+
+	(void)state;
+	snprintf(path, sizeof(path), "/sys/class/tenstorrent/tenstorrent!%u/device", dev_index());
+	n = readlink(path, link, sizeof(link) - 1);
+	assert_true(n > 0);
+	link[n] = '\0';
+	snprintf(bdf, sizeof(bdf), "%s", strrchr(link, '/') + 1);
+	regs = kt_map(fd, kt_regs_offset(fd), PAGE);
+	regs->queue[1].reserved[4] = 0xdeadbeef;
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_GET_DEVICE_INFO, regs), EINVAL);
+	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_GET_DRIVER_INFO, regs), EINVAL);
+	assert_int_equal(regs->queue[1].reserved[4], 0xdeadbeef);
+	assert_int_equal(regs->version, TTSIM_VERSION);
+	regs->queue[1].reserved[4] = 0;
+
+	/* Wiped by hand, then unbound and bound again. */
+	memset((uint8_t *)regs + 4, 0, 0x30);
+	munmap(regs, PAGE);
+	close(fd);
+	write_sysfs("/sys/bus/pci/drivers/tenstorrent/unbind", bdf);
+	write_sysfs("/sys/bus/pci/drivers_probe", bdf);
+	fd = kt_open();
+	regs = kt_map(fd, kt_regs_offset(fd), PAGE);
+	assert_int_equal(regs->magic, TTSIM_MAGIC);
+	assert_int_equal(regs->version, TTSIM_VERSION);
+	assert_true(regs->grid_x > 0);
+	munmap(regs, PAGE);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_killed_process_reclaimed),
 		cmocka_unit_test(test_reset_with_other_files),
 		cmocka_unit_test(test_remove_with_open_file),
+		cmocka_unit_test(test_register_page_overwritten),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
