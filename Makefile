@@ -455,3 +455,33 @@ $(BUILD)/tests/test_network: tests/parity/test_network.c $(MODEL_LIB) $(BUILD)/l
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -DPARITY_DIR='"$(abspath $(PARITY_DIR))"' $< \
 		$(MODEL_LIB) $(BUILD)/lib/libttuser.a $(LDFLAGS) -lcmocka $(LDLIBS) -o $@
+
+# ---- ttsim behind QEMU (tools/ttsim-proxy) ----
+# ttsim-proxy serves Tenstorrent's ttsim (libttsim_wh.so, libttsim_bh.so,
+# built from ../shared/ttsim into $(BUILD)/ttsim) to QEMU 7.2 as a PCI device
+# through -device x-pci-proxy-dev. `make proxy-smoke` boots a guest with a
+# Wormhole and a Blackhole behind it (tests/qemu/proxy_smoke.sh).
+TTSIM_SHARED ?= $(abspath ..)/shared
+TTSIM_LIBS   := $(BUILD)/ttsim/libttsim_wh.so $(BUILD)/ttsim/libttsim_bh.so
+
+$(BUILD)/bin/ttsim-proxy: tools/ttsim-proxy/ttsim-proxy.c
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $< $(LDFLAGS) -ldl -o $@
+
+# build-ttsim does nothing when the libraries are newer than ttsim's source.
+$(TTSIM_LIBS) &: ttsim-always
+	$(call say,GEN,$(BUILD)/ttsim)$(TTSIM_SHARED)/tools/build-ttsim $(BUILD)/ttsim
+
+ttsim: $(TTSIM_LIBS)
+tools: $(BUILD)/bin/ttsim-proxy
+
+proxy-smoke: $(BUILD)/bin/ttsim-proxy ttsim
+	BUILD=$(BUILD) sh tests/qemu/proxy_smoke.sh
+
+install: install-ttsim-proxy
+install-ttsim-proxy: $(BUILD)/bin/ttsim-proxy
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/bin/ttsim-proxy $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 tools/ttsim-proxy/ttsim-proxy.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+.PHONY: ttsim ttsim-always proxy-smoke install-ttsim-proxy
