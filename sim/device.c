@@ -125,9 +125,15 @@ int sim_config_parse(struct sim_config *cfg, const char *opts, char *err, size_t
 				return -EINVAL;
 			}
 			cfg->watchdog_ms = (unsigned)v;
+		} else if (!strcmp(tok, "reset_ms")) {
+			if (v > 60000) {
+				snprintf(err, errlen, "reset_ms must be at most a minute");
+				return -EINVAL;
+			}
+			cfg->reset_ms = (unsigned)v;
 		} else {
 			snprintf(err, errlen, "unknown model option '%s' (grid, l1, dram_banks, "
-				 "dram_mib, threads, watchdog_ms)", tok);
+				 "dram_mib, threads, watchdog_ms, reset_ms)", tok);
 			return -EINVAL;
 		}
 	}
@@ -235,6 +241,11 @@ static void device_reset(struct sim_device *d)
 	while (d->busy)
 		pthread_cond_wait(&d->state_cond, &d->state_lock);
 	waited = sim_now_ns() - t0;
+	if (d->cfg.reset_ms) {
+		struct timespec ts = { d->cfg.reset_ms / 1000, (long)(d->cfg.reset_ms % 1000) * 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
 
 	for (i = 0; i < TTSIM_MAX_QUEUES; i++) {
 		memset(&r->queue[i], 0, sizeof(r->queue[i]));
@@ -258,7 +269,7 @@ static void device_reset(struct sim_device *d)
 	__atomic_store_n(&r->status, TTSIM_STATUS_READY, __ATOMIC_RELEASE);
 	signal_fd(d->host.irq_fd[TTSIM_CTRL_VECTOR]);
 	/* A host waits for this: say when it was slow, and why. */
-	if (sim_now_ns() - t0 > 500000000ull)
+	if (sim_now_ns() - t0 > 500000000ull + (uint64_t)d->cfg.reset_ms * 1000000)
 		sim_log(d, "reset took %llu ms, %llu ms of them waiting for commands to stop",
 			(unsigned long long)((sim_now_ns() - t0) / 1000000),
 			(unsigned long long)(waited / 1000000));

@@ -20,6 +20,7 @@ struct sim_config {
 	uint64_t dram_bank_size;	/* bytes per bank, backed lazily */
 	unsigned threads;		/* host threads that run the harts */
 	unsigned watchdog_ms;		/* a program running longer fails; 0: never */
+	unsigned reset_ms;		/* a reset takes at least this long (a slow chip) */
 };
 
 /* Fill cfg with the defaults (8x8 grid, 1464 KiB L1, 12 x 1 GiB DRAM). */
@@ -27,7 +28,8 @@ void sim_config_default(struct sim_config *cfg);
 
 /*
  * Apply "key=value,..." options (grid=XxY, l1=KiB, dram_banks=N,
- * dram_mib=MiB, threads=N, watchdog_ms=MS) to cfg and check the result.
+ * dram_mib=MiB, threads=N, watchdog_ms=MS, reset_ms=MS) to cfg and check
+ * the result.
  * Returns 0, or -EINVAL with a message in err.
  */
 int sim_config_parse(struct sim_config *cfg, const char *opts, char *err, size_t errlen);

@@ -61,8 +61,10 @@ specs_of() {	# the model options a libttuser integration test opens
 if [ "$mode" = bench ]; then
 	echo "$BUILD/tests/qemu/bench_kmod default" >> "$list"
 else
+	# A guest test names its model options in a "qemu-check device:" line.
 	for t in "$BUILD"/tests/qemu/test_kmod_*; do
-		echo "$t default" >> "$list"
+		opts=$(sed -n 's/^ \* qemu-check device: //p' "$root/tests/qemu/$(basename "$t").c")
+		echo "$t ${opts:-default}" >> "$list"
 	done
 	for e in "$BUILD"/examples/*; do
 		echo "$e default" >> "$list"
