@@ -197,13 +197,21 @@ static void update_telemetry(struct sim_device *d, uint64_t tick)
 }
 
 /*
- * The identity registers are read-only on a chip; here they are shared
- * memory that any writer of the page (a user mapping, a kernel filling an
- * ioctl's output there) can change. The device puts them back every tick.
+ * The registers the device owns (identity, status, reset count) are
+ * read-only on a chip; here they are shared memory that any writer of the
+ * page (a user mapping, a kernel filling an ioctl's output there) can
+ * change, and a host waiting for a reset would wait for a status that never
+ * comes back. The control thread, which also runs resets, puts them back
+ * every tick.
  */
 static void restore_identity(struct sim_device *d)
 {
 	struct ttsim_regs *r = d->regs;
+
+	if (__atomic_load_n(&r->status, __ATOMIC_ACQUIRE) != TTSIM_STATUS_READY)
+		__atomic_store_n(&r->status, TTSIM_STATUS_READY, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&r->reset_count, __ATOMIC_ACQUIRE) != d->reset_count)
+		__atomic_store_n(&r->reset_count, d->reset_count, __ATOMIC_RELEASE);
 
 	r->version = TTSIM_VERSION;
 	r->arch = TTSIM_ARCH_MODEL;
@@ -260,7 +268,8 @@ static void device_reset(struct sim_device *d)
 	r->error = 0;
 	memset(r->error_msg, 0, sizeof(r->error_msg));
 	r->reset = 0;
-	__atomic_add_fetch(&r->reset_count, 1, __ATOMIC_RELEASE);	/* the host polls it */
+	d->reset_count++;
+	__atomic_store_n(&r->reset_count, d->reset_count, __ATOMIC_RELEASE);	/* the host polls it */
 
 	atomic_store(&d->abort, 0);
 	d->resetting = false;

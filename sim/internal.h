@@ -155,6 +155,7 @@ struct sim_device {
 	pthread_cond_t state_cond;
 	unsigned busy;			/* queue threads inside a command */
 	bool resetting;
+	uint32_t reset_count;		/* resets done: the register's value */
 	atomic_int abort;		/* reset asked running work to stop */
 
 	/* launches: each holds the cores it uses while it runs */

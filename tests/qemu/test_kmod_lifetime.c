@@ -357,6 +357,7 @@ static void test_register_page_overwritten(void **state)
 {
 	char link[256], bdf[64], path[128];
 	struct ttsim_regs *regs;
+	uint32_t result;
 	ssize_t n;
 	int fd = kt_open();
 
@@ -385,6 +386,16 @@ static void test_register_page_overwritten(void **state)
 	assert_int_equal(regs->magic, TTSIM_MAGIC);
 	assert_int_equal(regs->version, TTSIM_VERSION);
 	assert_true(regs->grid_x > 0);
+
+	/*
+	 * Status and reset count wiped: a reset still completes (the status
+	 * stayed OFF, and every reset waited 10 s for READY and failed).
+	 */
+	regs->status = 0;
+	regs->reset_count = 0;
+	assert_int_equal(reset_device(fd, TENSTORRENT_RESET_DEVICE_ASIC_RESET, &result), 0);
+	assert_int_equal(reset_device(fd, TENSTORRENT_RESET_DEVICE_POST_RESET, &result), 0);
+	assert_int_equal(result, 0);
 	munmap(regs, PAGE);
 	close(fd);
 }
