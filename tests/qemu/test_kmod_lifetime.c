@@ -357,7 +357,6 @@ static void test_register_page_overwritten(void **state)
 {
 	char link[256], bdf[64], path[128];
 	struct ttsim_regs *regs;
-	uint32_t result;
 	ssize_t n;
 	int fd = kt_open();
 
@@ -386,16 +385,31 @@ static void test_register_page_overwritten(void **state)
 	assert_int_equal(regs->magic, TTSIM_MAGIC);
 	assert_int_equal(regs->version, TTSIM_VERSION);
 	assert_true(regs->grid_x > 0);
+	munmap(regs, PAGE);
+	close(fd);
+}
 
-	/*
-	 * Status and reset count wiped: a reset still completes (the status
-	 * stayed OFF, and every reset waited 10 s for READY and failed).
-	 */
-	regs->status = 0;
-	regs->reset_count = 0;
+/*
+ * Status wiped between a reset and POST_RESET: the device puts it back
+ * (it wrote status only at a reset's start and end, so POST_RESET waited
+ * 10 s for a READY that never came, and failed).
+ */
+static void test_status_wiped(void **state)
+{
+	int fd = kt_open();
+	struct ttsim_regs *regs = kt_map(fd, kt_regs_offset(fd), PAGE);
+	uint32_t result, count = regs->reset_count;
+
+	(void)state;
 	assert_int_equal(reset_device(fd, TENSTORRENT_RESET_DEVICE_ASIC_RESET, &result), 0);
+	assert_int_equal(result, 0);
+	while (__atomic_load_n(&regs->reset_count, __ATOMIC_ACQUIRE) == count)
+		usleep(1000);
+	usleep(50 * 1000);
+	regs->status = 0;
 	assert_int_equal(reset_device(fd, TENSTORRENT_RESET_DEVICE_POST_RESET, &result), 0);
 	assert_int_equal(result, 0);
+	assert_int_equal(regs->status, TTSIM_STATUS_READY);
 	munmap(regs, PAGE);
 	close(fd);
 }
@@ -406,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_killed_process_reclaimed),
 		cmocka_unit_test(test_reset_with_other_files),
 		cmocka_unit_test(test_remove_with_open_file),
+		cmocka_unit_test(test_status_wiped),
 		cmocka_unit_test(test_register_page_overwritten),
 	};
 
