@@ -18,6 +18,9 @@ Q       :=
 say      =
 endif
 PREFIX  ?= /usr/local
+# Libraries go to PREFIX/lib, or to Debian's multiarch folder under /usr.
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+LIBDIR  ?= $(if $(and $(filter /usr,$(PREFIX)),$(MULTIARCH)),$(PREFIX)/lib/$(MULTIARCH),$(PREFIX)/lib)
 DESTDIR ?=
 SAN     ?=
 
@@ -85,7 +88,12 @@ $(BUILD)/lib/$(SONAME): $(OBJ) libttuser/libttuser.map
 
 $(BUILD)/lib/libttuser.pc: libttuser/libttuser.pc.in Makefile
 	@mkdir -p $(@D)
-	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+		$< > $@
+
+# Programs of this tree that use only the public API link the shared library,
+# as a user's program would, and find it next to them (build/lib, PREFIX/lib).
+TT_LINK := -L$(BUILD)/lib -lttuser -Wl,-rpath,'$$ORIGIN/../lib'
 
 # Examples find their kernels in the source tree.
 .SECONDEXPANSION:
@@ -101,9 +109,9 @@ $(BUILD)/bin/ttsim-ivshmem: sim/ivshmem.c $(BUILD)/lib/libttuser.a
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/lib/libttuser.a $(LDFLAGS) $(LDLIBS) -o $@
 
-$(BUILD)/bin/ttctl: $(wildcard tools/ttctl/*.c tools/ttctl/*.h) $(BUILD)/lib/libttuser.a
+$(BUILD)/bin/ttctl: $(wildcard tools/ttctl/*.c tools/ttctl/*.h) $(BUILD)/lib/$(SONAME)
 	@mkdir -p $(@D)
-	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $(filter %.c,$^) $(BUILD)/lib/libttuser.a \
+	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $(filter %.c,$^) $(TT_LINK) \
 		$(LDFLAGS) $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/lib/libttuser.a
@@ -264,11 +272,11 @@ endif
 
 # ---- install --------------------------------------------------------
 install: lib tools
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/ttuser/kernel
-	install -m 644 $(BUILD)/lib/libttuser.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(BUILD)/lib/$(SONAME) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libttuser.so
-	install -m 644 $(BUILD)/lib/libttuser.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/ttuser/kernel
+	install -m 644 $(BUILD)/lib/libttuser.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(BUILD)/lib/$(SONAME) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libttuser.so
+	install -m 644 $(BUILD)/lib/libttuser.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
 	install -m 644 libttuser/include/ttuser.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 uapi/tt_core.h $(DESTDIR)$(PREFIX)/include/ttuser/
 	install -m 644 $(KHDRS) $(DESTDIR)$(PREFIX)/include/ttuser/kernel/
@@ -335,7 +343,7 @@ $(MODEL_UNIT): $(BUILD)/tests/%: tests/unit/%.c $(IMAGE_SRC) $(MODEL_LIB) $(BUIL
 	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -DTESTS_DIR='"$(abspath tests)"' $< $(IMAGE_SRC) \
 		$(MODEL_LIB) $(BUILD)/lib/libttuser.a $(LDFLAGS) -lcmocka $(IMAGE_LIBS) $(LDLIBS) -o $@
 
-$(BUILD)/bin/coco_eval: tools/ttdetect/coco_eval_cli.c $(MODEL_LIB) $(BUILD)/lib/libttuser.a
+$(BUILD)/bin/coco_eval: tools/ttdetect/coco_eval_cli.c $(MODEL_LIB) $(BUILD)/lib/$(SONAME)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(MODEL_LIB) $(BUILD)/lib/libttuser.a \
 		$(LDFLAGS) $(LDLIBS) -o $@
@@ -357,7 +365,7 @@ $(BUILD)/bin/ttdetect: tools/ttdetect/ttdetect.c $(IMAGE_SRC) tools/ttdetect/ima
 	$(call say,LD,$@)$(CC) $(CPPFLAGS) $(CFLAGS) \
 		-DSOURCE_WEIGHTS='"$(abspath model/data/shapes_frcnn.safetensors)"' \
 		-DDATA_DIR='"$(PREFIX)/share/ttstack"' $< $(IMAGE_SRC) \
-		$(MODEL_LIB) $(BUILD)/lib/libttuser.a $(LDFLAGS) $(IMAGE_LIBS) $(LDLIBS) -o $@
+		$(MODEL_LIB) $(TT_LINK) $(LDFLAGS) $(IMAGE_LIBS) $(LDLIBS) -o $@
 
 tools: $(BUILD)/bin/coco_eval $(BUILD)/bin/ttdetect
 

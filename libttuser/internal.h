@@ -10,9 +10,6 @@
 #include "ttuser.h"
 #include "ttsim.h"
 
-/* Set this thread's last-error message; returns err (a negative errno). */
-int tt_error(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 /* ---- address ranges (DRAM and L1 allocators, the DMA pool) --------- */
 struct tt_range_alloc {
 	uint64_t lo, hi;		/* the managed range [lo, hi) */

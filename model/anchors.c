@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <math.h>
 
-#include "../libttuser/internal.h"
+#include "ttuser.h"
 #include "detection.h"
 
 const struct anchor_config anchors_r50_fpn = {

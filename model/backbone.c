@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "backbone.h"
-#include "../libttuser/internal.h"
+#include "ttuser.h"
 
 #define MAX_BLOCKS	64
 

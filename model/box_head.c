@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "box_head.h"
-#include "../libttuser/internal.h"
+#include "ttuser.h"
 
 #define MAX_PARTS	OP_ROI_ALIGN_MAX_PARTS
 #define MAX_PAGE	(1u << 20)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../libttuser/internal.h"
+#include "ttuser.h"
 #include "class_names.h"
 
 static const char *const coco[91] = {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../libttuser/internal.h"
+#include "ttuser.h"
 #include "coco.h"
 
 #define T 10			/* IoU thresholds .50:.05:.95 */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../libttuser/internal.h"
+#include "ttuser.h"
 #include "coco.h"
 #include "json.h"
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../libttuser/internal.h"
+#include "ttuser.h"
 #include "backbone.h"
 #include "box_head.h"
 #include "detector.h"

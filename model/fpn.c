@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "fpn.h"
-#include "../libttuser/internal.h"
+#include "ttuser.h"
 
 struct fpn {
 	struct tt_device *dev;

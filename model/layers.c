@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../libttuser/internal.h"
+#include "ttuser.h"
 #include "layers.h"
 
 int fmap_alloc(struct fmap *f, int c, int h, int w)

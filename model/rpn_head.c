@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "rpn_head.h"
-#include "../libttuser/internal.h"
+#include "ttuser.h"
 
 struct rpn_head {
 	struct tt_device *dev;

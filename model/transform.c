@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../libttuser/internal.h"
+#include "ttuser.h"
 #include "detection.h"
 
 const struct transform_config transform_default = {

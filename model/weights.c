@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../libttuser/internal.h"
+#include "ttuser.h"
 #include "json.h"
 #include "weights.h"
 

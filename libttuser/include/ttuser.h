@@ -26,6 +26,11 @@ struct tt_cq;
 
 /* The message of the last failure in this thread ("" if none yet). */
 const char *tt_last_error(void);
+/*
+ * Set this thread's last-error message and return err (a negative errno):
+ * for libraries built on this one, so that their callers read one message.
+ */
+int tt_error(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- devices -------------------------------------------------------- */
 enum tt_arch {

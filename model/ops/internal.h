@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "ops.h"
-#include "../../libttuser/internal.h"
+#include "ttuser.h"
 
 #define OP_DIV_UP(a, b)		(((a) + (b) - 1) / (b))
 

@@ -10,7 +10,7 @@
 #include <jpeglib.h>
 #include <png.h>
 
-#include "../../libttuser/internal.h"
+#include "ttuser.h"
 #include "image.h"
 
 int image_alloc(struct image *img, int width, int height)
