@@ -177,6 +177,7 @@ demo: examples
 KDIR     ?= $(firstword $(wildcard /lib/modules/6.1.*/build))
 KVER     := $(notdir $(patsubst %/build,%,$(KDIR)))
 KMOD_VER := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+KMOD_PKG := $(shell sed -n 's/^PACKAGE_NAME="\(.*\)"/\1/p' dkms.conf)
 KMOD_SRC := Kbuild $(wildcard kmod/*.c kmod/*.h) uapi/tenstorrent.h uapi/ttsim.h
 KMOD_DIR := $(abspath $(BUILD))/kmod
 KMOD     := $(KMOD_DIR)/tenstorrent.ko
@@ -210,24 +211,27 @@ sparse: kdir $(KMOD_DIR)/.copied
 udev-install:
 	getent group tenstorrent >/dev/null || groupadd --system tenstorrent
 	install -D -m 644 $(UDEV_RULE) $(DESTDIR)/etc/udev/rules.d/60-tenstorrent.rules
-	udevadm control --reload 2>/dev/null || true
+	@# the group and the names apply to devices already there, without a reboot
+	[ -n "$(DESTDIR)" ] || { udevadm control --reload 2>/dev/null && \
+		udevadm trigger --subsystem-match=tenstorrent --action=change 2>/dev/null; } || true
 
 modules_install: module udev-install
 	$(KBUILD) INSTALL_MOD_DIR=updates CONFIG_MODULE_SIG_ALL= modules_install
 	depmod -a $(KVER)
 
-# dkms: the module's source under /usr/src/tenstorrent-VERSION.
-DKMS_SRC := $(DESTDIR)/usr/src/tenstorrent-$(KMOD_VER)
+# dkms: the module's source under /usr/src/ttstack-tenstorrent-VERSION (a
+# package name of its own: Tenstorrent's driver is dkms package "tenstorrent").
+DKMS_SRC := $(DESTDIR)/usr/src/$(KMOD_PKG)-$(KMOD_VER)
 dkms-install: kdir udev-install
 	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)/kmod $(DKMS_SRC)/uapi
 	cp Kbuild dkms.conf $(DKMS_SRC)/ && cp kmod/*.c kmod/*.h $(DKMS_SRC)/kmod/ && \
 		cp uapi/tenstorrent.h uapi/ttsim.h $(DKMS_SRC)/uapi/
-	dkms add tenstorrent/$(KMOD_VER)
-	dkms build tenstorrent/$(KMOD_VER) -k $(KVER)
-	dkms install tenstorrent/$(KMOD_VER) -k $(KVER)
+	dkms add $(KMOD_PKG)/$(KMOD_VER)
+	dkms build $(KMOD_PKG)/$(KMOD_VER) -k $(KVER)
+	dkms install $(KMOD_PKG)/$(KMOD_VER) -k $(KVER)
 
 dkms-remove:
-	-dkms remove tenstorrent/$(KMOD_VER) --all
+	-dkms remove $(KMOD_PKG)/$(KMOD_VER) --all
 	rm -rf $(DKMS_SRC)
 
 # The ioctl ABI's layout: no holes, no padding, and as recorded.

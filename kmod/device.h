@@ -18,9 +18,16 @@
 #include "../uapi/tenstorrent.h"
 
 #define TT_DRIVER_NAME		"tenstorrent"
-#define TT_VERSION_MAJOR	2
-#define TT_VERSION_MINOR	10
-#define TT_VERSION_PATCH	1
+/* This module's own version (modinfo, /sys/module/tenstorrent/version, dkms). */
+#define TT_MODULE_VERSION	"0.1.0"
+/*
+ * The tt-kmd release whose ioctl ABI this module implements: what
+ * GET_DRIVER_INFO reports in driver_version_major/minor/patch, where tt-kmd's
+ * user space looks for the features it may use.
+ */
+#define TT_KMD_ABI_MAJOR	2
+#define TT_KMD_ABI_MINOR	10
+#define TT_KMD_ABI_PATCH	1
 #define TT_MAX_VECTORS		8
 #define TT_MAX_TLB_KINDS	4
 #define TT_MAX_DEVICES		64

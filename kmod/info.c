@@ -33,9 +33,9 @@ static long tt_get_driver_info(struct tenstorrent_get_driver_info __user *arg)
 		return -EFAULT;
 	out.output_size_bytes = sizeof(out);
 	out.driver_version = TENSTORRENT_DRIVER_VERSION;
-	out.driver_version_major = TT_VERSION_MAJOR;
-	out.driver_version_minor = TT_VERSION_MINOR;
-	out.driver_version_patch = TT_VERSION_PATCH;
+	out.driver_version_major = TT_KMD_ABI_MAJOR;
+	out.driver_version_minor = TT_KMD_ABI_MINOR;
+	out.driver_version_patch = TT_KMD_ABI_PATCH;
 	return tt_copy_out(&arg->out, size, &out, sizeof(out));
 }
 

@@ -7,11 +7,6 @@
 
 #include "device.h"
 
-#define TT_STR2(x) #x
-#define TT_STR(x) TT_STR2(x)
-#define TT_MODULE_VERSION \
-	TT_STR(TT_VERSION_MAJOR) "." TT_STR(TT_VERSION_MINOR) "." TT_STR(TT_VERSION_PATCH)
-
 unsigned int tt_simdev_server_peer;
 module_param_named(simdev_server_peer, tt_simdev_server_peer, uint, 0444);
 MODULE_PARM_DESC(simdev_server_peer, "ivshmem peer id of the ttsim-ivshmem server (default 0)");

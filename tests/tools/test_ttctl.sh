@@ -51,6 +51,14 @@ assert d["grid_x"] == 4 and d["grid_y"] == 4 and d["command_queues"] == 2, d
 expect 0 -d sim status --csv
 [ "$(printf '%s\n' "$out" | wc -l)" -eq 2 ] && ok || bad "CSV is not a header and a row: $out"
 has "asic_temperature,thm_limit"
+# A device name with commas is quoted: every row has the header's fields.
+expect 0 -d sim:grid=2x2,threads=1 status --csv
+printf '%s\n' "$out" | /usr/bin/python3 -c '
+import csv, sys
+rows = list(csv.reader(sys.stdin))
+assert len(rows) == 2 and len(rows[0]) == len(rows[1]) == 16, rows
+assert rows[1][0] == "sim:grid=2x2,threads=1" and rows[1][3] == "45.0", rows
+' && ok || bad "CSV with a quoted device name: $out"
 expect 0 -d sim watch -n 3 -i 0.05 --csv
 [ "$(printf '%s\n' "$out" | wc -l)" -eq 4 ] && ok || bad "watch -n 3 gave: $out"
 

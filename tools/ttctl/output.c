@@ -38,6 +38,32 @@ static void json_num(double v, const char *fmt)
 		printf(fmt, v);
 }
 
+/* A CSV field, quoted (RFC 4180) when it holds a comma or a quote. */
+static void csv_str(const char *v, bool comma)
+{
+	if (comma)
+		putchar(',');
+	if (!strpbrk(v, ",\"\n")) {
+		fputs(v, stdout);
+		return;
+	}
+	putchar('"');
+	for (; *v; v++) {
+		if (*v == '"')
+			putchar('"');
+		putchar(*v);
+	}
+	putchar('"');
+}
+
+/* A CSV field: empty for what the device does not give (negative). */
+static void csv_num(double v, const char *fmt)
+{
+	putchar(',');
+	if (v >= 0)
+		printf(fmt, v);
+}
+
 /* The fields that say which device this is. */
 static void json_device(const struct ctl_device *d)
 {
@@ -235,12 +261,23 @@ void ctl_print_status(const struct ctl_device *devs, const struct ctl_status *st
 		for (i = 0; i < n; i++) {
 			const struct tt_telemetry *t = &st[i].t;
 
-			printf("%s,%s,%s,%.1f,%.1f,%.3f,%.1f,%.1f,%.1f,%.1f,%.0f,%.0f,%llu,%d,%d,%s\n",
-			       name_of(&devs[i]), devs[i].chip, devs[i].bus_id, t->asic_temp_c,
-			       t->temp_limit_c, t->vcore_v, t->current_a, t->current_limit_a,
-			       t->power_w, t->power_limit_w, t->aiclk_mhz, t->aiclk_max_mhz,
-			       (unsigned long long)t->heartbeat, st[i].heartbeat_moving,
-			       st[i].dram_trained, st[i].fw);
+			csv_str(name_of(&devs[i]), false);
+			csv_str(devs[i].chip, true);
+			csv_str(devs[i].bus_id, true);
+			csv_num(t->asic_temp_c, "%.1f");
+			csv_num(t->temp_limit_c, "%.1f");
+			csv_num(t->vcore_v, "%.3f");
+			csv_num(t->current_a, "%.1f");
+			csv_num(t->current_limit_a, "%.1f");
+			csv_num(t->power_w, "%.1f");
+			csv_num(t->power_limit_w, "%.1f");
+			csv_num(t->aiclk_mhz, "%.0f");
+			csv_num(t->aiclk_max_mhz, "%.0f");
+			printf(",%llu,%d,", (unsigned long long)t->heartbeat, st[i].heartbeat_moving);
+			if (st[i].dram_trained >= 0)
+				printf("%d", st[i].dram_trained);
+			csv_str(st[i].fw, true);
+			putchar('\n');
 		}
 		return;
 	}
