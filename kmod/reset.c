@@ -14,6 +14,7 @@
  * before it takes the lock. A slow device costs only the caller.
  */
 #include <linux/jiffies.h>
+#include <linux/kobject.h>
 #include <linux/mm.h>
 #include <linux/uaccess.h>
 
@@ -52,6 +53,20 @@ static bool tt_reset_destructive(u32 how)
 	       how == TENSTORRENT_RESET_DEVICE_USER_RESET ||
 	       how == TENSTORRENT_RESET_DEVICE_ASIC_RESET ||
 	       how == TENSTORRENT_RESET_DEVICE_ASIC_DMC_RESET;
+}
+
+/*
+ * The device is back from a reset: a change event says so, with the
+ * generation, for those who wait through udev (ttctl reset) and for rules
+ * that name the device after what it reports.
+ */
+static void tt_uevent_reset_done(struct tt_device *tt, u64 gen)
+{
+	char g[40];
+	char *env[] = { "TT_RESET=done", g, NULL };
+
+	snprintf(g, sizeof(g), "TT_RESET_GENERATION=%llu", gen);
+	kobject_uevent_env(&tt->dev.kobj, KOBJ_CHANGE, env);
 }
 
 /* The device ready for POST_RESET, gone, or too slow: no lock held. */
@@ -94,6 +109,8 @@ long tt_ioctl_reset(struct tt_file *tf, void __user *uarg)
 	struct tenstorrent_reset_device_out out = {};
 	struct tt_reclaim rc;
 	struct tt_file *other;
+	bool back = false;
+	u64 gen = 0;
 	int ret = 0;
 
 	if (copy_from_user(&in, &arg->in, sizeof(in)))
@@ -146,8 +163,11 @@ long tt_ioctl_reset(struct tt_file *tf, void __user *uarg)
 		   in.flags == TENSTORRENT_RESET_DEVICE_RESTORE_STATE) {
 		ret = tt->cls->post_reset(tt);
 		out.result = ret ? 1 : 0;
-		if (!ret)
+		if (!ret && tt->needs_post_reset) {
 			tt->needs_post_reset = false;
+			back = true;
+			gen = tt->reset_gen;
+		}
 		ret = 0;
 	} else {
 		ret = -EOPNOTSUPP;	/* RESET_PCIE_LINK: not done by this module */
@@ -156,6 +176,8 @@ out:
 	up_write(&tt->reset_rwsem);
 	tt_reclaim_finish(tt, &rc);
 	wake_up_all(&tt->reset_wq);
+	if (back)
+		tt_uevent_reset_done(tt, gen);
 	if (ret)
 		return ret;
 	out.output_size_bytes = sizeof(out);

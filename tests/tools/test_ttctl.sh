@@ -63,7 +63,7 @@ expect 0 -d sim watch -n 3 -i 0.05 --csv
 [ "$(printf '%s\n' "$out" | wc -l)" -eq 4 ] && ok || bad "watch -n 3 gave: $out"
 
 expect 0 -d sim reset
-has "reset sim: ok (reset 1, heartbeat"
+has "reset sim: ok (back by the reset state; reset 1, heartbeat"
 
 # Bad input: one line on stderr and the documented code.
 expect 2 bogus
