@@ -96,24 +96,25 @@ static int tt_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_put;
 
-	ret = pci_enable_device(pdev);
+	/* Managed: the regions and the enable go back when the driver lets go. */
+	ret = pcim_enable_device(pdev);
 	if (ret)
 		goto err_put;
 	ret = pci_request_regions(pdev, TT_DRIVER_NAME);
 	if (ret)
-		goto err_disable;
+		goto err_put;
 	pci_set_master(pdev);
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(cls->dma_bits));
 	if (ret) {
 		dev_err(&pdev->dev, "no %u-bit DMA\n", cls->dma_bits);
-		goto err_regions;
+		goto err_put;
 	}
 	dma_set_max_seg_size(&pdev->dev, UINT_MAX);
 	pci_set_drvdata(pdev, tt);
 
 	ret = cls->init(tt);
 	if (ret)
-		goto err_regions;
+		goto err_put;
 	ret = tt_irq_init(tt);
 	if (ret)
 		goto err_fini;
@@ -134,12 +135,8 @@ err_irq:
 	tt_irq_fini(tt);
 err_fini:
 	cls->fini(tt);
-err_regions:
-	pci_set_drvdata(pdev, NULL);
-	pci_release_regions(pdev);
-err_disable:
-	pci_disable_device(pdev);
 err_put:
+	pci_set_drvdata(pdev, NULL);
 	put_device(&tt->dev);
 	return ret;
 }
@@ -174,11 +171,10 @@ static void tt_remove(struct pci_dev *pdev)
 	tt_reclaim_finish(tt, &rc);
 	wait_event(tt->reset_wq, !atomic_read(&tt->reclaims));
 
+	/* Interrupts go first: their handlers use tt, which open files keep. */
 	tt_irq_fini(tt);
 	tt->cls->fini(tt);
 	pci_set_drvdata(pdev, NULL);
-	pci_release_regions(pdev);
-	pci_disable_device(pdev);
 	put_device(&tt->dev);
 }
 
