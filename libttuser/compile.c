@@ -318,9 +318,10 @@ static int run(char *const *argv, char *log, size_t loglen)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ENOEXEC;
 }
 
-int tt_compile_kernel(const char *source, size_t len, const char *origin,
+int tt_compile_kernel(struct tt_device *dev, const char *source, size_t len, const char *origin,
 		      const struct tt_kernel_config *cfg, uint8_t **elf, size_t *elf_size)
 {
+	static atomic_bool said;
 	static const char *const roles[] = { "reader", "writer", "compute" };
 	char root[PATH_MAX - 128], inc[PATH_MAX], ld[PATH_MAX], src[PATH_MAX], out[PATH_MAX];
 	char final[PATH_MAX], key_hex[40], *log;
@@ -380,6 +381,14 @@ int tt_compile_kernel(const char *source, size_t len, const char *origin,
 		return tt_error(-ENAMETOOLONG, "kernel cache path %s is too long", root);
 	if (!read_file(final, elf, elf_size, MAX_ELF))
 		return 0;
+	/* A first run compiles for a while: say so, once, on the device's log. */
+	if (!atomic_exchange(&said, true)) {
+		char line[PATH_MAX + 96];
+
+		snprintf(line, sizeof(line), "ttuser: compiling kernels into %s/kernels "
+			 "(once; later runs reuse them)", root);
+		tt_device_log(dev, line);
+	}
 
 	ret = write_file(src, source, len);
 	if (ret)

@@ -92,7 +92,7 @@ struct tt_buffer {
 
 /* ---- programs ------------------------------------------------------- */
 /* Compile a kernel: 0 and a malloc'd ELF image, or -errno. */
-int tt_compile_kernel(const char *source, size_t len, const char *origin,
+int tt_compile_kernel(struct tt_device *dev, const char *source, size_t len, const char *origin,
 		      const struct tt_kernel_config *cfg, uint8_t **elf, size_t *elf_size);
 
 /* The program image for the device, in memory from malloc. */

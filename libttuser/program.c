@@ -165,7 +165,7 @@ static int add_kernel(struct tt_program *p, const char *src, size_t len, const c
 	p->k = k;
 	k = &p->k[p->nk];
 	memset(k, 0, sizeof(*k));
-	ret = tt_compile_kernel(src, len, origin, cfg, &k->elf, &k->elf_size);
+	ret = tt_compile_kernel(p->dev, src, len, origin, cfg, &k->elf, &k->elf_size);
 	if (ret)
 		return ret;
 	k->role = cfg->role;

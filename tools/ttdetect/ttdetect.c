@@ -11,6 +11,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,23 +67,27 @@ static const uint8_t palette[6][3] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ttdetect [-d DEVICE] [--precision fp32|bf16|bfp8] [-w WEIGHTS] [--size N]\n"
-		   "                [--score S] [-o OUT.png] [--json RESULTS.json] [--report]\n"
-		   "                [--bench SECONDS] IMAGE...\n"
+	fprintf(f, "usage: ttdetect [-d DEVICE] [-w WEIGHTS] [--precision P] [--size N] [--score S]\n"
+		   "                [-o OUT.png] [--json FILE] [--report] [--bench SECONDS] IMAGE...\n"
 		   "Faster-RCNN detections of JPEG, PNG or PPM images.\n"
-		   "  -d DEVICE       sim (the default), sim:grid=8x8, /dev/tenstorrent/N, ...; or\n"
-		   "                  host: every step on the host (the reference)\n"
-		   "  --precision P   fp32, bf16 (bf16 weights, the default) or bfp8 (bfp8_b weights)\n"
-		   "  -w WEIGHTS      safetensors from tools/ttdetect/convert.py (default %s)\n"
-		   "  --size N        resize to N x N at most (default: the weights' image_size, else 320)\n"
-		   "  --score S       print and draw detections scoring at least S (default 0.5)\n"
-		   "  -o OUT.png      the image with its detections drawn (one image only)\n"
-		   "  --json FILE     every detection as COCO results; the image id is the number\n"
-		   "                  ending the file name (COCO's naming), else its position\n"
-		   "  --report        each step and each op: output shape, where it ran, host time,\n"
-		   "                  modelled device time (every run without trace replay)\n"
-		   "  --bench SECONDS after one warm-up run, run the first image for SECONDS at\n"
-		   "                  batch 1: median frames per second and median time per step\n"
+		   "  -d, --device DEVICE  sim (the default), sim:grid=8x8, /dev/tenstorrent/N, ...;\n"
+		   "                       or host: every step on the host (the reference)\n"
+		   "  -w, --weights FILE   safetensors from tools/ttdetect/convert.py\n"
+		   "                       (default %s)\n"
+		   "      --precision P    fp32, bf16 (bf16 weights, the default) or bfp8 (bfp8_b)\n"
+		   "      --size N         resize to N x N at most (default: the weights' image_size,\n"
+		   "                       else 320)\n"
+		   "      --score S        print and draw detections scoring at least S (default 0.5)\n"
+		   "  -o, --output FILE    the image with its detections drawn, PNG (one image only)\n"
+		   "      --json FILE      every detection as COCO results; the image id is the\n"
+		   "                       number ending the file name (COCO's naming), else its\n"
+		   "                       position\n"
+		   "      --report         each step and each op: output shape, where it ran, host\n"
+		   "                       time, modelled device time (runs without trace replay)\n"
+		   "      --bench SECONDS  after one warm-up run, run the first image for SECONDS at\n"
+		   "                       batch 1: median frames per second and time per step\n"
+		   "  -h, --help           this text\n"
+		   "Options take their value as --opt VALUE or --opt=VALUE.\n"
 		   "exit status: 0 done, 1 an error, 2 bad usage\n", default_weights());
 }
 
@@ -237,224 +242,269 @@ fail:
 	return -1;
 }
 
-int main(int argc, char **argv)
+struct options {
+	const char *weights, *out_png, *json, *device, *precision;
+	const struct op_precision *prec;
+	int size, report;
+	double score, bench_s;
+	char **images;
+	int nimages;
+};
+
+static int bad_usage(const char *fmt, const char *arg)
 {
-	const char *weights_path = NULL, *out_png = NULL, *json_path = NULL;
-	const char *device = "sim", *precision = "bf16";
-	const struct op_precision *prec = &op_precision_bf16;
-	int size = 0, report = 0, nimages = 0, rc = 1;
-	const char **images = calloc((size_t)argc, sizeof(char *));
-	double score = 0.5, bench_s = 0;
-	struct weights *w = NULL;
-	struct detector *dt = NULL;
-	struct class_names names = { 0 };
-	struct detector_config cfg;
-	struct coco_object *all = NULL;
-	size_t nall = 0;
-	FILE *json = NULL;
+	fprintf(stderr, "ttdetect: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	return 2;
+}
 
-	if (!images) {
-		fprintf(stderr, "ttdetect: out of memory\n");
-		return 1;
-	}
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		char *end;
+/* 0 to run, 1 when --help was asked (done), 2 for bad usage. */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	enum { OPT_PRECISION = 256, OPT_JSON, OPT_SIZE, OPT_SCORE, OPT_REPORT, OPT_BENCH };
+	static const struct option longs[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "weights", required_argument, NULL, 'w' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "precision", required_argument, NULL, OPT_PRECISION },
+		{ "json", required_argument, NULL, OPT_JSON },
+		{ "size", required_argument, NULL, OPT_SIZE },
+		{ "score", required_argument, NULL, OPT_SCORE },
+		{ "report", no_argument, NULL, OPT_REPORT },
+		{ "bench", required_argument, NULL, OPT_BENCH },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int c;
 
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+	*o = (struct options){ .device = "sim", .precision = "bf16", .prec = &op_precision_bf16,
+			       .score = 0.5 };
+	while ((c = getopt_long(argc, argv, "d:w:o:h", longs, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			o->device = optarg;
+			break;
+		case 'w':
+			o->weights = optarg;
+			break;
+		case 'o':
+			o->out_png = optarg;
+			break;
+		case OPT_PRECISION:
+			o->precision = optarg;
+			if (!strcmp(optarg, "fp32"))
+				o->prec = &op_precision_fp32;
+			else if (!strcmp(optarg, "bf16"))
+				o->prec = &op_precision_bf16;
+			else if (!strcmp(optarg, "bfp8"))
+				o->prec = &op_precision_bfp8;
+			else
+				return bad_usage("--precision %s: not fp32, bf16 or bfp8", optarg);
+			break;
+		case OPT_JSON:
+			o->json = optarg;
+			break;
+		case OPT_SIZE:
+			o->size = (int)strtol(optarg, &end, 10);
+			if (!*optarg || *end || o->size < 32 || o->size > 4096)
+				return bad_usage("--size %s: not a size in 32..4096", optarg);
+			break;
+		case OPT_SCORE:
+			o->score = strtod(optarg, &end);
+			if (!*optarg || *end || !(o->score >= 0 && o->score <= 1))
+				return bad_usage("--score %s: not a score in [0, 1]", optarg);
+			break;
+		case OPT_REPORT:
+			o->report = 1;
+			break;
+		case OPT_BENCH:
+			o->bench_s = strtod(optarg, &end);
+			if (!*optarg || *end || !(o->bench_s > 0 && o->bench_s <= 3600))
+				return bad_usage("--bench %s: not a number of seconds in (0, 3600]",
+						 optarg);
+			break;
+		case 'h':
 			usage(stdout);
-			rc = 0;
-			goto done;
-		} else if (!strcmp(a, "--report")) {
-			report = 1;
-		} else if (a[0] == '-' && a[1] && i + 1 >= argc) {
+			return 1;
+		default:
 			usage(stderr);
-			rc = 2;
-			goto done;
-		} else if (!strcmp(a, "-d")) {
-			device = argv[++i];
-		} else if (!strcmp(a, "--precision")) {
-			precision = argv[++i];
-			if (!strcmp(precision, "fp32")) {
-				prec = &op_precision_fp32;
-			} else if (!strcmp(precision, "bf16")) {
-				prec = &op_precision_bf16;
-			} else if (!strcmp(precision, "bfp8")) {
-				prec = &op_precision_bfp8;
-			} else {
-				fprintf(stderr, "ttdetect: --precision %s: not fp32, bf16 or bfp8\n", precision);
-				rc = 2;
-				goto done;
-			}
-		} else if (!strcmp(a, "-w")) {
-			weights_path = argv[++i];
-		} else if (!strcmp(a, "-o")) {
-			out_png = argv[++i];
-		} else if (!strcmp(a, "--json")) {
-			json_path = argv[++i];
-		} else if (!strcmp(a, "--size")) {
-			size = (int)strtol(argv[++i], &end, 10);
-			if (*end || size < 32 || size > 4096) {
-				fprintf(stderr, "ttdetect: --size %s: not a size in 32..4096\n", argv[i]);
-				rc = 2;
-			goto done;
-			}
-		} else if (!strcmp(a, "--bench")) {
-			bench_s = strtod(argv[++i], &end);
-			if (*end || !(bench_s > 0 && bench_s <= 3600)) {
-				fprintf(stderr, "ttdetect: --bench %s: not a number of seconds in (0, 3600]\n", argv[i]);
-				rc = 2;
-				goto done;
-			}
-		} else if (!strcmp(a, "--score")) {
-			score = strtod(argv[++i], &end);
-			if (*end || !(score >= 0 && score <= 1)) {
-				fprintf(stderr, "ttdetect: --score %s: not a score in [0, 1]\n", argv[i]);
-				rc = 2;
-			goto done;
-			}
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "ttdetect: unknown option %s\n", a);
-			usage(stderr);
-			rc = 2;
-			goto done;
-		} else {
-			images[nimages++] = a;
+			return 2;
 		}
 	}
-	if (!nimages) {
+	o->images = argv + optind;
+	o->nimages = argc - optind;
+	if (!o->nimages) {
 		usage(stderr);
-		rc = 2;
-			goto done;
+		return 2;
 	}
-	if (out_png && nimages != 1) {
-		fprintf(stderr, "ttdetect: -o writes one image; %d given\n", nimages);
-		rc = 2;
-			goto done;
+	if (o->out_png && o->nimages != 1) {
+		fprintf(stderr, "ttdetect: -o writes one image; %d given\n", o->nimages);
+		return 2;
 	}
-	if (!weights_path)
-		weights_path = default_weights();
-	if (weights_open(weights_path, &w) || detector_config_from_weights(w, &cfg) ||
-	    class_names_from_weights(w, &names))
+	return 0;
+}
+
+/* One image's RGB bytes as three planes of floats in [0, 1], or NULL. */
+static float *image_planes(const struct image *img)
+{
+	size_t plane = (size_t)img->width * (size_t)img->height;
+	float *chw = malloc(plane * 3 * sizeof(float));
+
+	if (!chw) {
+		tt_error(-ENOMEM, "out of memory");
+		return NULL;
+	}
+	for (size_t p = 0; p < plane; p++)
+		for (int ch = 0; ch < 3; ch++)
+			chw[ch * plane + p] = img->rgb[p * 3 + (size_t)ch] / 255.0f;
+	return chw;
+}
+
+static void print_detections(const char *path, const struct detection *det, long n,
+			     const struct class_names *names, double score)
+{
+	printf("%s:", path);
+	for (long d = 0; d < n; d++)
+		if (det[d].score >= score)
+			printf("\n  %-16s %.3f  %7.1f %7.1f %7.1f %7.1f",
+			       class_name(names, det[d].label), det[d].score, det[d].box[0],
+			       det[d].box[1], det[d].box[2], det[d].box[3]);
+	printf("\n");
+}
+
+/* Appends the detections to *all as COCO results of the image's id. */
+static int collect(struct coco_object **all, size_t *nall, const struct detection *det, long n,
+		   int64_t id)
+{
+	struct coco_object *grown = realloc(*all, (*nall + (size_t)n + 1) * sizeof(**all));
+
+	if (!grown)
+		return tt_error(-ENOMEM, "out of memory");
+	*all = grown;
+	for (long d = 0; d < n; d++) {
+		const float *b = det[d].box;
+
+		grown[(*nall)++] = (struct coco_object){ id, det[d].label,
+							 { b[0], b[1], b[2] - b[0], b[3] - b[1] },
+							 0, det[d].score, false };
+	}
+	return 0;
+}
+
+static int draw(struct image *img, const char *path, const struct detection *det, long n,
+		const struct class_names *names, double score)
+{
+	for (long d = n - 1; d >= 0; d--) {
+		const uint8_t *c = palette[det[d].label % 6];
+		char label[48];
+
+		if (det[d].score < score)
+			continue;
+		image_draw_box(img, det[d].box[0], det[d].box[1], det[d].box[2], det[d].box[3], c);
+		snprintf(label, sizeof(label), "%s %.2f", class_name(names, det[d].label),
+			 det[d].score);
+		image_draw_label(img, (int)det[d].box[0], (int)det[d].box[1] - IMAGE_GLYPH_H, label, c);
+	}
+	return image_write_png(path, img);
+}
+
+/* Image i of the options: detect, print, collect, draw, bench. 0 or -errno. */
+static int detect_image(struct detector *dt, const struct options *o, int i, int size,
+			const struct class_names *names, struct coco_object **all, size_t *nall)
+{
+	static struct detector_report r;
+	struct detection det[100];
+	struct image img;
+	float *chw;
+	long n;
+	int ret;
+
+	ret = image_read(o->images[i], &img);
+	if (ret)
+		return ret;
+	chw = image_planes(&img);
+	ret = chw ? 0 : -ENOMEM;
+	if (!ret && o->bench_s > 0 && i == 0)
+		ret = bench(dt, o->device, o->precision, size, chw, img.height, img.width,
+			    o->bench_s);
+	n = ret ? ret : detector_run(dt, chw, img.height, img.width, det, o->report ? &r : NULL);
+	free(chw);
+	ret = n < 0 ? (int)n : 0;
+	if (!ret) {
+		print_detections(o->images[i], det, n, names, o->score);
+		if (o->json)
+			ret = collect(all, nall, det, n, image_id(o->images[i], i));
+	}
+	if (!ret && o->out_png)
+		ret = draw(&img, o->out_png, det, n, names, o->score);
+	image_free(&img);
+	if (!ret && o->report && i == o->nimages - 1)
+		print_report(&r);
+	return ret;
+}
+
+static int write_json(const char *path, const struct coco_object *all, size_t nall)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return tt_error(-errno, "%s: %s", path, strerror(errno));
+	ret = coco_write_results(f, all, nall);
+	if (fclose(f) && !ret)
+		ret = tt_error(-errno, "%s: %s", path, strerror(errno));
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct class_names names = { 0 };
+	struct coco_object *all = NULL;
+	struct detector *dt = NULL;
+	struct weights *w = NULL;
+	struct detector_config cfg;
+	struct options o;
+	size_t nall = 0;
+	int i, rc = parse_options(argc, argv, &o);
+	bool progress;
+
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	rc = 1;
+	if (weights_open(o.weights ? o.weights : default_weights(), &w) ||
+	    detector_config_from_weights(w, &cfg) || class_names_from_weights(w, &names))
 		goto fail;
-	if (size)
-		cfg.transform.min_size = cfg.transform.max_size = size;
-	/* --report shows every op: no trace replay, unless benchmarking */
-	cfg.trace = !report || bench_s > 0;
-	if (detector_create(w, &cfg, device, prec, &dt)) {
-		fprintf(stderr, "ttdetect: device %s: %s\n", device, tt_last_error());
+	if (o.size)
+		cfg.transform.min_size = cfg.transform.max_size = o.size;
+	cfg.trace = !o.report || o.bench_s > 0;	/* --report shows every op, unless benchmarking */
+	if (detector_create(w, &cfg, o.device, o.prec, &dt)) {
+		fprintf(stderr, "ttdetect: device %s: %s\n", o.device, tt_last_error());
 		goto done;
 	}
 	if (names.count != detector_classes(dt)) {
-		fprintf(stderr, "ttdetect: %d class names for %d classes\n", names.count, detector_classes(dt));
+		fprintf(stderr, "ttdetect: %d class names for %d classes\n", names.count,
+			detector_classes(dt));
 		goto done;
 	}
-	if (json_path && !(json = fopen(json_path, "w"))) {
-		fprintf(stderr, "ttdetect: %s: %s\n", json_path, strerror(errno));
-		goto done;
-	}
-	bool progress = nimages > 1 && isatty(STDERR_FILENO);
-
-	for (int i = 0; i < nimages; i++) {
-		struct detection det[100];
-		static struct detector_report r;
-		struct image img;
-		float *chw;
-		long n;
-
+	progress = o.nimages > 1 && isatty(STDERR_FILENO);
+	for (i = 0; i < o.nimages; i++) {
 		if (progress)
-			fprintf(stderr, "\r[%d/%d] %s\033[K", i + 1, nimages, images[i]);
-		if (image_read(images[i], &img))
+			fprintf(stderr, "\r[%d/%d] %s\033[K", i + 1, o.nimages, o.images[i]);
+		if (detect_image(dt, &o, i, cfg.transform.min_size, &names, &all, &nall))
 			goto fail;
-		size_t plane = (size_t)img.width * (size_t)img.height;
-
-		chw = malloc(plane * 3 * sizeof(float));
-		if (!chw) {
-			image_free(&img);
-			fprintf(stderr, "ttdetect: out of memory\n");
-			goto done;
-		}
-		for (size_t p = 0; p < plane; p++)
-			for (int ch = 0; ch < 3; ch++)
-				chw[ch * plane + p] = img.rgb[p * 3 + (size_t)ch] / 255.0f;
-		if (bench_s > 0 && i == 0 && bench(dt, device, precision, cfg.transform.min_size, chw, img.height,
-					       img.width, bench_s)) {
-			free(chw);
-			image_free(&img);
-			goto fail;
-		}
-		n = detector_run(dt, chw, img.height, img.width, det, report ? &r : NULL);
-		free(chw);
-		if (n < 0) {
-			image_free(&img);
-			goto fail;
-		}
-		printf("%s:", images[i]);
-		for (long d = 0; d < n; d++)
-			if (det[d].score >= score)
-				printf("\n  %-16s %.3f  %7.1f %7.1f %7.1f %7.1f", class_name(&names, det[d].label),
-				       det[d].score, det[d].box[0], det[d].box[1], det[d].box[2], det[d].box[3]);
-		printf("\n");
-		if (json) {
-			struct coco_object *grown = realloc(all, (nall + (size_t)n + 1) * sizeof(*all));
-
-			if (!grown) {
-				image_free(&img);
-				fprintf(stderr, "ttdetect: out of memory\n");
-				goto done;
-			}
-			all = grown;
-			for (long d = 0; d < n; d++, nall++) {
-				const float *b = det[d].box;
-
-				all[nall] = (struct coco_object){ image_id(images[i], i), det[d].label,
-								  { b[0], b[1], b[2] - b[0], b[3] - b[1] },
-								  0, det[d].score, false };
-			}
-		}
-		if (out_png) {
-			for (long d = n - 1; d >= 0; d--) {
-				const uint8_t *c = palette[det[d].label % 6];
-				char label[48];
-
-				if (det[d].score < score)
-					continue;
-				image_draw_box(&img, det[d].box[0], det[d].box[1], det[d].box[2], det[d].box[3], c);
-				snprintf(label, sizeof(label), "%s %.2f", class_name(&names, det[d].label), det[d].score);
-				image_draw_label(&img, (int)det[d].box[0], (int)det[d].box[1] - IMAGE_GLYPH_H, label, c);
-			}
-			if (image_write_png(out_png, &img)) {
-				image_free(&img);
-				goto fail;
-			}
-		}
-		image_free(&img);
-		if (report && i == nimages - 1)
-			print_report(&r);
 	}
 	if (progress)
 		fprintf(stderr, "\n");
-	if (json) {
-		int err = coco_write_results(json, all, nall);
-
-		if (fclose(json) && !err) {
-			fprintf(stderr, "ttdetect: %s: %s\n", json_path, strerror(errno));
-			json = NULL;
-			goto done;
-		}
-		json = NULL;
-		if (err)
-			goto fail;
-	}
+	if (o.json && write_json(o.json, all, nall))
+		goto fail;
 	rc = 0;
 	goto done;
 fail:
 	fprintf(stderr, "ttdetect: %s\n", tt_last_error());
 done:
-	if (json)
-		fclose(json);
 	free(all);
-	free(images);
 	class_names_free(&names);
 	detector_destroy(dt);
 	weights_close(w);
