@@ -1,14 +1,22 @@
 #!/bin/sh
 # Run test programs and count their results: cmocka programs count each of
-# their tests, other programs (the examples) count once. Ends with the line
-# "N passed, N failed"; exits non-zero if anything failed. TEST_WRAPPER, if
-# set, is the command each program runs under (make check-valgrind).
+# their tests, other programs (the examples) count once. A program that
+# exits 77 was skipped (an optional dependency is missing); its last line
+# says why. Ends with the line "N passed, N failed, N skipped"; exits
+# non-zero if anything failed. TEST_WRAPPER, if set, is the command each
+# program runs under (make check-valgrind).
 passed=0
 failed=0
+skipped=0
 failures=""
 log=$(mktemp)
 for t in "$@"; do
 	if $TEST_WRAPPER "$t" >"$log" 2>&1; then rc=0; else rc=$?; fi
+	if [ "$rc" -eq 77 ]; then
+		skipped=$((skipped + 1))
+		echo "skip: $t ($(tail -n 1 "$log"))"
+		continue
+	fi
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$log" | awk '{s+=$1} END {print s+0}')
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
 	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
@@ -36,5 +44,5 @@ for t in "$@"; do
 done
 rm -f "$log"
 [ -n "$failures" ] && echo "failed:$failures"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

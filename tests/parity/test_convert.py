@@ -12,24 +12,16 @@ import struct
 import sys
 import tempfile
 
-import torch
-from torchvision.models.detection import FasterRCNN
-from torchvision.models.detection.backbone_utils import resnet_fpn_backbone
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, finish, require  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "tools", "ttdetect"))
+require("torch", "torchvision")
+
+import torch  # noqa: E402
+from torchvision.models.detection import FasterRCNN  # noqa: E402
+from torchvision.models.detection.backbone_utils import resnet_fpn_backbone  # noqa: E402
+
 import convert  # noqa: E402
-
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL: {what}")
 
 
 class Result:
@@ -130,8 +122,7 @@ def main():
         r = run("--bn-eps", "0", p("nofpn.pth"), p("x.st"))
         check(r.returncode == 1 and "FPN" in r.stderr, f"no FPN refused: {r.stderr}")
         check(not os.path.exists(p("x.st")), "nothing written on failure")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return finish()
 
 
 if __name__ == "__main__":

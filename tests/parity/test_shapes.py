@@ -9,23 +9,15 @@ import os
 import sys
 import tempfile
 
-import numpy as np
-from PIL import Image
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, finish, require  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "tools", "ttdetect"))
+require("numpy", "PIL")
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
 import shapes  # noqa: E402
-
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL: {what}")
 
 
 def main():
@@ -68,8 +60,7 @@ def main():
         boxes = shapes.generate(3, 12, 96)[1]
         check([x["bbox"] for x in ann] == [[b[0], b[1], b[2] - b[0], b[3] - b[1]] for b in boxes], "xywh boxes")
         check(all(x["area"] == x["bbox"][2] * x["bbox"][3] and x["iscrowd"] == 0 for x in ann), "areas")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return finish()
 
 
 if __name__ == "__main__":

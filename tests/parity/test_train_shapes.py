@@ -8,22 +8,14 @@ import os
 import sys
 import tempfile
 
-import torch
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, finish, require  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "tools", "ttdetect"))
+require("torch", "torchvision")
+
+import torch  # noqa: E402
+
 import train_shapes  # noqa: E402
-
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL: {what}")
 
 
 def main():
@@ -45,8 +37,7 @@ def main():
     fresh = train_shapes.build_model().state_dict()
     check(not torch.equal(fresh["roi_heads.box_predictor.cls_score.weight"],
                           a["roi_heads.box_predictor.cls_score.weight"]), "two steps change the weights")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return finish()
 
 
 if __name__ == "__main__":
