@@ -6,21 +6,7 @@
  */
 #include "tile_harness.h"
 
-static struct tt_device *dev;
-
-static int setup(void **state)
-{
-	(void)state;
-	dev = open_device("sim:grid=2x2,dram_banks=2,dram_mib=16");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tt_device_close(dev);
-	return 0;
-}
+TILE_FIXTURE("sim:grid=2x2,dram_banks=2,dram_mib=16")
 
 static const char transpose_kernel[] =
 	"#include <ttuser/kernel/compute.h>\n"

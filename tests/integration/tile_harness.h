@@ -13,6 +13,25 @@
 
 #define OUT_CB 16
 
+/*
+ * The device of a tile test, opened once for its group: TILE_FIXTURE(spec)
+ * defines dev, setup and teardown (the QEMU harness finds the spec here).
+ */
+#define TILE_FIXTURE(spec)						\
+	static struct tt_device *dev;					\
+	static int setup(void **state)					\
+	{								\
+		(void)state;						\
+		dev = open_device(spec);				\
+		return 0;						\
+	}								\
+	static int teardown(void **state)				\
+	{								\
+		(void)state;						\
+		tt_device_close(dev);					\
+		return 0;						\
+	}
+
 /* A tilized operand: ntiles tiles in fmt at data. */
 struct tile_io {
 	enum tt_format fmt;

@@ -56,7 +56,7 @@ trap 'exit 130' INT TERM
 list=$work/list
 : > "$list"
 specs_of() {	# the model options a libttuser integration test opens
-	sed -n 's/.*open_device("sim:\([^"]*\)").*/\1/p' "$1" | awk '!seen[$0]++' | tr '\n' ' '
+	sed -n 's/.*\(open_device\|TILE_FIXTURE\)("sim:\([^"]*\)").*/\2/p' "$1" | awk '!seen[$0]++' | tr '\n' ' '
 }
 if [ "$mode" = bench ]; then
 	echo "$BUILD/tests/qemu/bench_kmod default" >> "$list"
