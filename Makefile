@@ -329,7 +329,7 @@ clean:
 DEPS += libjpeg-dev libpng-dev libonnx-testdata
 DEPS += python3-torchvision
 MODEL_LIB   := $(BUILD)/lib/libttmodel.a
-MODEL_OBJ   := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard model/*.c))
+MODEL_OBJ   := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard model/*.c model/reference/*.c model/net/*.c model/eval/*.c))
 IMAGE_SRC   := tools/ttdetect/image.c tools/ttdetect/annotate.c
 IMAGE_LIBS  := -ljpeg -lpng
 MODEL_UNIT  := $(filter $(UNIT_TESTS),$(addprefix $(BUILD)/tests/,test_json test_weights test_coco_eval test_image \

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "ttuser.h"
-#include "json.h"
+#include "eval/json.h"
 #include "weights.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "safetensors data is little-endian");

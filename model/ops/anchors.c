@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "../detection.h"
+#include "../reference/detection.h"
 
 #define ARG_LEVEL	10		/* as kernels/anchors.c */
 #define LEVEL_WORDS	9

@@ -94,7 +94,7 @@ struct op_stats {
 /* ---- the image transform (transform.c) -------------------------------- */
 /*
  * GeneralizedRCNNTransform (eval) on the device, with the result of
- * model/transform.c's transform_image bit for bit in Float32: each
+ * model/reference/transform.c's transform_image bit for bit in Float32: each
  * pixel of the rh x rw resized image is the bilinear blend
  * (align_corners=False) of its four taps, each normalized as (v -
  * mean[c]) / std[c], operation for operation in fp32 on the cores' F
@@ -238,7 +238,7 @@ long op_boxes_read(struct tt_cq *cq, const struct op_boxes *b, float *boxes, flo
 /* ---- anchors (anchors.c) ---------------------------------------------- */
 /*
  * torchvision's AnchorGenerator on the device, anchors_generate's table
- * (model/detection.h: the same arguments) as boxes: for each level l,
+ * (model/reference/detection.h: the same arguments) as boxes: for each level l,
  * cell (y, x) of its feat_h[l] x feat_w[l] map and anchor a, in that
  * order, the base anchor a of the level -- round (half to even) of
  * (-w, -h, w, h) / 2 for each ratio and size -- shifted by (x * stride_w,
@@ -326,7 +326,7 @@ int op_topk_read(struct op_topk *tk, struct tt_cq *cq, uint32_t k, uint32_t *idx
 /* ---- NMS (nms.c) ------------------------------------------------------- */
 /*
  * torchvision's nms (groups NULL) and batched_nms (boxes compared only
- * within a group) as model/nms.c computes them on the CPU, with the same
+ * within a group) as model/reference/nms.c computes them on the CPU, with the same
  * result: keep[] gets the indices of the kept boxes by descending score
  * (equal scores by index); returns their number or -errno. op_topk sorts
  * the scores; then every core computes rows of the suppression mask
@@ -352,10 +352,10 @@ long op_nms_run(struct op_nms *nms, struct tt_cq *cq, const float *boxes, const 
 /* ---- RPN proposals (proposals.c) --------------------------------------- */
 /*
  * RegionProposalNetwork.filter_proposals (eval) on the device, with the
- * result of model/proposals.c's rpn_filter_proposals on the host after
+ * result of model/reference/proposals.c's rpn_filter_proposals on the host after
  * box_decode of every anchor: per level the top pre_nms_top_n anchors
  * by logit (op_topk on the head's channels 0 .. A - 1); their deltas
- * and anchors gathered and decoded as model/box_coder.c (weights 1,
+ * and anchors gathered and decoded as model/reference/box_coder.c (weights 1,
  * dw and dh clamped at log(1000 / 16), exp by tt_expf: the host's expf
  * but within 1 ulp at a rounding midpoint), clipped to the image, the
  * sigmoid of the logit as score; boxes smaller than min_size or scoring
@@ -405,11 +405,11 @@ const struct op_boxes *op_proposals_boxes(const struct op_proposals *p);
 /* ---- detections (postprocess.c) ---------------------------------------- */
 /*
  * RoIHeads.postprocess_detections (eval) on the device, with the result
- * of model/postprocess.c's postprocess_detections: each RoI's softmax
+ * of model/reference/postprocess.c's postprocess_detections: each RoI's softmax
  * over its K class logits (fp32 on the cores' F extension, summed in
  * order as the host does: the tile engine's op_softmax is not bit for
  * bit the host's), every class j >= 1's box decoded from the RoI's
- * proposal as model/box_coder.c (weights 10, 10, 5, 5, dw and dh
+ * proposal as model/reference/box_coder.c (weights 10, 10, 5, 5, dw and dh
  * clamped at log(1000 / 16), exp by tt_expf) and clipped to the image;
  * candidates with probability > score_thresh and not smaller than
  * min_size, in (RoI, class) order; op_nms batched by class; the best

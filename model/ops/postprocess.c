@@ -16,7 +16,7 @@
 #define MAX_CORES	256		/* counts: one 1024-byte page */
 #define BATCH		16		/* RoIs a core reads at a time, at most */
 
-/* log(1000 / 16), as model/box_coder.c */
+/* log(1000 / 16), as model/reference/box_coder.c */
 #define XFORM_CLIP	4.135166556742356
 
 struct op_postprocess {

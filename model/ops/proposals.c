@@ -16,7 +16,7 @@
 
 #define CAND_BYTES	72		/* L1 a candidate: index, logit, deltas, anchor, record */
 
-/* log(1000 / 16), as model/box_coder.c */
+/* log(1000 / 16), as model/reference/box_coder.c */
 #define XFORM_CLIP	4.135166556742356
 
 struct op_proposals {

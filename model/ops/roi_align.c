@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "../detection.h"
+#include "../reference/detection.h"
 
 #define MAX_LEVELS	5
 #define ARG_SPLIT	(9 + MAX_LEVELS - 1)	/* as roi_align_reader.c */

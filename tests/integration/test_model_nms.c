@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * model/ops NMS on the device against model/nms.c (torchvision's CPU
+ * model/ops NMS on the device against model/reference/nms.c (torchvision's CPU
  * algorithm): the same kept indices in the same order, for clusters of
  * jittered boxes whose IoUs crowd around the threshold (the test counts
  * the pairs within 1e-3 of it: the decisions there need fp32 IoUs), with
@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "helpers.h"
-#include "../../model/detection.h"
+#include "../../model/reference/detection.h"
 #include "../../model/ops/ops.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;

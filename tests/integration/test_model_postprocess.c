@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * model/ops detections on the device against model/postprocess.c's
+ * model/ops detections on the device against model/reference/postprocess.c's
  * postprocess_detections: the same detections (labels, scores, boxes)
  * in the same order, for random box head outputs of 91 classes over
  * 1000 RoIs of a 320x320 image (NMS per class group) and 37 RoIs (NMS
@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "helpers.h"
-#include "../../model/detection.h"
+#include "../../model/reference/detection.h"
 #include "../../model/ops/ops.h"
 
 #define K	91

@@ -20,7 +20,7 @@
 
 #include "helpers.h"
 #include "../../libttuser/include/ttuser/kernel/fmath.h"
-#include "../../model/detection.h"
+#include "../../model/reference/detection.h"
 #include "../../model/ops/ops.h"
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;

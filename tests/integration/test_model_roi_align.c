@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * model/ops RoIAlign on the device against model/roi_align.c's
+ * model/ops RoIAlign on the device against model/reference/roi_align.c's
  * MultiScaleRoIAlign (torchvision's algorithm on the host), on random
  * FPN-like maps of four levels and random boxes of every size (so every
  * level is used, and boxes reaching past the map's edges):
@@ -21,7 +21,7 @@
 #include <math.h>
 
 #include "helpers.h"
-#include "../../model/detection.h"
+#include "../../model/reference/detection.h"
 #include "../../model/ops/ops.h"
 
 #define LEVELS	4

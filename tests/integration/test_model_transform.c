@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * model/ops transform on the device against model/transform.c's
+ * model/ops transform on the device against model/reference/transform.c's
  * transform_image: in Float32 bit for bit, channel 3 of every stick zero,
  * for random images upscaled, downscaled, non-square, padded to a
  * multiple of 32 or not padded at all (rows that straddle pages), one
@@ -9,7 +9,7 @@
  * op and the device still work.
  */
 #include "helpers.h"
-#include "../../model/detection.h"
+#include "../../model/reference/detection.h"
 #include "../../model/ops/ops.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;

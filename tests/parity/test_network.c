@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The network's device parts against torchvision: the ResNet-50 body,
- * the FPN, the RPN head and the box head + predictor (model/backbone.c,
+ * the FPN, the RPN head and the box head + predictor (model/net/backbone.c,
  * fpn.c, rpn_head.c, box_head.c, built from model/ops), with the seeded
  * random-init model and reference tensors of tests/parity/make_reference.py
  * at 320x320. The body gets torchvision's transformed image, the box head
@@ -27,10 +27,10 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "../../model/backbone.h"
-#include "../../model/box_head.h"
-#include "../../model/fpn.h"
-#include "../../model/rpn_head.h"
+#include "../../model/net/backbone.h"
+#include "../../model/net/box_head.h"
+#include "../../model/net/fpn.h"
+#include "../../model/net/rpn_head.h"
 
 #ifndef PARITY_DIR
 #define PARITY_DIR "build/parity"

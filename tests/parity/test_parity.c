@@ -6,7 +6,7 @@
  * at 128x128 (other anchors, levels and class count). Each host step gets
  * torchvision's own inputs, so a difference shows in the step that makes it;
  * then the whole detector from the image, on the host and on the model
- * device (model/detector.h), every stage compared.
+ * device (model/net/detector.h), every stage compared.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -20,9 +20,9 @@
 #include <cmocka.h>
 
 #include "../../libttuser/internal.h"
-#include "../../model/detection.h"
-#include "../../model/detector.h"
-#include "../../model/network.h"
+#include "../../model/reference/detection.h"
+#include "../../model/net/detector.h"
+#include "../../model/reference/network.h"
 #include "../../model/weights.h"
 
 #ifndef PARITY_DIR

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "../../libttuser/internal.h"
-#include "../../model/coco.h"
+#include "../../model/eval/coco.h"
 
 static int64_t images[] = { 1, 2, 3 };
 static int64_t cats[] = { 1, 2, 3 };

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The host detection steps on small hand-computed cases (model/detection.h). */
+/* The host detection steps on small hand-computed cases (model/reference/detection.h). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "../../libttuser/internal.h"
-#include "../../model/detection.h"
+#include "../../model/reference/detection.h"
 
 #define assert_near(a, b, tol) assert_true(fabs((double)(a) - (double)(b)) <= (tol))
 

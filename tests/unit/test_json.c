@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "../../libttuser/internal.h"
-#include "../../model/json.h"
+#include "../../model/eval/json.h"
 
 static struct json *parse(const char *s)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Host layers (model/layers.h) on hand-computed cases, and network_load's errors. */
+/* Host layers (model/reference/layers.h) on hand-computed cases, and network_load's errors. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,8 +12,8 @@
 #include <cmocka.h>
 
 #include "../../libttuser/internal.h"
-#include "../../model/layers.h"
-#include "../../model/network.h"
+#include "../../model/reference/layers.h"
+#include "../../model/reference/network.h"
 
 static void test_conv(void **state)
 {

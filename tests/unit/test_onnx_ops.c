@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "../../libttuser/internal.h"
-#include "../../model/detection.h"
+#include "../../model/reference/detection.h"
 
 #include "../onnx_testdata.h"
 

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "../../libttuser/internal.h"
-#include "../../model/class_names.h"
+#include "../../model/eval/class_names.h"
 #include "../../model/weights.h"
 
 static char path[64];

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../model/coco.h"
+#include "../../model/eval/coco.h"
 #include "ttuser.h"
 
 int main(int argc, char **argv)

@@ -6,7 +6,7 @@
  *            [-o OUT.png] [--json RESULTS.json] [--report] [--bench SECONDS] IMAGE...
  *
  * Every step but the anchors (made once an image size) runs on the device
- * (model/detector.h; --report says where each step ran). -d host runs
+ * (model/net/detector.h; --report says where each step ran). -d host runs
  * everything on the host (the reference).
  */
 #include <ctype.h>
@@ -19,9 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../model/class_names.h"
-#include "../../model/coco.h"
-#include "../../model/detector.h"
+#include "../../model/eval/class_names.h"
+#include "../../model/eval/coco.h"
+#include "../../model/net/detector.h"
 #include "image.h"
 #include "ttuser.h"
 

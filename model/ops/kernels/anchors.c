@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The anchor table, as model/anchors.c makes it on the host: each level's
+ * The anchor table, as model/reference/anchors.c makes it on the host: each level's
  * base anchors -- for ratio r and size s (ratio-major), w = s / sqrt(r),
  * h = s * sqrt(r), (-w, -h, w, h) / 2 rounded half to even -- then for
  * anchor g of the table (levels, then cells y, x, then anchors) the base

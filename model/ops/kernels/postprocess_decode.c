@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The box head's detections: each RoI's softmax, its class boxes decoded
- * and clipped, the candidates filtered, as model/postprocess.c does it
- * on the host (with model/box_coder.c and model/boxes.c), operation for
+ * and clipped, the candidates filtered, as model/reference/postprocess.c does it
+ * on the host (with model/reference/box_coder.c and model/reference/boxes.c), operation for
  * operation in fp32.
  *
  * Each core takes a run of chunk RoIs (of those below the proposals'

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * RPN proposals: the candidates op_topk picked on each level, decoded,
- * clipped and filtered, as model/proposals.c with model/box_coder.c and
- * model/boxes.c do it on the host, operation for operation in fp32.
+ * clipped and filtered, as model/reference/proposals.c with model/reference/box_coder.c and
+ * model/reference/boxes.c do it on the host, operation for operation in fp32.
  *
  * Candidate c is rank c - start(l) of level l's top-k (levels in order,
  * k(l) candidates each). Every core takes a run of chunk candidates:

@@ -2,7 +2,7 @@
 /*
  * GeneralizedRCNNTransform on the device (op_transform): normalize,
  * bilinear resize (align_corners=False) and zero pad, operation for
- * operation in fp32 as model/transform.c's transform_image.
+ * operation in fp32 as model/reference/transform.c's transform_image.
  *
  * Each hart (both data movement harts of each core run this kernel) makes
  * a run of rows of the padded ph x pw output. The taps

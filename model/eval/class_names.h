@@ -3,7 +3,7 @@
 #ifndef MODEL_CLASS_NAMES_H
 #define MODEL_CLASS_NAMES_H
 
-#include "weights.h"
+#include "../weights.h"
 
 struct class_names {
 	int count;		/* labels 0 .. count-1 */

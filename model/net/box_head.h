@@ -11,8 +11,8 @@
 #ifndef MODEL_BOX_HEAD_H
 #define MODEL_BOX_HEAD_H
 
-#include "ops/ops.h"
-#include "weights.h"
+#include "../ops/ops.h"
+#include "../weights.h"
 
 struct box_head;
 

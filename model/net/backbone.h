@@ -9,8 +9,8 @@
 #ifndef MODEL_BACKBONE_H
 #define MODEL_BACKBONE_H
 
-#include "ops/ops.h"
-#include "weights.h"
+#include "../ops/ops.h"
+#include "../weights.h"
 
 struct backbone;
 

@@ -4,14 +4,14 @@
  * bottleneck blocks, as many layers as the FPN uses), the FPN with its
  * max-pool level, the RPN head and the box head, with every batch norm
  * folded into its convolution. Its forward passes run on the host with
- * model/layers.h and are the reference for the device programs.
+ * model/reference/layers.h and are the reference for the device programs.
  */
 #ifndef MODEL_NETWORK_H
 #define MODEL_NETWORK_H
 
 #include "detection.h"
 #include "layers.h"
-#include "weights.h"
+#include "../weights.h"
 
 #define NETWORK_MAX_LEVELS 5	/* FPN levels including the pool level */
 

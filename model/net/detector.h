@@ -5,7 +5,7 @@
  *
  * On a device, every step but the anchors (below) runs as device programs:
  * the transform (op_transform: normalize, resize, pad), the ResNet body,
- * the FPN, the RPN head (model/backbone.h, fpn.h, rpn_head.h), the RPN's
+ * the FPN, the RPN head (model/net/backbone.h, fpn.h, rpn_head.h), the RPN's
  * proposals (op_proposals: top-k, decoding, NMS), MultiScaleRoIAlign
  * (op_roi_align), the box head (box_head.h) and the detections
  * (op_postprocess: softmax, decoding, per-class NMS). The host writes the
@@ -16,16 +16,16 @@
  * image size, body + FPN + RPN head are one trace, replayed after the
  * transform (enqueued without a wait; its step then reports the device
  * time of its first run).
- * On "host" every step runs on the host (model/network.h): the reference.
+ * On "host" every step runs on the host (model/reference/network.h): the reference.
  */
 #ifndef MODEL_DETECTOR_H
 #define MODEL_DETECTOR_H
 
 #include <stdbool.h>
 
-#include "detection.h"
-#include "ops/ops.h"
-#include "weights.h"
+#include "../reference/detection.h"
+#include "../ops/ops.h"
+#include "../weights.h"
 
 struct detector_config {
 	struct transform_config transform;

@@ -16,7 +16,7 @@
 #include "box_head.h"
 #include "detector.h"
 #include "fpn.h"
-#include "network.h"
+#include "../reference/network.h"
 #include "rpn_head.h"
 
 struct detector {

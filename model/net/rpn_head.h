@@ -8,8 +8,8 @@
 #ifndef MODEL_RPN_HEAD_H
 #define MODEL_RPN_HEAD_H
 
-#include "ops/ops.h"
-#include "weights.h"
+#include "../ops/ops.h"
+#include "../weights.h"
 
 #define RPN_LEVELS 5
 

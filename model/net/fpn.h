@@ -11,8 +11,8 @@
 #ifndef MODEL_FPN_H
 #define MODEL_FPN_H
 
-#include "ops/ops.h"
-#include "weights.h"
+#include "../ops/ops.h"
+#include "../weights.h"
 
 #define FPN_MAX_INPUTS 4
 
