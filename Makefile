@@ -267,12 +267,22 @@ qemu-check: module tools qemu-tests qemu-prime
 qemu-bench: module tools qemu-tests
 	$(Q)BUILD=$(BUILD) KDIR=$(KDIR) sh tests/qemu/run.sh bench
 
+# The attacks alone. qemu-race: mmap against reset for RACE_SECONDS (600);
+# qemu-fuzz: the fuzzer on two devices, FUZZ_SECONDS (60) and FUZZ_SEED to
+# replay a run. Both with the checks of qemu-check (log, resources).
+qemu-race: module tools qemu-tests
+	$(Q)BUILD=$(BUILD) KDIR=$(KDIR) QEMU_ONLY='^race_kmod$$' \
+		RACE_SECONDS=$(or $(RACE_SECONDS),600) sh tests/qemu/run.sh check
+
+qemu-fuzz: module tools qemu-tests
+	$(Q)BUILD=$(BUILD) KDIR=$(KDIR) QEMU_ONLY='^fuzz_kmod$$' sh tests/qemu/run.sh check
+
 # make bench: also the module's figures, measured in the guest.
 ifneq ($(and $(KDIR),$(shell command -v qemu-system-x86_64)),)
 bench: qemu-bench
 endif
 
-.PHONY: qemu-tests qemu-prime qemu-check qemu-bench
+.PHONY: qemu-tests qemu-prime qemu-check qemu-bench qemu-race qemu-fuzz
 
 # ---- install --------------------------------------------------------
 install: lib tools

@@ -31,6 +31,7 @@
 #define TT_MAX_VECTORS		8
 #define TT_MAX_TLB_KINDS	4
 #define TT_MAX_DEVICES		64
+#define TT_MAX_KMAPS		8
 #define TT_RESET_TIMEOUT_MS	10000	/* the longest POST_RESET waits for a device */
 
 struct tt_device;
@@ -131,6 +132,9 @@ struct tt_device {
 	 */
 	struct mutex map_lock;
 	struct list_head maps;		/* BAR and TLB mappings: cache modes */
+	/* BAR ranges the kernel maps itself (UC-): no user WC over them. */
+	struct { phys_addr_t start, end; } kmaps[TT_MAX_KMAPS];
+	unsigned int nkmaps;
 
 	struct mutex files_lock;	/* files, power aggregation */
 	struct list_head files;
@@ -257,6 +261,9 @@ extern dev_t tt_devt;
 extern struct dentry *tt_debugfs_root;
 extern struct proc_dir_entry *tt_proc_root;
 extern unsigned int tt_simdev_server_peer;
+
+/* pci.c: a class maps BAR ranges for the kernel with tt_iomap (pci_iounmap frees). */
+void __iomem *tt_iomap(struct tt_device *tt, int bar, unsigned long offset, unsigned long len);
 
 /* chardev.c */
 extern const struct file_operations tt_fops;

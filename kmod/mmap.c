@@ -13,9 +13,9 @@
  * later one sees the new state and raises SIGBUS.
  *
  * Cache modes: a BAR range is mapped either UC or WC, never both at once
- * (x86 PAT cannot honour two modes for one physical page); a WC mapping
- * holds a PAT write-combining reservation, so that its pages really are
- * WC. BAR and TLB mappings cannot be split (partial munmap, mremap of a
+ * (x86 PAT cannot honour two modes for one physical page), and never WC
+ * where the kernel maps the BAR itself (tt_iomap); a WC mapping holds a
+ * PAT write-combining reservation, so that its pages really are WC. BAR and TLB mappings cannot be split (partial munmap, mremap of a
  * part): each holds exactly the range it reserved.
  */
 #include <linux/dma-mapping.h>
@@ -176,11 +176,16 @@ static const struct vm_operations_struct tt_vm_ops = {
 static int tt_claim_mode(struct tt_device *tt, struct tt_map *m)
 {
 	struct tt_map *o;
+	unsigned int i;
 
 	list_for_each_entry(o, &tt->maps, node)
 		if (o->wc != m->wc && o->map_start < m->map_end && m->map_start < o->map_end)
 			return -EBUSY;
 	if (m->wc) {
+		/* The kernel's own UC- ranges: PAT would refuse, and say so. */
+		for (i = 0; i < tt->nkmaps; i++)
+			if (tt->kmaps[i].start < m->map_end && m->map_start < tt->kmaps[i].end)
+				return -EBUSY;
 		if (arch_io_reserve_memtype_wc(m->map_start, m->map_end - m->map_start))
 			return -EBUSY;
 		m->wc_reserved = true;

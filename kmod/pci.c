@@ -45,6 +45,26 @@ static const struct tt_class *tt_class_of(struct pci_dev *pdev, const struct pci
 	return NULL;
 }
 
+/*
+ * A BAR range for the kernel (UC-). It is recorded: PAT cannot give a user
+ * a WC mapping over it, and asking it would log a conflict, so mmap
+ * refuses such a mapping first. len 0: the rest of the BAR.
+ */
+void __iomem *tt_iomap(struct tt_device *tt, int bar, unsigned long offset, unsigned long len)
+{
+	struct pci_dev *pdev = tt->pdev;
+	resource_size_t blen = pci_resource_len(pdev, bar);
+
+	if (offset >= blen || tt->nkmaps == TT_MAX_KMAPS)
+		return NULL;
+	if (!len || len > blen - offset)
+		len = blen - offset;
+	tt->kmaps[tt->nkmaps].start = pci_resource_start(pdev, bar) + offset;
+	tt->kmaps[tt->nkmaps].end = tt->kmaps[tt->nkmaps].start + len;
+	tt->nkmaps++;
+	return pci_iomap_range(pdev, bar, offset, len);
+}
+
 static void tt_dev_release(struct device *dev)
 {
 	struct tt_device *tt = to_tt(dev);

@@ -72,8 +72,8 @@ static int simdev_init(struct tt_device *tt)
 	if (!sd)
 		return -ENOMEM;
 	spin_lock_init(&sd->reset_lock);
-	sd->ctl = pci_iomap(pdev, 0, 0);
-	sd->regs = pci_iomap(pdev, 2, TTSIM_REGS_SIZE);
+	sd->ctl = tt_iomap(tt, 0, 0, 0);
+	sd->regs = tt_iomap(tt, 2, 0, TTSIM_REGS_SIZE);
 	if (!sd->ctl || !sd->regs)
 		goto err;
 	tt->cls_data = sd;

@@ -8,20 +8,39 @@
 # configuration the tests need, boots Debian's 6.1 kernel under QEMU (TCG;
 # KVM only if a short probe boot succeeds) with guest RAM in a shared file
 # the model DMAs into, runs the tests in the guest, prints the guest's
-# summary and fails on a failed test or on BUG/WARNING/Oops/lockdep in the
-# guest's dmesg. Bounded in time; removes its processes and files.
+# summary and fails on a failed test, on a resource of the module left
+# after every file closed, or on a kernel complaint in the guest's dmesg
+# (BUG, WARNING, Oops, lockdep, slab and page poison corruption, hung
+# tasks, soft lockups, RCU stalls, x86/PAT conflicts, vmalloc failures,
+# any Call Trace). Bounded in time; removes its processes and files.
+#
+# make qemu-check attacks the module first: test_kmod_fault, fuzz_kmod and
+# race_kmod on the default model device, then test_kmod_fault and fuzz_kmod
+# on a second one; the other tests run after them, on devices that must
+# still work. The check guest boots with slub_debug=FZP page_poison=1 and a
+# 20 s hung-task timeout. What the attacks counted is printed.
 #
 # Environment: BUILD (build), KDIR (/lib/modules/6.1.*/build), QEMU_TIMEOUT
 # (whole run, seconds), TEST_TIMEOUT (one guest test, seconds), QEMU_ACCEL
-# (tcg or kvm: skip the probe), QEMU_KEEP (keep the work directory).
+# (tcg or kvm: skip the probe), QEMU_KEEP (keep the work directory),
+# QEMU_ONLY and QEMU_SKIP (extended regexes: run only the guest programs
+# whose name matches the one and not the other), FUZZ_SECONDS (60) and FUZZ_SEED (random) of the fuzzer on the
+# default device, FUZZ2_SECONDS (10) on the second, RACE_SECONDS (20),
+# FAULT2_SCALE (0.5: how long the load tests of test_kmod_fault run on the
+# second device), QEMU_KDEBUG (the check guest's memory debugging options,
+# "slub_debug=FZP page_poison=1").
 set -eu
 mode=${1:-check}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(cd "${BUILD:-build}" && pwd)
 KDIR=${KDIR:-$(ls -d /lib/modules/6.1.*/build 2>/dev/null | head -n 1)}
 KVER=$(basename "$(dirname "$KDIR")")
-QEMU_TIMEOUT=${QEMU_TIMEOUT:-1500}
 TEST_TIMEOUT=${TEST_TIMEOUT:-400}
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+FUZZ2_SECONDS=${FUZZ2_SECONDS:-10}
+RACE_SECONDS=${RACE_SECONDS:-20}
+FAULT2_SCALE=${FAULT2_SCALE:-0.5}
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-$((1500 + FUZZ_SECONDS + FUZZ2_SECONDS + RACE_SECONDS))}
 RAM_MIB=1024
 kernel=/boot/vmlinuz-$KVER
 
@@ -50,9 +69,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---- what runs in the guest -----------------------------------------
-# Each line of $work/list: a program and the model options it opens
-# ("default" for the model's defaults; integration tests name theirs in
-# open_device("sim:OPTIONS") calls, several per test at most).
+# Each line of $work/list: a program (with its arguments after commas) and
+# the model options it opens ("default" for the model's defaults;
+# integration tests name theirs in open_device("sim:OPTIONS") calls,
+# several per test at most).
 list=$work/list
 : > "$list"
 specs_of() {	# the model options a libttuser integration test opens
@@ -61,21 +81,48 @@ specs_of() {	# the model options a libttuser integration test opens
 if [ "$mode" = bench ]; then
 	echo "$BUILD/tests/qemu/bench_kmod default" >> "$list"
 else
+	base=$work/list.base
+	: > "$base"
 	# A guest test names its model options in a "qemu-check device:" line.
 	for t in "$BUILD"/tests/qemu/test_kmod_*; do
+		[ "$(basename "$t")" = test_kmod_fault ] && continue
 		opts=$(sed -n 's/^ \* qemu-check device: //p' "$root/tests/qemu/$(basename "$t").c")
-		echo "$t ${opts:-default}" >> "$list"
+		echo "$t ${opts:-default}" >> "$base"
 	done
 	for e in "$BUILD"/examples/*; do
-		echo "$e default" >> "$list"
+		echo "$e default" >> "$base"
 	done
 	for src in "$root"/tests/integration/test_*.c; do
 		name=$(basename "$src" .c)
 		opts=$(specs_of "$src")
-		echo "$BUILD/tests/$name ${opts:-default}" >> "$list"
+		echo "$BUILD/tests/$name ${opts:-default}" >> "$base"
 	done
 	[ -e "$root/tests/qemu/test_ttctl_guest.sh" ] &&
-		echo "$root/tests/qemu/test_ttctl_guest.sh default" >> "$list"
+		echo "$root/tests/qemu/test_ttctl_guest.sh default" >> "$base"
+	# The attacks first, on the default device and then on a second one
+	# (the first the integration tests configure, not one a kmod test made
+	# slow on purpose): the tests after them show that the devices still
+	# work.
+	second=$(grep -v "^$BUILD/tests/qemu/" "$base" | cut -d' ' -f2- | tr ' ' '\n' |
+		sed '/^$/d;/^default$/d' | head -n 1)
+	q=$BUILD/tests/qemu
+	{
+		echo "$q/test_kmod_fault default"
+		echo "$q/fuzz_kmod,--seconds,$FUZZ_SECONDS${FUZZ_SEED:+,--seed,$FUZZ_SEED} default"
+		echo "$q/race_kmod,--seconds,$RACE_SECONDS default"
+		if [ -n "$second" ]; then
+			echo "$q/test_kmod_fault,--scale,$FAULT2_SCALE $second"
+			echo "$q/fuzz_kmod,--seconds,$FUZZ2_SECONDS${FUZZ_SEED:+,--seed,$FUZZ_SEED} $second"
+		fi
+		cat "$base"
+	} > "$list"
+fi
+if [ -n "${QEMU_ONLY:-}${QEMU_SKIP:-}" ]; then
+	awk -v only="${QEMU_ONLY:-.}" -v skip="${QEMU_SKIP:-}" '{
+		p = $1; sub(/,.*/, "", p); n = split(p, a, "/")
+		if (a[n] ~ only && (skip == "" || a[n] !~ skip)) print }' "$list" > "$list.only"
+	mv "$list.only" "$list"
+	[ -s "$list" ] || die "QEMU_ONLY/QEMU_SKIP leave no guest program"
 fi
 
 # The bench's comparison at native speed: the model in-process on the host.
@@ -121,12 +168,14 @@ copy_with_libs() {
 		[ -e "$rfs$lib" ] || cp -L "$lib" "$rfs$lib"
 	done
 }
-for p in $(awk '{print $1}' "$list") "$BUILD/bin/ttctl"; do
+for p in $(awk '{ sub(/,.*/, "", $1); print $1 }' "$list" | sort -u) "$BUILD/bin/ttctl"; do
 	copy_with_libs "$p"
 done
 mkdir -p "$rfs$root"
 cp -r "$root/examples" "$root/tests" "$rfs$root/"
-# Wrapper per test: its devices, its time bound.
+# Wrapper per test: its devices, its time bound. The attack programs' own
+# lines ("@@FUZZ", "@@RACE", "@@FAULT") also go to the console, marked with
+# the device, for run.sh to show; every program's time goes there too.
 i=0
 while read -r prog opts; do
 	map=""
@@ -134,16 +183,39 @@ while read -r prog opts; do
 		map="$map${map:+;}$o=$(device_of "$o")"
 	done
 	first=${opts%% *}
-	w=$rfs/harness/t/$(printf '%02d' $i)-$(basename "$prog")
+	cmd=$(echo "$prog" | tr ',' ' ')
+	prog=${prog%%,*}
+	# A program that runs for --seconds N gets N more than TEST_TIMEOUT.
+	limit=$TEST_TIMEOUT
+	case $cmd in
+	*--seconds\ *)
+		secs=$(echo "$cmd" | sed 's/.*--seconds \([0-9]*\).*/\1/')
+		limit=$((TEST_TIMEOUT + ${secs:-0}))
+		;;
+	esac
+	name=$(basename "$prog")
+	dev=$(device_of "$first")
+	w=$rfs/harness/t/$(printf '%02d' $i)-$name
 	{
 		echo "#!/bin/sh"
-		echo "export TT_DEVICE=$(device_of "$first")"
+		echo "export TT_DEVICE=$dev"
 		[ "$first" = default ] || echo "export TT_TEST_DEVICES='$map'"
 		echo "export TTCTL=$BUILD/bin/ttctl"
 		[ -z "$host_bench" ] || echo "export TT_BENCH_HOST='$host_bench'"
 		# matmul at make check's size (2048 takes far too long under TCG).
 		echo "export MATMUL_SIZE=512"
-		echo "exec timeout -s KILL $TEST_TIMEOUT $prog"
+		echo "t0=\$(cut -d' ' -f1 /proc/uptime)"
+		echo "out=/tmp/out.\$\$"
+		echo "timeout -s KILL $limit $cmd > \$out 2>&1"
+		echo "rc=\$?"
+		echo "cat \$out"
+		# test_kmod_fault's failures (cmocka's "ERROR:" lines) too.
+		echo "awk -v t=$name '/^@@[A-Z]+ / { sub(/ /, \" [${dev#/dev/}] \"); print }" \
+			"t == \"test_kmod_fault\" && /^ERROR: / { print \"@@FAULT [${dev#/dev/}] \" \$0 }'" \
+			"\$out > /dev/console"
+		echo "rm -f \$out"
+		echo "echo \"@@TIME $name ${dev#/dev/} \$t0 \$(cut -d' ' -f1 /proc/uptime) \$rc\" > /dev/console"
+		echo "exit \$rc"
 	} > "$w"
 	chmod 755 "$w"
 	echo "/harness/t/$(basename "$w")" >> "$rfs/harness/tests"
@@ -194,6 +266,11 @@ qemu_base="qemu-system-x86_64 -machine pc -cpu max -smp 2 -m ${RAM_MIB}M -nograp
 	-machine memory-backend=ram -kernel $kernel -initrd $work/initrd
 	-virtfs local,path=/usr,mount_tag=hostusr,security_model=none,readonly=on"
 append="console=ttyS0 panic=-1 loglevel=4 oops=panic"
+# The check guest looks harder: slab red zones and poison, freed pages
+# poisoned, hung tasks reported (init sets a 20 s timeout); a log large
+# enough to keep the first report when the attacks flood it.
+[ "$mode" = check ] &&
+	append="$append ${QEMU_KDEBUG-slub_debug=FZP page_poison=1} hung_task_panic=0 softlockup_panic=0 log_buf_len=8M"
 
 accel=${QEMU_ACCEL:-}
 if [ -z "$accel" ]; then
@@ -230,11 +307,27 @@ if [ "$mode" = bench ]; then
 else
 	tr -d '\r' < "$log" | sed -n '/@@DEVICES/,/^@@DMESG-BEGIN/p' | grep -v '^@@' || true
 fi
-grep -ao '@@DEVICES.*' "$log" | tr -d '\r' | sed 's/^@@DEVICES/qemu-check: model devices in the guest:/' || true
+grep -ao '@@DEVICES [0-9].*' "$log" | tr -d '\r' | sed 's/^@@DEVICES/qemu-check: model devices in the guest:/' || true
 summary=$(sed -n 's/^@@SUMMARY //p' "$log" | tr -d '\r')
 sed -n '/^@@DMESG-BEGIN/,/^@@DMESG-END/p' "$log" | tr -d '\r' > "$work/dmesg"
-bad=$(grep -E 'BUG|WARNING|Oops|lockdep|circular locking|general protection|Call Trace' \
-	"$work/dmesg" || true)
+# What the kernel must never say while the module is attacked.
+kpat='BUG|WARNING|Oops|lockdep|circular locking|general protection|Call Trace'
+kpat="$kpat|pagealloc:|Poison overwritten|Redzone|Object padding|Freepointer corrupt"
+kpat="$kpat|blocked for more than|soft lockup|self-detected stall|rcu: INFO"
+kpat="$kpat|x86/PAT: .*(conflicting memory types|freeing invalid memtype|map pfn|Overlap at|failed)"
+kpat="$kpat|vmalloc error|vmalloc: allocation failure|page allocation failure"
+bad=$(grep -E "$kpat" "$work/dmesg" || true)
+if [ "$mode" = check ]; then
+	grep -ao '@@KCHECKS.*' "$log" | tr -d '\r' | sed 's/^@@KCHECKS/qemu-check: guest kernel checks:/' || true
+	# What the attacks did, and how long each program took.
+	echo "qemu-check: attacks on the module:"
+	tr -d '\r' < "$log" | grep -a -E '^@@(FUZZ|RACE|FAULT) \[' | sed 's/^@@/  /' || true
+	tr -d '\r' < "$log" | grep -a '^@@TIME ' | awk '
+		{ t = $5 - $4; all += t }
+		$2 ~ /^(fuzz_kmod|race_kmod|test_kmod_fault)$/ {
+			printf "qemu-check: %s on %s: %.0f s (exit %s)\n", $2, $3, t, $6; att += t }
+		END { if (all) printf "qemu-check: guest programs %.0f s, of which the attacks %.0f s\n", all, att }'
+fi
 echo "qemu-check: guest ran $((end - start)) s"
 status=0
 if [ -z "$summary" ]; then
@@ -252,16 +345,35 @@ if [ "$mode" = check ] && ! grep -aq '^@@RMMOD ok' "$log"; then
 	echo "qemu-check: rmmod tenstorrent failed in the guest"
 	status=1
 fi
+if [ "$mode" = check ] && [ -n "$summary" ]; then
+	# After the last test closed its files: nothing of the module's is held.
+	if grep -aq '^@@RESOURCES clean' "$log"; then
+		grep -ao '^@@RESOURCES.*' "$log" | tr -d '\r' | sed 's/^@@RESOURCES/qemu-check: resources:/'
+	else
+		echo "qemu-check: resources left after every file closed:"
+		grep -a -E '^@@(LEAK|RESOURCES)' "$log" | tr -d '\r' | sed 's/^@@/  /'
+		status=1
+	fi
+	n0=$(sed -n 's/^@@DEVICES \([0-9]*\).*/\1/p' "$log" | head -n 1)
+	n1=$(sed -n 's/^@@DEVICES-END \([0-9]*\).*/\1/p' "$log" | head -n 1)
+	if [ "$n0" != "$n1" ]; then
+		echo "qemu-check: $n0 model devices at the start, ${n1:-?} at the end"
+		status=1
+	fi
+fi
 if [ ! -s "$work/dmesg" ]; then
 	echo "qemu-check: dmesg scan: no dmesg from the guest"
 	status=1
 elif [ -n "$bad" ]; then
-	echo "qemu-check: dmesg scan: FAILED"
-	grep -E -B 5 -A 30 -m 1 'BUG|WARNING|Oops|lockdep|circular locking|general protection|Call Trace' \
-		"$work/dmesg"
+	echo "qemu-check: dmesg scan: FAILED: $(echo "$bad" | wc -l) lines, first of each kind:"
+	echo "$bad" | sed 's/^\[[ 0-9.]*\] //' | awk '{ k = $1 " " $2 " " $3 } !seen[k]++' | head -n 12 |
+		sed 's/^/  /'
+	echo "qemu-check: the first report in full:"
+	grep -E -B 5 -A 30 -m 1 "$kpat" "$work/dmesg"
 	status=1
 else
-	echo "qemu-check: dmesg scan: clean ($(grep -c . "$work/dmesg") lines, no BUG/WARNING/Oops/lockdep)"
+	echo "qemu-check: dmesg scan: clean ($(grep -c . "$work/dmesg") lines, no BUG/WARNING/Oops/lockdep," \
+		"slab or page poison corruption, hung task, lockup, RCU stall, PAT conflict or vmalloc failure)"
 fi
 if [ $status -ne 0 ]; then
 	for f in "$work"/ttsim*.log; do
