@@ -75,6 +75,8 @@ else
 	[ -e "$root/tests/qemu/test_ttctl_guest.sh" ] &&
 		echo "$root/tests/qemu/test_ttctl_guest.sh default" >> "$list"
 fi
+# Wormhole and Blackhole (ttsim behind ttsim-proxy): tests/qemu/chips.sh.
+. "$root/tests/qemu/chips.sh"
 
 # The bench's comparison at native speed: the model in-process on the host.
 host_bench=""
@@ -162,6 +164,7 @@ while read -r m; do
 	mkdir -p "$rfs/harness/mod"
 	cp "$mods/$m" "$rfs/harness/mod/"
 done < "$rfs/harness/modules"
+chips_rootfs
 (cd "$rfs" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd"
 
 # ---- the model devices --------------------------------------------------
@@ -212,6 +215,7 @@ if [ -z "$accel" ]; then
 		fi
 	fi
 fi
+chips_start
 echo >&2 "qemu-check: $KVER, accel $accel, $k model device(s), $(wc -l < "$list") guest program(s)"
 start=$(date +%s)
 # shellcheck disable=SC2086
@@ -261,6 +265,7 @@ elif [ -n "$bad" ]; then
 else
 	echo "qemu-check: dmesg scan: clean ($(grep -c . "$work/dmesg") lines, no BUG/WARNING/Oops/lockdep)"
 fi
+chips_report
 if [ $status -ne 0 ]; then
 	for f in "$work"/ttsim*.log; do
 		sed 's/^/host: /' "$f"
