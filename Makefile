@@ -500,6 +500,9 @@ tools: $(BUILD)/bin/ttsim-proxy
 proxy-smoke: $(BUILD)/bin/ttsim-proxy ttsim
 	BUILD=$(BUILD) sh tests/qemu/proxy_smoke.sh
 
+# make qemu-check adds a Wormhole and a Blackhole under ttsim (tests/qemu/chips.sh).
+qemu-check: ttsim $(BUILD)/bin/ttsim-proxy
+
 install: install-ttsim-proxy
 install-ttsim-proxy: $(BUILD)/bin/ttsim-proxy
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

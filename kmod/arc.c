@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * ARC firmware interfaces shared by Wormhole and Blackhole (see arc.h).
- * Written from the public description of the interfaces; untested
- * without a card.
+ * Run under QEMU against Tenstorrent's ttsim (tests/qemu/test_kmod_chip.c):
+ * the tag table and, on Blackhole, the message queue. ttsim's Wormhole
+ * firmware has no message queue.
  */
 #include <linux/delay.h>
 #include <linux/jiffies.h>
@@ -20,6 +21,13 @@
 
 #define TT_CFG_TIMER_TARGET	0x934
 #define TT_CFG_TIMER_CTRL	0x930
+
+void tt_arc_init(struct tt_arc *arc, struct tt_device *tt, unsigned int dram_channels)
+{
+	arc->tt = tt;
+	arc->dram_channels = dram_channels;
+	mutex_init(&arc->msg_lock);
+}
 
 static bool tt_csm_range(u32 addr, u32 len)
 {
@@ -63,65 +71,77 @@ int tt_arc_read_tag(struct tt_arc *arc, enum tt_tag tag, u32 *val)
 	return arc->read32(arc->tt, arc->tag_addr[tag], val);
 }
 
+/* A tag's value times mul, shifted right by shift. */
+static int tt_arc_scaled(struct tt_arc *arc, enum tt_tag tag, u64 mul, unsigned int shift,
+			 u64 *val)
+{
+	u32 v;
+	int ret = tt_arc_read_tag(arc, tag, &v);
+
+	if (!ret)
+		*val = ((u64)v * mul) >> shift;
+	return ret;
+}
+
+int tt_arc_dram_disabled(struct tt_arc *arc, u32 *mask)
+{
+	unsigned int b;
+	u32 v;
+	int ret = tt_arc_read_tag(arc, TT_TAG_GDDR_STATUS, &v);
+
+	if (ret)
+		return ret;
+	*mask = 0;
+	for (b = 0; b < arc->dram_channels && b < 16; b++)
+		if (((v >> (2 * b)) & 3) != 1)
+			*mask |= BIT(b);
+	return 0;
+}
+
 int tt_arc_read_sensor(struct tt_arc *arc, enum tt_sensor s, u64 *val)
 {
-	u32 v, lo;
+	u32 hi, lo;
 	int ret;
 
 	switch (s) {
 	case TT_SENSOR_TEMP:		/* 16.16 fixed point degrees */
-		ret = tt_arc_read_tag(arc, TT_TAG_ASIC_TEMP, &v);
-		*val = ((u64)v * 1000) >> 16;
-		return ret;
+		return tt_arc_scaled(arc, TT_TAG_ASIC_TEMP, 1000, 16, val);
 	case TT_SENSOR_TEMP_MAX:
-		ret = tt_arc_read_tag(arc, TT_TAG_THM_LIMIT_THROTTLE, &v);
-		*val = (u64)v * 1000;
-		return ret;
+		return tt_arc_scaled(arc, TT_TAG_THM_LIMIT_THROTTLE, 1000, 0, val);
 	case TT_SENSOR_VCORE:
-		ret = tt_arc_read_tag(arc, TT_TAG_VCORE, &v);
-		*val = v;
-		return ret;
+		return tt_arc_scaled(arc, TT_TAG_VCORE, 1, 0, val);
 	case TT_SENSOR_VCORE_MAX:
-		ret = tt_arc_read_tag(arc, TT_TAG_VDD_LIMITS, &v);
-		*val = v >> 16;
-		return ret;
+		return tt_arc_scaled(arc, TT_TAG_VDD_LIMITS, 1, 16, val);
 	case TT_SENSOR_CURRENT:
-		ret = tt_arc_read_tag(arc, TT_TAG_CURRENT, &v);
-		*val = (u64)v * 1000;
-		return ret;
+		return tt_arc_scaled(arc, TT_TAG_CURRENT, 1000, 0, val);
 	case TT_SENSOR_CURRENT_MAX:
-		ret = tt_arc_read_tag(arc, TT_TAG_TDC_LIMIT_MAX, &v);
-		*val = (u64)v * 1000;
-		return ret;
+		return tt_arc_scaled(arc, TT_TAG_TDC_LIMIT_MAX, 1000, 0, val);
 	case TT_SENSOR_POWER:
-		ret = tt_arc_read_tag(arc, TT_TAG_POWER, &v);
-		*val = (u64)v * 1000000;
-		return ret;
+		return tt_arc_scaled(arc, TT_TAG_POWER, 1000000, 0, val);
 	case TT_SENSOR_POWER_MAX:
-		ret = tt_arc_read_tag(arc, TT_TAG_TDP_LIMIT_MAX, &v);
-		*val = (u64)v * 1000000;
-		return ret;
+		return tt_arc_scaled(arc, TT_TAG_TDP_LIMIT_MAX, 1000000, 0, val);
 	case TT_SENSOR_AICLK:
-		ret = tt_arc_read_tag(arc, TT_TAG_AICLK, &v);
-		*val = v & 0xffff;
+		ret = tt_arc_scaled(arc, TT_TAG_AICLK, 1, 0, val);
+		if (!ret)
+			*val &= 0xffff;
 		return ret;
 	case TT_SENSOR_AICLK_MAX:
-		ret = tt_arc_read_tag(arc, TT_TAG_AICLK_LIMIT_MAX, &v);
-		*val = v;
-		return ret;
+		return tt_arc_scaled(arc, TT_TAG_AICLK_LIMIT_MAX, 1, 0, val);
 	case TT_SENSOR_FW_VERSION:
-		ret = tt_arc_read_tag(arc, TT_TAG_FLASH_BUNDLE_VERSION, &v);
-		*val = v;
-		return ret;
+		return tt_arc_scaled(arc, TT_TAG_FLASH_BUNDLE_VERSION, 1, 0, val);
 	case TT_SENSOR_HEARTBEAT:
-		ret = tt_arc_read_tag(arc, TT_TAG_TIMER_HEARTBEAT, &v);
-		*val = v;
-		return ret;
+		return tt_arc_scaled(arc, TT_TAG_TIMER_HEARTBEAT, 1, 0, val);
 	case TT_SENSOR_BOARD_ID:
-		ret = tt_arc_read_tag(arc, TT_TAG_BOARD_ID_HIGH, &v);
+		ret = tt_arc_read_tag(arc, TT_TAG_BOARD_ID_HIGH, &hi);
 		if (!ret)
 			ret = tt_arc_read_tag(arc, TT_TAG_BOARD_ID_LOW, &lo);
-		*val = (u64)v << 32 | lo;
+		if (!ret)
+			*val = (u64)hi << 32 | lo;
+		return ret;
+	case TT_SENSOR_DRAM_STATUS:	/* bit b: channel b usable */
+		ret = tt_arc_dram_disabled(arc, &lo);
+		if (!ret)
+			*val = ~lo & (u32)GENMASK(arc->dram_channels - 1, 0);
 		return ret;
 	default:
 		return -ENODATA;
@@ -192,15 +212,23 @@ static int tt_arc_wait(struct tt_arc *arc, u32 addr, u32 other, bool equal, u32 
 	}
 }
 
-int tt_arc_message(struct tt_arc *arc, const u32 req[8], u32 resp[8])
+static int tt_arc_message_locked(struct tt_arc *arc, const u32 req[8], u32 resp[8])
 {
 	u32 n = arc->queue_entries, q = arc->queue, wptr, rptr, slot, i;
 	unsigned long end = jiffies + msecs_to_jiffies(TT_QUEUE_TIMEOUT_MS);
 	int ret;
 
-	if (!q)
-		return -EOPNOTSUPP;
-	ret = arc->read32(arc->tt, q + TT_QUEUE_REQ_WPTR, &wptr);
+	/*
+	 * Answers nobody waited for (a reset request the chip then did not
+	 * act on) would be taken for this message's: drop them first.
+	 */
+	ret = arc->read32(arc->tt, q + TT_QUEUE_RES_WPTR, &wptr);
+	if (!ret)
+		ret = arc->read32(arc->tt, q + TT_QUEUE_RES_RPTR, &rptr);
+	if (!ret && wptr != rptr)
+		ret = arc->write32(arc->tt, q + TT_QUEUE_RES_RPTR, wptr);
+	if (!ret)
+		ret = arc->read32(arc->tt, q + TT_QUEUE_REQ_WPTR, &wptr);
 	if (ret)
 		return ret;
 	/* Pointers run mod 2n: full when they are n apart. */
@@ -243,6 +271,22 @@ int tt_arc_message(struct tt_arc *arc, const u32 req[8], u32 resp[8])
 	return (resp[0] & 0xff) ? -EIO : 0;
 }
 
+/*
+ * Callers come from several paths (power updates under files_lock, resets
+ * under reset_rwsem, GET_HARVESTING): one message at a time.
+ */
+int tt_arc_message(struct tt_arc *arc, const u32 req[8], u32 resp[8])
+{
+	int ret;
+
+	if (!arc->queue)
+		return -EOPNOTSUPP;
+	mutex_lock(&arc->msg_lock);
+	ret = tt_arc_message_locked(arc, req, resp);
+	mutex_unlock(&arc->msg_lock);
+	return ret;
+}
+
 void tt_reset_marker_set(struct pci_dev *pdev)
 {
 	u16 cmd;
@@ -260,8 +304,32 @@ bool tt_reset_marker_cleared(struct pci_dev *pdev)
 	return !(cmd & PCI_COMMAND_PARITY);
 }
 
+bool tt_reset_config_write_possible(struct pci_dev *pdev)
+{
+	return pdev->cfg_size >= TT_CFG_TIMER_TARGET + 4;
+}
+
 void tt_reset_config_write(struct pci_dev *pdev)
 {
 	pci_write_config_dword(pdev, TT_CFG_TIMER_TARGET, 1);
 	pci_write_config_dword(pdev, TT_CFG_TIMER_CTRL, 0x11);
+}
+
+int tt_tlb_check(const struct tenstorrent_noc_tlb_config *c, unsigned int shift,
+		 unsigned int addr_bits, u8 max_static_vc)
+{
+	if (c->addr & (BIT_ULL(shift) - 1) || (addr_bits < 64 && c->addr >> addr_bits))
+		return -EINVAL;
+	if (c->x_end > 63 || c->y_end > 63 || c->x_start > 63 || c->y_start > 63 ||
+	    c->noc > 1 || c->mcast > 1 || c->ordering > 2 || c->linked ||
+	    c->static_vc > max_static_vc)
+		return -EINVAL;
+	if (c->mcast ? c->x_start > c->x_end || c->y_start > c->y_end : c->x_start || c->y_start)
+		return -EINVAL;
+	return 0;
+}
+
+bool tt_has_msi(struct pci_dev *pdev)
+{
+	return pdev->msi_cap || pdev->msix_cap;
 }

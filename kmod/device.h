@@ -72,7 +72,10 @@ struct tt_class {
 	void (*fini)(struct tt_device *tt);
 	/* Start a destructive reset (TENSTORRENT_RESET_DEVICE_*). */
 	int (*reset)(struct tt_device *tt, u32 how);
-	/* After a reset: 0 when the device is usable again, -errno if not. */
+	/*
+	 * After a reset: 0 when the device is usable again, -errno if not,
+	 * 1 when it is usable but did not reset (POST_RESET reports failure).
+	 */
 	int (*post_reset)(struct tt_device *tt);
 	/* Optional: the device finished a reset, POST_RESET will succeed. */
 	bool (*reset_ready)(struct tt_device *tt);

@@ -163,7 +163,8 @@ long tt_ioctl_reset(struct tt_file *tf, void __user *uarg)
 		   in.flags == TENSTORRENT_RESET_DEVICE_RESTORE_STATE) {
 		ret = tt->cls->post_reset(tt);
 		out.result = ret ? 1 : 0;
-		if (!ret && tt->needs_post_reset) {
+		/* > 0: usable again, though the device did not reset (result 1). */
+		if (ret >= 0 && tt->needs_post_reset) {
 			tt->needs_post_reset = false;
 			back = true;
 			gen = tt->reset_gen;

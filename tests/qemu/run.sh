@@ -124,6 +124,8 @@ if [ -n "${QEMU_ONLY:-}${QEMU_SKIP:-}" ]; then
 	mv "$list.only" "$list"
 	[ -s "$list" ] || die "QEMU_ONLY/QEMU_SKIP leave no guest program"
 fi
+# Wormhole and Blackhole (ttsim behind ttsim-proxy): tests/qemu/chips.sh.
+. "$root/tests/qemu/chips.sh"
 
 # The bench's comparison at native speed: the model in-process on the host.
 host_bench=""
@@ -236,6 +238,7 @@ while read -r m; do
 	mkdir -p "$rfs/harness/mod"
 	cp "$mods/$m" "$rfs/harness/mod/"
 done < "$rfs/harness/modules"
+chips_rootfs
 (cd "$rfs" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd"
 
 # ---- the model devices --------------------------------------------------
@@ -291,6 +294,7 @@ if [ -z "$accel" ]; then
 		fi
 	fi
 fi
+chips_start
 echo >&2 "qemu-check: $KVER, accel $accel, $k model device(s), $(wc -l < "$list") guest program(s)"
 start=$(date +%s)
 # shellcheck disable=SC2086
@@ -375,6 +379,7 @@ else
 	echo "qemu-check: dmesg scan: clean ($(grep -c . "$work/dmesg") lines, no BUG/WARNING/Oops/lockdep," \
 		"slab or page poison corruption, hung task, lockup, RCU stall, PAT conflict or vmalloc failure)"
 fi
+chips_report
 if [ $status -ne 0 ]; then
 	for f in "$work"/ttsim*.log; do
 		sed 's/^/host: /' "$f"
