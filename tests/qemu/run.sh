@@ -155,6 +155,7 @@ done
 cp "$root/tests/qemu/init" "$rfs/init"
 chmod 755 "$rfs/init"
 cp "$BUILD/kmod/tenstorrent.ko" "$rfs/harness/"
+cp "$root/tools/udev/60-tenstorrent.rules" "$rfs/harness/"
 cp "$root/tests/run.sh" "$rfs/harness/run.sh"
 echo "$mode" > "$rfs/harness/mode"
 echo "$TEST_TIMEOUT" > "$rfs/harness/timeout"
@@ -348,6 +349,15 @@ fi
 if [ "$mode" = check ] && ! grep -aq '^@@RMMOD ok' "$log"; then
 	echo "qemu-check: rmmod tenstorrent failed in the guest"
 	status=1
+fi
+if [ "$mode" = check ]; then
+	# udev runs in the guest: the device names and ttctl's reset wait need it.
+	if grep -aq '^@@UDEV started' "$log"; then
+		echo "qemu-check: udev in the guest: started"
+	else
+		echo "qemu-check: udev in the guest: $(grep -ao '^@@UDEV.*' "$log" | tr -d '\r' || echo 'no report')"
+		status=1
+	fi
 fi
 if [ "$mode" = check ] && [ -n "$summary" ]; then
 	# After the last test closed its files: nothing of the module's is held.

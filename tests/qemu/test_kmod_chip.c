@@ -22,6 +22,9 @@
 #include <sys/klog.h>
 #include <sys/wait.h>
 
+#include <limits.h>
+#include <sys/stat.h>
+
 #include "kmod_test.h"
 
 #define MIB		(1ull << 20)
@@ -413,11 +416,13 @@ static void test_driver_info(void **state)
 	d.in.output_size_bytes = sizeof(d.out);
 	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_GET_DRIVER_INFO, &d), 0);
 	assert_int_equal(d.out.driver_version, TENSTORRENT_DRIVER_VERSION);
+	/* tt-kmd's ABI release; the module's own version is apart (0.1.0). */
 	assert_int_equal(sscanf(read_line("/sys/module/tenstorrent/version"), "%u.%u.%u", &major,
 				&minor, &patch), 3);
-	assert_int_equal(d.out.driver_version_major, major);
-	assert_int_equal(d.out.driver_version_minor, minor);
-	assert_int_equal(d.out.driver_version_patch, patch);
+	assert_int_equal(major * 10000 + minor * 100 + patch, 100);
+	assert_int_equal(d.out.driver_version_major, 2);
+	assert_int_equal(d.out.driver_version_minor, 10);
+	assert_int_equal(d.out.driver_version_patch, 1);
 }
 
 /* No MSI/MSI-X behind the proxy: no vectors, no eventfds; no doorbell (the model's). */
@@ -1245,6 +1250,28 @@ static void test_telemetry(void **state)
 	assert_true(sys_exists("tt_reset_generation"));
 }
 
+/*
+ * udev's names for the chip (tools/udev/60-tenstorrent.rules): by-id from
+ * the board serial the firmware reports, by-path from the PCI slot.
+ */
+static void test_udev_names(void **state)
+{
+	char link[160], target[PATH_MAX], node[PATH_MAX];
+	struct stat st;
+
+	(void)state;
+	snprintf(link, sizeof(link), "/dev/tenstorrent/by-id/%s-%s", chip->name,
+		 sys_attr("tt_serial"));
+	if (!realpath(link, target))
+		fail_msg("%s: %s", link, strerror(errno));
+	if (!realpath(kt_path(), node))
+		fail_msg("%s: %s", kt_path(), strerror(errno));
+	assert_string_equal(target, node);
+	assert_int_equal(stat(node, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0660);
+	assert_int_not_equal(st.st_gid, 0);
+}
+
 /* ttctl on every device of the guest, and on this chip against sysfs and hwmon. */
 static void test_ttctl(void **state)
 {
@@ -1572,6 +1599,7 @@ int main(void)
 		cmocka_unit_test(test_noc_cleanup),
 		cmocka_unit_test(test_telemetry),
 		cmocka_unit_test(test_ttctl),
+		cmocka_unit_test(test_udev_names),
 		cmocka_unit_test(test_killed_holder),
 		cmocka_unit_test(test_user_reset),
 		cmocka_unit_test(test_chip_reset),

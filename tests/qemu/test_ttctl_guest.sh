@@ -100,10 +100,19 @@ err_has "held by process"
 kill $holder
 wait $holder 2>/dev/null
 expect 0 -d "$idx" reset
-has "reset $node: ok"
+has "reset $node: ok (back through udev at generation $((gen + 1))"
 equal "$(cat "$sys/tt_reset_generation")" "$((gen + 1))" "reset generation"
 expect 0 -d "$idx" status --json
 has '"heartbeat_moving":true'
+
+# udev's names and group for the node (tools/udev/60-tenstorrent.rules).
+link=""
+for l in /dev/tenstorrent/by-path/*; do
+	[ "$(readlink -f "$l")" = "$node" ] && link=$l
+done
+[ -n "$link" ] && ok || bad "no /dev/tenstorrent/by-path link to $node: $(ls -l /dev/tenstorrent/by-path 2>&1)"
+[ "$(stat -c %G "$node")" = tenstorrent ] && ok || bad "$node belongs to group $(stat -c %G "$node")"
+[ "$(stat -c %a "$node")" = 660 ] && ok || bad "$node has mode $(stat -c %a "$node")"
 
 # Bad input: the documented codes.
 expect 3 -d $(( $(ls /dev/tenstorrent | wc -l) + 50 )) status
