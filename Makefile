@@ -290,7 +290,10 @@ install: lib tools
 	install -m 644 $(BUILD)/lib/libttuser.a $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(BUILD)/lib/$(SONAME) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libttuser.so
-	install -m 644 $(BUILD)/lib/libttuser.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	@# the .pc of this install's PREFIX and LIBDIR (build/lib's may be of another)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+		libttuser/libttuser.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libttuser.pc
+	chmod 644 $(DESTDIR)$(LIBDIR)/pkgconfig/libttuser.pc
 	install -m 644 libttuser/include/ttuser.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 uapi/tt_core.h $(DESTDIR)$(PREFIX)/include/ttuser/
 	install -m 644 $(KHDRS) $(DESTDIR)$(PREFIX)/include/ttuser/kernel/
