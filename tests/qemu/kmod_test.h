@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -120,6 +121,33 @@ static inline void *kt_map(int fd, uint64_t off, size_t len)
 	if (p == MAP_FAILED)
 		fail_msg("mmap offset 0x%llx: %s", (unsigned long long)off, strerror(errno));
 	return p;
+}
+
+static sigjmp_buf kt_bus_jmp;
+
+static inline void kt_on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(kt_bus_jmp, 1);
+}
+
+/* 1 if reading *p raises SIGBUS (a zapped or stale mapping). */
+static inline int kt_faults(volatile uint32_t *p)
+{
+	struct sigaction sa = { .sa_handler = kt_on_sigbus }, old;
+	volatile uint32_t v = 0;
+	int hit;
+
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(kt_bus_jmp, 1) == 0) {
+		v = *p;
+		hit = 0;
+	} else {
+		hit = 1;
+	}
+	sigaction(SIGBUS, &old, NULL);
+	(void)v;
+	return hit;
 }
 
 /* A line of debugfs files of device 0 containing text, or 0. */

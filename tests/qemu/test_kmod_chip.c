@@ -1409,33 +1409,6 @@ static void test_killed_holder(void **state)
 	}
 }
 
-static sigjmp_buf bus_jmp;
-
-static void on_sigbus(int sig)
-{
-	(void)sig;
-	siglongjmp(bus_jmp, 1);
-}
-
-/* 1 if reading *p raises SIGBUS. */
-static int faults(volatile uint32_t *p)
-{
-	struct sigaction sa = { .sa_handler = on_sigbus }, old;
-	volatile uint32_t v = 0;
-	int hit;
-
-	sigaction(SIGBUS, &sa, &old);
-	if (sigsetjmp(bus_jmp, 1) == 0) {
-		v = *p;
-		hit = 0;
-	} else {
-		hit = 1;
-	}
-	sigaction(SIGBUS, &old, NULL);
-	(void)v;
-	return hit;
-}
-
 static int reset(int f, uint32_t how, uint32_t *result)
 {
 	struct tenstorrent_reset_device r;
@@ -1482,7 +1455,7 @@ static void test_user_reset(void **state)
 	assert_int_equal(result, 0);
 	assert_int_equal(reset_state(fd, &gen1), TENSTORRENT_STATE_RESETTING);
 	assert_true(gen1 == gen0 + 1);
-	assert_true(faults(at(&w, L1_TEST)));
+	assert_true(kt_faults(at(&w, L1_TEST)));
 	assert_int_equal(tlb_alloc(other, chip->tlb_size[0], &o), ENODEV);
 	assert_int_equal(tlb_alloc(fd, chip->tlb_size[0], &o), ENODEV);	/* until POST_RESET */
 	assert_int_equal(reset(fd, TENSTORRENT_RESET_DEVICE_POST_RESET, &result), 0);

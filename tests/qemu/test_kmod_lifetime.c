@@ -13,33 +13,6 @@
 
 #include "kmod_test.h"
 
-static sigjmp_buf bus_jmp;
-
-static void on_sigbus(int sig)
-{
-	(void)sig;
-	siglongjmp(bus_jmp, 1);
-}
-
-/* 1 if reading *p raises SIGBUS. */
-static int faults(volatile uint32_t *p)
-{
-	struct sigaction sa = { .sa_handler = on_sigbus }, old;
-	volatile uint32_t v = 0;
-	int hit;
-
-	sigaction(SIGBUS, &sa, &old);
-	if (sigsetjmp(bus_jmp, 1) == 0) {
-		v = *p;
-		hit = 0;
-	} else {
-		hit = 1;
-	}
-	sigaction(SIGBUS, &old, NULL);
-	(void)v;
-	return hit;
-}
-
 static unsigned dev_index(void)
 {
 	const char *p = kt_path() + strlen(kt_path());
@@ -272,8 +245,8 @@ static void test_reset_with_other_files(void **state)
 	assert_true(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, holder,
 			 (off_t)kt_regs_offset(resetter)) == MAP_FAILED);
 	assert_int_equal(errno, ENODEV);
-	assert_int_equal(faults(&old_regs->magic), 1);
-	assert_int_equal(faults(old_buf), 1);
+	assert_int_equal(kt_faults(&old_regs->magic), 1);
+	assert_int_equal(kt_faults(old_buf), 1);
 	debugfs_files(listing, sizeof(listing));
 	assert_non_null(strstr(listing, "(stale) locks 1 tlbs 0 eventfds 0"));
 	assert_null(strstr(listing, "dma_buf 4 "));
@@ -297,6 +270,19 @@ static void test_reset_with_other_files(void **state)
 	close(holder_efd);
 }
 
+/* The PCI address of this test's device (what unbind and drivers_probe take). */
+static void device_bdf(char *bdf, size_t len)
+{
+	char path[128], link[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/class/tenstorrent/tenstorrent!%u/device", dev_index());
+	n = readlink(path, link, sizeof(link) - 1);
+	assert_true(n > 0);
+	link[n] = '\0';
+	snprintf(bdf, len, "%s", strrchr(link, '/') + 1);
+}
+
 static void write_sysfs(const char *path, const char *value)
 {
 	FILE *f = fopen(path, "w");
@@ -309,19 +295,14 @@ static void write_sysfs(const char *path, const char *value)
 
 static void test_remove_with_open_file(void **state)
 {
-	char link[256], bdf[64], path[128], node[64];
+	char bdf[64], node[64];
 	struct tenstorrent_get_device_info info;
 	struct ttsim_regs *regs;
 	uint32_t *buf;
-	ssize_t n;
 	int fd = kt_open();
 
 	(void)state;
-	snprintf(path, sizeof(path), "/sys/class/tenstorrent/tenstorrent!%u/device", dev_index());
-	n = readlink(path, link, sizeof(link) - 1);
-	assert_true(n > 0);
-	link[n] = '\0';
-	snprintf(bdf, sizeof(bdf), "%s", strrchr(link, '/') + 1);
+	device_bdf(bdf, sizeof(bdf));
 	regs = kt_map(fd, kt_regs_offset(fd), PAGE);
 	buf = kt_map(fd, kt_dma_alloc(fd, 0, PAGE).mapping_offset, PAGE);
 
@@ -330,8 +311,8 @@ static void test_remove_with_open_file(void **state)
 	memset(&info, 0, sizeof(info));
 	info.in.output_size_bytes = sizeof(info.out);
 	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_GET_DEVICE_INFO, &info), ENODEV);
-	assert_int_equal(faults(&regs->magic), 1);
-	assert_int_equal(faults(buf), 1);
+	assert_int_equal(kt_faults(&regs->magic), 1);
+	assert_int_equal(kt_faults(buf), 1);
 	munmap(regs, PAGE);
 	munmap(buf, PAGE);
 	close(fd);
@@ -355,17 +336,12 @@ static void test_remove_with_open_file(void **state)
  */
 static void test_register_page_overwritten(void **state)
 {
-	char link[256], bdf[64], path[128];
+	char bdf[64];
 	struct ttsim_regs *regs;
-	ssize_t n;
 	int fd = kt_open();
 
 	(void)state;
-	snprintf(path, sizeof(path), "/sys/class/tenstorrent/tenstorrent!%u/device", dev_index());
-	n = readlink(path, link, sizeof(link) - 1);
-	assert_true(n > 0);
-	link[n] = '\0';
-	snprintf(bdf, sizeof(bdf), "%s", strrchr(link, '/') + 1);
+	device_bdf(bdf, sizeof(bdf));
 	regs = kt_map(fd, kt_regs_offset(fd), PAGE);
 	regs->queue[1].reserved[4] = 0xdeadbeef;
 	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_GET_DEVICE_INFO, regs), EINVAL);
