@@ -31,8 +31,8 @@ SONAME  := libttuser.so.0
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -ffp-contract=off -pthread -fPIC
-CPPFLAGS += -Iuapi -Isim -Ilibttuser -Ilibttuser/include -I$(BUILD)/include
-LDLIBS  += -lm -pthread -ludev
+CPPFLAGS += -Iuapi -Isim -Ilibttuser -Ilibttuser/include -Ifirmware -I$(BUILD)/include
+LDLIBS  += -lm -pthread -ludev -ldl
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
@@ -41,7 +41,8 @@ endif
 SIM_SRC := $(filter-out sim/ivshmem.c,$(wildcard sim/*.c))
 LIB_SRC := $(wildcard libttuser/*.c)
 KHDRS   := $(wildcard libttuser/include/ttuser/kernel/*.h)
-OBJ      = $(patsubst %.c,$(BUILD)/obj/%.o,$(SIM_SRC) $(LIB_SRC)) $(BUILD)/obj/gen/kernel_headers.o
+OBJ      = $(patsubst %.c,$(BUILD)/obj/%.o,$(SIM_SRC) $(LIB_SRC)) $(BUILD)/obj/gen/kernel_headers.o \
+	   $(BUILD)/obj/gen/firmware.o
 
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
@@ -69,6 +70,50 @@ $(BUILD)/gen/kernel_headers.c: $(KHDRS) uapi/tt_core.h tools/embed.sh
 		$(foreach h,$(KHDRS),$(h)=ttuser/kernel/$(notdir $(h))) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/gen/kernel_headers.o: $(BUILD)/gen/kernel_headers.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(CFLAGS) -c $< -o $@
+
+# The firmware of Wormhole's and Blackhole's Tensix cores (firmware/), built
+# for RV32IM and carried in the library as flat images: per chip, the
+# worker firmware of BRISC and NCRISC and the command processor, each linked
+# at its place in the top FW_REGION of L1 (firmware/fw.h).
+FW_CHIPS    := wh
+FW_SRC      := $(wildcard firmware/*.c firmware/*.h firmware/*.S) uapi/tt_core.h uapi/ttsim.h
+FW_CC       := clang --target=riscv32 -march=rv32im -mabi=ilp32 -mno-relax -msmall-data-limit=0 \
+	       -ffreestanding -fno-builtin -nostdlib -O2 -std=c11 -Wall -Wextra -Werror \
+	       -Wno-missing-field-initializers -Ifirmware -Ifirmware/include -Iuapi
+FW_DEF_wh   := -DCHIP_WORMHOLE
+FW_DEF_bh   := -DCHIP_BLACKHOLE
+FW_BASE_wh  := 0x15E000
+FW_BASE_bh  := 0x170000
+FW_IMAGES   := $(foreach c,$(FW_CHIPS),$(BUILD)/firmware/$(c)/brisc.bin \
+	       $(BUILD)/firmware/$(c)/ncrisc.bin $(BUILD)/firmware/$(c)/cp.bin)
+
+# $(1) chip, $(2) image, $(3) its offset in the region, $(4) sources, $(5) defines,
+# $(6) its room
+define FW_IMAGE
+$(BUILD)/firmware/$(1)/$(2).elf: $(FW_SRC)
+	@mkdir -p $$(@D)
+	$$(call say,CC,$$@)printf 'ENTRY(_start)\nSECTIONS {\n. = %s + %s;\n.text : { KEEP(*(.text.start)) *(.text .text.*) }\n.rodata : { *(.rodata .rodata.* .srodata .srodata.*) }\n.data : { *(.data .data.* .sdata .sdata.*) }\n__bss_start = .;\n.bss : { *(.bss .bss.* .sbss .sbss.* COMMON) }\n__bss_end = .;\n__image_end = .;\nASSERT(__image_end <= %s + %s + %s, "firmware image too big")\n/DISCARD/ : { *(.comment) *(.note*) *(.eh_frame*) *(.riscv.attributes) }\n}\n' \
+		$(FW_BASE_$(1)) $(3) $(FW_BASE_$(1)) $(3) $(6) > $$@.ld
+	$(Q)$(FW_CC) $(FW_DEF_$(1)) $(5) -DFW_STACK_TOP=0xFFB00FF0 -fuse-ld=lld -Wl,-T,$$@.ld \
+		-Wl,--no-relax -Wl,-z,max-page-size=16 $(4) -o $$@
+$(BUILD)/firmware/$(1)/$(2).bin: $(BUILD)/firmware/$(1)/$(2).elf
+	$(Q)llvm-objcopy -O binary $$< $$@
+endef
+$(foreach c,$(FW_CHIPS),$(eval $(call FW_IMAGE,$(c),brisc,0x1000,firmware/start.S firmware/worker.c firmware/fwlib.c,-DFW_BRISC,0x5000)))
+$(foreach c,$(FW_CHIPS),$(eval $(call FW_IMAGE,$(c),ncrisc,0x6000,firmware/start.S firmware/worker.c firmware/fwlib.c,-DFW_NCRISC,0x5000)))
+$(foreach c,$(FW_CHIPS),$(eval $(call FW_IMAGE,$(c),cp,0x1000,firmware/start.S firmware/cp.c firmware/fwlib.c,,0xF000)))
+
+$(BUILD)/gen/firmware.c: $(FW_IMAGES) tools/embed.sh
+	@mkdir -p $(@D)
+	$(call say,GEN,$@)EMBED_NAME=tt_firmware sh tools/embed.sh \
+		$(foreach f,$(FW_IMAGES),$(f)=$(patsubst $(BUILD)/firmware/%,%,$(f))) > $@.tmp && mv $@.tmp $@
+
+# In-process ttsim finds its libraries in this build folder too (libttuser/io_ttsim.c).
+$(BUILD)/obj/libttuser/io_ttsim.o: CPPFLAGS += -DTTUSER_TTSIM_DIR='"$(abspath $(BUILD))/ttsim"'
+
+$(BUILD)/obj/gen/firmware.o: $(BUILD)/gen/firmware.c
 	@mkdir -p $(@D)
 	$(call say,CC,$@)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -314,7 +359,7 @@ install: lib tools
 
 # ---- dependencies (Debian 12) ---------------------------------------
 # One line per component, so that each says what it needs.
-DEPS := build-essential pkg-config clang lld libcmocka-dev libudev-dev
+DEPS := build-essential pkg-config clang lld llvm libcmocka-dev libudev-dev
 # the kernel module (build, sparse, abi-check, dkms, udev) and the QEMU harness
 DEPS += linux-headers-amd64 linux-image-amd64 sparse dkms pahole kmod udev
 DEPS += qemu-system-x86 busybox-static cpio

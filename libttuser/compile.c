@@ -22,7 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "chip.h"
 
 extern char **environ;
 
@@ -327,6 +327,9 @@ int tt_compile_kernel(struct tt_device *dev, const char *source, size_t len, con
 	char final[PATH_MAX], key_hex[40], *log;
 	struct hash key = { 0x1234, 0x5678 };
 	const char *cc = compiler();
+	/* The model's harts have F; the chips' cores do not (firmware/). */
+	const char *march = dev->chip ? dev->chip->march : "rv32imf";
+	const char *mabi = dev->chip ? dev->chip->mabi : "ilp32f";
 	struct argv *a;
 	bool gcc;
 	unsigned i;
@@ -364,6 +367,7 @@ int tt_compile_kernel(struct tt_device *dev, const char *source, size_t len, con
 		return tt_error(ret, "kernel cache %s: %s", root, strerror(-ret));
 
 	hash_str(&key, cc);
+	hash_str(&key, march);
 	hash_bytes(&key, &cfg->role, sizeof(cfg->role));
 	hash_bytes(&key, cfg->compile_args, cfg->ncompile_args * sizeof(uint32_t));
 	hash_bytes(&key, &cfg->ncompile_args, sizeof(cfg->ncompile_args));
@@ -404,15 +408,17 @@ int tt_compile_kernel(struct tt_device *dev, const char *source, size_t len, con
 	}
 	add(a, "%s", cc);
 	if (gcc) {
-		add(a, "-march=rv32imf");
-		add(a, "-mabi=ilp32f");
+		add(a, "-march=%s", march);
+		add(a, "-mabi=%s", mabi);
 		add(a, "-static");
 	} else {
 		add(a, "--target=riscv32");
-		add(a, "-march=rv32imf");
-		add(a, "-mabi=ilp32f");
+		add(a, "-march=%s", march);
+		add(a, "-mabi=%s", mabi);
 		add(a, "-fuse-ld=lld");
 	}
+	if (dev->chip)
+		add(a, "-D%s", dev->chip->define);
 	add(a, "-mno-relax");
 	add(a, "-msmall-data-limit=0");
 	add(a, "-O2");

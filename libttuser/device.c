@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "chip.h"
 
 #define RESET_TIMEOUT_MS	10000
 
@@ -40,8 +40,10 @@ static int read_identity(struct tt_device *dev)
 	if (r->version != TTSIM_VERSION)
 		return tt_error(-EPROTO, "model device speaks version %u of the host interface, "
 				"this library version %u", r->version, TTSIM_VERSION);
+	if (dev->chip ? r->arch != (uint32_t)dev->chip->arch : r->arch != TTSIM_ARCH_MODEL)
+		return tt_error(-EPROTO, "device reports arch %u", r->arch);
 	memset(i, 0, sizeof(*i));
-	i->arch = TT_ARCH_MODEL;
+	i->arch = dev->chip ? dev->chip->arch : TT_ARCH_MODEL;
 	i->grid_x = r->grid_x;
 	i->grid_y = r->grid_y;
 	i->l1_size = r->l1_size;
@@ -49,9 +51,48 @@ static int read_identity(struct tt_device *dev)
 	i->dram_banks = r->dram_banks;
 	i->dram_bank_size = r->dram_bank_size;
 	i->nqueues = r->nqueues < TTSIM_MAX_QUEUES ? r->nqueues : TTSIM_MAX_QUEUES;
-	snprintf(i->name, sizeof(i->name), "model %ux%u", r->grid_x, r->grid_y);
+	snprintf(i->name, sizeof(i->name), "%s %ux%u", dev->chip ? dev->chip->name : "model",
+		 r->grid_x, r->grid_y);
 	snprintf(i->transport, sizeof(i->transport), "%s", dev->ops->name);
 	return 0;
+}
+
+/*
+ * "ttsim:wh", "ttsim:bh": the chip under Tenstorrent's simulator, in this
+ * process; ",watchdog_ms=N" after it bounds a launch (default 120000).
+ */
+static int ttsim_open(struct tt_device *dev, const char *spec)
+{
+	char key[8];
+	size_t n = strcspn(spec, ",");
+	const struct tt_chip *chip = NULL;
+	unsigned watchdog_ms = 0;
+	struct tt_chip_io *io;
+	int ret;
+
+	if (n < sizeof(key)) {
+		memcpy(key, spec, n);
+		key[n] = '\0';
+		chip = tt_chip_by_key(key);
+	}
+	if (!chip)
+		return tt_error(-ENODEV, "unknown chip in 'ttsim:%s' (try 'ttsim:wh' or 'ttsim:bh')",
+				spec);
+	if (spec[n]) {
+		char *end;
+		unsigned long v;
+
+		if (strncmp(spec + n + 1, "watchdog_ms=", 12))
+			return tt_error(-EINVAL, "'ttsim:%s': the only option is watchdog_ms=N", spec);
+		v = strtoul(spec + n + 13, &end, 10);
+		if (*end || !v || v > 86400000ul)
+			return tt_error(-EINVAL, "'ttsim:%s': watchdog_ms must be 1 to a day", spec);
+		watchdog_ms = (unsigned)v;
+	}
+	ret = tt_ttsim_io_open(chip, &io);
+	if (ret)
+		return ret;
+	return tt_chip_transport_open(dev, io, watchdog_ms);
 }
 
 int tt_device_open(const char *spec, struct tt_device **out)
@@ -79,11 +120,13 @@ int tt_device_open(const char *spec, struct tt_device **out)
 		ret = tt_sim_transport_open(dev, "");
 	else if (!strncmp(spec, "sim:", 4))
 		ret = tt_sim_transport_open(dev, spec + 4);
+	else if (!strncmp(spec, "ttsim:", 6))
+		ret = ttsim_open(dev, spec + 6);
 	else if (!strncmp(spec, "/dev/", 5) || spec[strspn(spec, "0123456789")] == '\0')
 		ret = tt_kmod_transport_open(dev, spec);
 	else
 		ret = tt_error(-ENODEV, "unknown device '%s' (try 'sim', 'sim:grid=4x4', "
-			       "'/dev/tenstorrent/0' or '0')", spec);
+			       "'ttsim:wh', '/dev/tenstorrent/0' or '0')", spec);
 	if (ret)
 		goto fail_free;
 

@@ -53,9 +53,12 @@ int tt_sim_transport_open(struct tt_device *dev, const char *opts);
 /* Opens the model device behind the tenstorrent module: a path or an index N. */
 int tt_kmod_transport_open(struct tt_device *dev, const char *path);
 
+struct tt_chip;
+
 struct tt_device {
 	const struct tt_transport_ops *ops;
 	void *priv;
+	const struct tt_chip *chip;	/* Wormhole or Blackhole; NULL: the model */
 	struct ttsim_regs *regs;
 	size_t dma_max;			/* largest DMA buffer the transport gives; 0: no limit */
 	struct tt_device_info info;

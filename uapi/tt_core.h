@@ -146,6 +146,12 @@ static inline uint64_t tt_shard_page_noc_addr(const struct tt_shard_spec *s, uin
 #define TT_MMIO_ARG(i)		(TT_MMIO_BASE + 4u * (uint32_t)(i))
 #define TT_MMIO_CALL		(TT_MMIO_BASE + 0x20u)
 #define TT_MMIO_RESULT		(TT_MMIO_BASE + 0x24u)
+/*
+ * On Wormhole and Blackhole the window is the core's own local RAM and the
+ * calls are served by the firmware: after the stores above, a kernel calls
+ * the handler whose address the firmware left here (firmware/worker.c).
+ */
+#define TT_MMIO_CHIP_ENTRY	(TT_MMIO_BASE + 0x28u)
 
 /* Call numbers; arguments in ARG0.. in the order given. */
 enum tt_call {

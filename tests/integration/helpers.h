@@ -101,8 +101,24 @@ static inline bool log_has(struct log_capture *c, const char *text)
  */
 static inline const char *test_device_for(const char *spec, char *buf, size_t len)
 {
-	const char *map = getenv("TT_TEST_DEVICES"), *opts;
+	const char *map = getenv("TT_TEST_DEVICES"), *chip = getenv("TT_TEST_CHIP"), *opts;
 	size_t n;
+
+	/*
+	 * TT_TEST_CHIP=ttsim:wh (or a /dev/tenstorrent/N of a chip) runs the tests
+	 * on that chip instead: its grid and banks are its own; a watchdog the
+	 * test asks for is kept.
+	 */
+	if (chip && *chip && !strncmp(spec, "sim", 3)) {
+		const char *w = strstr(spec, "watchdog_ms=");
+
+		if (w)
+			snprintf(buf, len, "%s%swatchdog_ms=%u", chip, strchr(chip, ',') ? "," :
+				 strncmp(chip, "ttsim:", 6) ? "" : ",", (unsigned)atoi(w + 12));
+		else
+			snprintf(buf, len, "%s", chip);
+		return buf;
+	}
 
 	if (!map || strncmp(spec, "sim:", 4))
 		return spec;

@@ -62,9 +62,16 @@ static inline uint32_t tt_mmio_read(uint32_t addr)
  * destinations, semaphores) after it. A call that has to wait returns only
  * when it is done.
  */
+#if defined(TT_CHIP_WORMHOLE) || defined(TT_CHIP_BLACKHOLE)
+#define TT_KERNEL_ON_CHIP	1
+#endif
+
 static inline void tt_call_issue(uint32_t call)
 {
 	tt_mmio_write(TT_MMIO_CALL, call);
+#ifdef TT_KERNEL_ON_CHIP
+	((void (*)(void))(uintptr_t)tt_mmio_read(TT_MMIO_CHIP_ENTRY))();
+#endif
 	tt_compiler_barrier();
 }
 

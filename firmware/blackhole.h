@@ -1,0 +1,1 @@
+#error "blackhole firmware: not yet"
