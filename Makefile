@@ -189,13 +189,24 @@ check-plain: TEST_ENV += MATMUL_SIZE=512
 TEST_ENV := XDG_CACHE_HOME=$(abspath $(BUILD))/cache BUILD=$(BUILD)
 TOOL_TESTS := $(wildcard tests/tools/test_*.sh)
 
-check: check-plain check-asan
+check: check-plain check-asan check-chips
 
 check-plain: tests examples tools
 	$(TEST_ENV) sh tests/run.sh $(UNIT_TESTS) $(INTEG_TESTS) $(EXAMPLES) $(TOOL_TESTS)
 
 check-asan:
 	$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 check-plain
+
+# The integration tests that do no tile math, again on Wormhole under ttsim
+# in-process (TT_TEST_CHIP: tests/integration/helpers.h). The Tensix compute
+# engine is not driven on the chips yet: the tile tests, and test_trace and
+# test_pipeline (whose programs compute x + 1), run on the model only.
+CHIP_TESTS := $(addprefix $(BUILD)/tests/,test_cq test_dataflow test_events test_sharded \
+	      test_device_errors test_kernels test_tilize)
+CHIPS ?= ttsim:wh
+check-chips: tests ttsim
+	@for c in $(CHIPS); do echo "chip tests on $$c"; \
+		$(TEST_ENV) TT_TEST_CHIP=$$c sh tests/run.sh $(CHIP_TESTS) || exit 1; done
 
 # Under valgrind (memcheck; leaks count as errors): the unit and integration
 # tests and the two small examples. test_riscv is left out: valgrind does
@@ -377,7 +388,7 @@ deps:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all lib examples tests benches tools check check-plain check-asan check-valgrind bench demo install deps clean
+.PHONY: all lib examples tests benches tools check check-plain check-asan check-chips check-valgrind bench demo install deps clean
 .SECONDARY:
 
 # ---- Faster-RCNN groundwork: model/ host code, ttdetect tools, parity ----

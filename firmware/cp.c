@@ -31,9 +31,10 @@
 #define ZEROS		0x30200u	/* ZEROS_SIZE bytes of zero */
 #define ZEROS_SIZE	0x2000u
 #define BLOCK		0x32400u	/* one core's args, info and CBs, put together */
-#define STATS		0x36000u	/* struct ttsim_core_stats[], up to 256 cores */
-#define IMAGE		0x40000u	/* a program image or a trace */
-#define IMAGE_MAX	(FW_BASE - IMAGE - 64u)
+#define STATS(q)	(0x36000u + (q) * 0x4000u)	/* struct ttsim_core_stats[], 256 cores */
+#define IMAGE(q)	(0x40000u + (q) * IMAGE_ROOM)	/* a program image or a trace */
+#define IMAGE_ROOM	((FW_BASE - 0x40000u) / TTSIM_MAX_QUEUES & ~0xFFFu)
+#define IMAGE_MAX	(IMAGE_ROOM - 64u)
 
 #define MAX_RECORD	256u
 #define L1P(a)		((void *)(uintptr_t)(a))
@@ -50,15 +51,7 @@ static uint32_t nq;
 static uint32_t launches;			/* sequence numbers of `go` */
 static int32_t first_error;
 
-static struct {
-	uint32_t last_event;
-	int waiting;				/* a WAIT_EVENT is pending */
-	struct ttsim_cmd_wait_event wait;
-	uint32_t wait_rptr, wait_size;
-} queues[TTSIM_MAX_QUEUES];
-
 static struct ttsim_queue_regs qregs[TTSIM_MAX_QUEUES] __attribute__((aligned(32)));
-static struct ttsim_completion comp __attribute__((aligned(32)));
 static uint8_t record[MAX_RECORD] __attribute__((aligned(32)));
 static struct fw_role roles[FW_ROLES] __attribute__((aligned(32)));
 static uint32_t word[8] __attribute__((aligned(32)));
@@ -130,8 +123,8 @@ static int device_place(uint64_t n, uint64_t len, struct place *p, struct ttsim_
 	}
 	if (y != TT_NOC_DRAM_Y && x < m->grid_x && y < m->grid_y) {
 		if (a > m->l1_size || len > m->l1_size - a)
-			return fail(c, -EFAULT, "core (%u,%u) L1: 0x%llx + %llu bytes is past the end "
-				    "of L1 (0x%x)", x, y, (unsigned long long)a,
+			return fail(c, -EFAULT, "core (%u,%u) L1: 0x%llx + %llu bytes is past its end "
+				    "(0x%x)", x, y, (unsigned long long)a,
 				    (unsigned long long)len, m->l1_size);
 		*p = core_place(x, y, (uint32_t)a);
 		return 0;
@@ -307,6 +300,32 @@ struct prog {
 	const struct ttsim_prog_args *args;
 	const struct ttsim_prog_sem *sems;
 };
+
+/* What a queue is doing: the record in progress and, for a launch, its state. */
+enum { Q_IDLE, Q_WAIT_EVENT, Q_LAUNCH };
+
+static struct queue {
+	uint32_t last_event;
+	uint32_t busy;			/* Q_* */
+	uint32_t rptr, size;		/* the record in progress */
+	struct ttsim_completion comp __attribute__((aligned(32)));
+	struct ttsim_cmd_wait_event wait;
+	/* a launch: of a LAUNCH, or of a LAUNCH_INLINE in a trace */
+	struct prog p;
+	int started;			/* its cores are set up and running */
+	uint32_t seq;
+	uint64_t t0;
+	int stats;			/* write per-core figures at the end */
+	struct ttsim_completion sub;	/* the launch's own result */
+	/* a trace */
+	int trace;
+	uint32_t toff, tsize, tn;
+} queues[TTSIM_MAX_QUEUES];
+
+/* Which queue's launch holds each core: 0 none, else queue + 1. */
+static uint8_t holder[FW_MAX_GRID][FW_MAX_GRID];
+
+#define IN_PROGRESS	1		/* execute(): the record completes later */
 
 static int bad(struct ttsim_completion *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -620,37 +639,56 @@ static void set_reset(uint32_t x, uint32_t y, uint32_t v)
 	put((uint32_t)(uintptr_t)&word[0], &r, 4);
 }
 
-static int launch(const uint8_t *img, uint32_t size, uint64_t stats_addr, uint32_t stats_size,
-		  int stats, struct ttsim_completion *c)
+/* ---- launches ---------------------------------------------------------- */
+/* Check a program image at img and make it queue q's launch (started later). */
+static int prepare(uint32_t q, const uint8_t *img, uint32_t size, int stats,
+		   struct ttsim_completion *c)
 {
-	const struct fw_map *m = &mb->map;
-	struct prog p = { img, size, (const void *)img, 0, 0, 0, 0 };
-	uint64_t t0 = wall_clock(), limit;
-	uint32_t x, y, r, seq, pending;
-	int ret = 0;
+	struct queue *Q = &queues[q];
+	int ret;
 
 	if ((uintptr_t)img & 3)
 		return bad(c, "image address is not 4-byte aligned");
-	ret = check_program(&p, c);
+	Q->p = (struct prog){ img, size, (const void *)img, 0, 0, 0, 0 };
+	ret = check_program(&Q->p, c);
 	if (ret)
 		return ret;
-	seq = ++launches;
-	state->launches = seq;
+	Q->busy = Q_LAUNCH;
+	Q->started = 0;
+	Q->stats = stats;
+	memset(&Q->sub, 0, sizeof(Q->sub));
+	return IN_PROGRESS;
+}
+
+/* Start queue q's launch if its cores are free; 1 if it started. */
+static int start(uint32_t q)
+{
+	const struct fw_map *m = &mb->map;
+	struct queue *Q = &queues[q];
+	uint32_t x, y, r;
+
+	for (y = 0; y < m->grid_y; y++)
+		for (x = 0; x < m->grid_x; x++)
+			if (holder[y][x] && holder[y][x] != q + 1 && core_used(&Q->p, x, y))
+				return 0;
+	Q->seq = ++launches;
+	state->launches = Q->seq;
 	state->step = FW_CP_SETUP;
 	for (y = 0; y < m->grid_y; y++)
 		for (x = 0; x < m->grid_x; x++)
-			if (core_used(&p, x, y))
-				setup_core(&p, x, y);
-	state->step = 30;
+			if (core_used(&Q->p, x, y)) {
+				holder[y][x] = (uint8_t)(q + 1);
+				setup_core(&Q->p, x, y);
+			}
 	/* Every core is ready before any starts: kernels may talk to each other. */
 	for (y = 0; y < m->grid_y; y++)
 		for (x = 0; x < m->grid_x; x++) {
-			uint32_t rs = roles_of(&p, x, y);
+			uint32_t rs = roles_of(&Q->p, x, y);
 
 			for (r = 0; r < FW_ROLES; r++) {
 				if (!(rs & 1u << r))
 					continue;
-				word[0] = seq;
+				word[0] = Q->seq;
 				put((uint32_t)(uintptr_t)&word[0],
 				    &(struct place){ m->worker_x[x], m->worker_y[y],
 						     FW_BASE + offsetof(struct fw_mailbox, role) +
@@ -659,74 +697,91 @@ static int launch(const uint8_t *img, uint32_t size, uint64_t stats_addr, uint32
 			if (rs)
 				set_reset(x, y, SOFT_RESET_ALL & ~SOFT_RESET_BRISC);
 		}
+	memset(L1P(STATS(q)), 0, m->grid_x * m->grid_y * sizeof(struct ttsim_core_stats));
+	Q->t0 = wall_clock();
+	Q->started = 1;
+	return 1;
+}
 
-	limit = (uint64_t)boot->watchdog_ms * 1000u * m->wall_mhz;
-	memset(L1P(STATS), 0, m->grid_x * m->grid_y * sizeof(struct ttsim_core_stats));
+/*
+ * Look at each core of queue q's launch once; 1 when all finished (the
+ * result in Q->sub, the cores given back), 0 while some run.
+ */
+static int poll_launch(uint32_t q)
+{
+	const struct fw_map *m = &mb->map;
+	struct queue *Q = &queues[q];
+	struct ttsim_completion *c = &Q->sub;
+	uint64_t limit = (uint64_t)boot->watchdog_hi << 32 | boot->watchdog_lo;
+	uint32_t x, y, r, pending = 0;
+
 	state->step = FW_CP_WAIT_CORES;
-	do {
-		pending = 0;
-		for (y = 0; y < m->grid_y; y++)
-			for (x = 0; x < m->grid_x; x++) {
-				struct ttsim_core_stats *st = (struct ttsim_core_stats *)L1P(STATS) +
-							      y * m->grid_x + x;
-				uint32_t rs = roles_of(&p, x, y);
+	for (y = 0; y < m->grid_y; y++)
+		for (x = 0; x < m->grid_x; x++) {
+			struct ttsim_core_stats *st = (struct ttsim_core_stats *)L1P(STATS(q)) +
+						      y * m->grid_x + x;
+			uint32_t rs = roles_of(&Q->p, x, y);
 
-				if (!rs || st->reserved)
-					continue;
-				read_roles(x, y);
-				for (r = 0; r < FW_ROLES; r++)
-					if (rs & 1u << r && roles[r].done != seq)
-						break;
-				if (r < FW_ROLES) {
-					state->x = x;
-					state->y = y;
+			if (!rs || st->reserved)
+				continue;
+			read_roles(x, y);
+			for (r = 0; r < FW_ROLES; r++)
+				if (rs & 1u << r && roles[r].done != Q->seq)
+					break;
+			if (r < FW_ROLES) {
+				state->x = x;
+				state->y = y;
+				if (wall_clock() - Q->t0 <= limit) {
 					pending++;
-					if (wall_clock() - t0 > limit) {
-						if (!ret)
-							ret = fail(c, -ETIMEDOUT, "launch did not finish "
-								   "within %u ms: core (%u,%u) %s is "
-								   "still running; it was stopped",
-								   boot->watchdog_ms, x, y, role_name(r));
-						set_reset(x, y, SOFT_RESET_ALL);
-						st->reserved = 1;
-						pending--;
-					}
 					continue;
 				}
-				st->reserved = 1;	/* finished: not polled again */
+				if (!c->status)
+					c->status = fail(c, -ETIMEDOUT, "program still running after %u "
+							 "ms (watchdog): core (%u,%u) %s in call %d; "
+							 "the core was stopped", boot->watchdog_ms, x,
+							 y, role_name(r), (int)roles[r].last_call);
 				set_reset(x, y, SOFT_RESET_ALL);
-				for (r = 0; r < FW_ROLES; r++) {
-					if (!(rs & 1u << r))
-						continue;
-					st->hart_cycles[r == TT_ROLE_COMPUTE ? 2 : r] =
-						roles[r].t_end - roles[r].t_start;
-					if (roles[r].t_end - (uint32_t)t0 > st->cycles)
-						st->cycles = roles[r].t_end - (uint32_t)t0;
-					st->noc_bytes += roles[r].noc_bytes;
-					st->dram_bytes += roles[r].dram_bytes;
-					if (roles[r].status && !ret) {
-						roles[r].msg[FW_MSG_LEN - 1] = '\0';
-						ret = fail(c, roles[r].status, "core (%u,%u) %s: %s", x, y,
-							   role_name(r), roles[r].msg);
-					}
+				st->reserved = 1;
+				continue;
+			}
+			st->reserved = 1;	/* finished: not looked at again */
+			set_reset(x, y, SOFT_RESET_ALL);
+			for (r = 0; r < FW_ROLES; r++) {
+				if (!(rs & 1u << r))
+					continue;
+				st->hart_cycles[r] = roles[r].t_end - roles[r].t_start;
+				if (roles[r].t_end - (uint32_t)Q->t0 > st->cycles)
+					st->cycles = roles[r].t_end - (uint32_t)Q->t0;
+				st->noc_bytes += roles[r].noc_bytes;
+				st->dram_bytes += roles[r].dram_bytes;
+				if (roles[r].status && !c->status) {
+					roles[r].msg[FW_MSG_LEN - 1] = '\0';
+					c->status = fail(c, roles[r].status, "core (%u,%u) %s: %s", x, y,
+							 role_name(r), roles[r].msg);
 				}
 			}
-	} while (pending);
-	c->cycles = wall_clock() - t0;
-	if (stats && stats_size) {
+		}
+	if (pending)
+		return 0;
+	c->cycles = wall_clock() - Q->t0;
+	for (y = 0; y < m->grid_y; y++)
+		for (x = 0; x < m->grid_x; x++)
+			if (holder[y][x] == q + 1)
+				holder[y][x] = 0;
+	if (Q->stats && Q->p.hdr->stats_size) {
 		uint32_t n = m->grid_x * m->grid_y * sizeof(struct ttsim_core_stats);
 
 		for (y = 0; y < m->grid_y * m->grid_x; y++)
-			((struct ttsim_core_stats *)L1P(STATS))[y].reserved = 0;
-		host_write(L1P(STATS), stats_addr, stats_size < n ? stats_size : n);
+			((struct ttsim_core_stats *)L1P(STATS(q)))[y].reserved = 0;
+		host_write(L1P(STATS(q)), Q->p.hdr->stats_addr,
+			   Q->p.hdr->stats_size < n ? Q->p.hdr->stats_size : n);
 	}
-	return ret;
+	return 1;
 }
 
-static int do_launch(const struct ttsim_cmd_launch *l, struct ttsim_completion *c)
+static int do_launch(uint32_t q, const struct ttsim_cmd_launch *l, struct ttsim_completion *c)
 {
-	const struct ttsim_prog_hdr *h;
-	uint32_t at = IMAGE + ((uint32_t)l->prog_addr & (NOC_DRAM_ALIGN - 1));
+	uint32_t at = IMAGE(q) + ((uint32_t)l->prog_addr & (NOC_DRAM_ALIGN - 1));
 
 	if (l->reserved)
 		return fail(c, -EINVAL, "reserved field is not zero");
@@ -734,9 +789,7 @@ static int do_launch(const struct ttsim_cmd_launch *l, struct ttsim_completion *
 		return fail(c, -E2BIG, "program image of %u bytes: the command processor of %s "
 			    "holds at most %u", l->prog_size, CHIP_NAME, IMAGE_MAX);
 	copy(host_place(l->prog_addr), local_place(at), l->prog_size);
-	h = L1P(at);
-	return launch(L1P(at), l->prog_size, l->prog_size >= sizeof(*h) ? h->stats_addr : 0,
-		      l->prog_size >= sizeof(*h) ? h->stats_size : 0, 1, c);
+	return prepare(q, L1P(at), l->prog_size, 1, c);
 }
 
 /* ---- traces ------------------------------------------------------------ */
@@ -768,11 +821,42 @@ static int check_trace(const uint8_t *t, uint32_t size, struct ttsim_completion 
 	return 0;
 }
 
-static int exec_trace(const struct ttsim_cmd_trace *cmd, struct ttsim_completion *c)
+/* Go on with queue q's trace: start its next launch (IN_PROGRESS), or 0 at its end. */
+static int trace_next(uint32_t q)
 {
-	static struct ttsim_completion sub;
-	uint32_t off = 0, n = 0, page;
-	const uint8_t *t = L1P(IMAGE);
+	struct queue *Q = &queues[q];
+	const uint8_t *t = L1P(IMAGE(q));
+	int ret;
+
+	while (Q->toff < Q->tsize) {
+		const struct ttsim_cmd_launch_inline *l = (const void *)(t + Q->toff);
+		uint32_t n = Q->tn;
+
+		Q->toff += l->hdr.size;
+		Q->tn++;
+		if (l->hdr.opcode != TTSIM_CMD_LAUNCH_INLINE)
+			continue;
+		memset(&Q->sub, 0, sizeof(Q->sub));
+		if (l->reserved[0] || l->reserved[1] || l->reserved[2])
+			ret = fail(&Q->sub, -EINVAL, "reserved field is not zero");
+		else if (l->prog_size > l->hdr.size - sizeof(*l))
+			ret = fail(&Q->sub, -EINVAL, "program of %u bytes does not fit its record of "
+				   "%u bytes", l->prog_size, l->hdr.size);
+		else
+			ret = prepare(q, (const uint8_t *)(l + 1), l->prog_size, 0, &Q->sub);
+		if (ret == IN_PROGRESS)
+			return ret;
+		return fail(&Q->comp, ret, "trace record %u: %s", n, Q->sub.msg);
+	}
+	Q->trace = 0;
+	return 0;
+}
+
+static int exec_trace(uint32_t q, const struct ttsim_cmd_trace *cmd, struct ttsim_completion *c)
+{
+	struct queue *Q = &queues[q];
+	static struct ttsim_completion why;
+	uint32_t off = 0, page;
 	struct place p;
 	int ret;
 
@@ -789,32 +873,20 @@ static int exec_trace(const struct ttsim_cmd_trace *cmd, struct ttsim_completion
 	for (page = 0; off < cmd->size; page++) {
 		uint32_t len = cmd->size - off < cmd->page_size ? cmd->size - off : cmd->page_size;
 
-		ret = page_place(cmd->bank_kind, cmd->base, cmd->page_size, page, &p, &sub);
+		ret = page_place(cmd->bank_kind, cmd->base, cmd->page_size, page, &p, &why);
 		if (ret)
-			return fail(c, ret, "trace: %s", sub.msg);
-		copy(p, local_place(IMAGE + off), len);
+			return fail(c, ret, "trace: %s", why.msg);
+		copy(p, local_place(IMAGE(q) + off), len);
 		off += len;
 	}
-	ret = check_trace(t, cmd->size, c);
-	for (off = 0; !ret && off < cmd->size; n++) {
-		const struct ttsim_cmd_launch_inline *l = (const void *)(t + off);
-
-		memset(&sub, 0, sizeof(sub));
-		if (l->hdr.opcode == TTSIM_CMD_LAUNCH_INLINE) {
-			if (l->reserved[0] || l->reserved[1] || l->reserved[2])
-				ret = fail(&sub, -EINVAL, "reserved field is not zero");
-			else if (l->prog_size > l->hdr.size - sizeof(*l))
-				ret = fail(&sub, -EINVAL, "program of %u bytes does not fit its record "
-					   "of %u bytes", l->prog_size, l->hdr.size);
-			else
-				ret = launch((const uint8_t *)(l + 1), l->prog_size, 0, 0, 0, &sub);
-		}
-		c->cycles += sub.cycles;
-		if (ret)
-			fail(c, ret, "trace record %u: %s", n, sub.msg);
-		off += l->hdr.size;
-	}
-	return ret;
+	ret = check_trace(L1P(IMAGE(q)), cmd->size, c);
+	if (ret)
+		return ret;
+	Q->trace = 1;
+	Q->toff = 0;
+	Q->tsize = cmd->size;
+	Q->tn = 0;
+	return trace_next(q);
 }
 
 /* ---- the queues --------------------------------------------------------- */
@@ -856,7 +928,7 @@ static int execute(uint32_t q, const uint8_t *rec, struct ttsim_completion *c)
 	case TTSIM_CMD_READ_PAGED:
 		return do_paged((const void *)rec, c);
 	case TTSIM_CMD_LAUNCH:
-		return do_launch((const void *)rec, c);
+		return do_launch(q, (const void *)rec, c);
 	case TTSIM_CMD_RECORD_EVENT: {
 		const struct ttsim_cmd_event *e = (const void *)rec;
 
@@ -877,85 +949,125 @@ static int execute(uint32_t q, const uint8_t *rec, struct ttsim_completion *c)
 		if (w->queue == q && !event_reached(q, w->event))
 			return fail(c, -EDEADLK, "waits for event %u of its own queue, which it has "
 				    "not recorded (last: %u)", w->event, queues[q].last_event);
-		return event_reached(w->queue, w->event) ? 0 : -EAGAIN;
+		if (event_reached(w->queue, w->event))
+			return 0;
+		memcpy(&queues[q].wait, w, sizeof(*w));
+		queues[q].busy = Q_WAIT_EVENT;
+		return IN_PROGRESS;
 	}
 	case TTSIM_CMD_EXEC_TRACE:
-		return exec_trace((const void *)rec, c);
+		return exec_trace(q, (const void *)rec, c);
 	case TTSIM_CMD_LAUNCH_INLINE:
 		return fail(c, -EINVAL, "LAUNCH_INLINE is valid only inside a trace");
 	}
 	return -EINVAL;
 }
 
-static void queue_error(uint32_t q, const char *msg, uint32_t a, uint32_t b)
+static void set_error(int32_t err, const char *fmt, uint32_t q, const char *msg, uint32_t a,
+		      uint32_t b)
 {
 	static char text[256] __attribute__((aligned(32)));
 
-	fw_fmt(text, sizeof(text), "queue %u: %s (0x%x, 0x%x)", q, msg, a, b);
-	regs_write32(offsetof(struct ttsim_regs, queue) + q * sizeof(struct ttsim_queue_regs) +
-		     offsetof(struct ttsim_queue_regs, enable), 0);
-	if (!first_error) {
-		first_error = -EINVAL;
-		host_write(text, regs_addr + offsetof(struct ttsim_regs, error_msg), sizeof(text));
-		regs_write32(offsetof(struct ttsim_regs, error), (uint32_t)-EINVAL);
-	}
+	if (first_error)
+		return;
+	first_error = err;
+	fw_fmt(text, sizeof(text), fmt, q, msg, a, b);
+	host_write(text, regs_addr + offsetof(struct ttsim_regs, error_msg), sizeof(text));
+	regs_write32(offsetof(struct ttsim_regs, error), (uint32_t)err);
 }
 
-/* Complete the record at rptr of queue q with `comp`. */
-static void complete(uint32_t q, uint32_t rptr, uint32_t size)
+static void queue_error(uint32_t q, const char *msg, uint32_t a, uint32_t b)
 {
+	regs_write32(offsetof(struct ttsim_regs, queue) + q * sizeof(struct ttsim_queue_regs) +
+		     offsetof(struct ttsim_queue_regs, enable), 0);
+	qregs[q].enable = 0;
+	set_error(-EINVAL, "queue %u: %s (0x%x, 0x%x)", q, msg, a, b);
+}
+
+/* Post queue q's completion of the record in progress; the queue is idle again. */
+static void complete(uint32_t q)
+{
+	struct queue *Q = &queues[q];
 	struct ttsim_queue_regs *qr = &qregs[q];
+	struct ttsim_completion *c = &Q->comp;
 	uint32_t cw = qr->comp_wptr;
 	uint64_t qbase = regs_addr + offsetof(struct ttsim_regs, queue) +
 			 q * sizeof(struct ttsim_queue_regs);
 
+	Q->busy = Q_IDLE;
 	/* Room for it: the host gave back enough completions. */
 	state->step = FW_CP_WAIT_ROOM;
 	while (cw - qr->comp_rptr >= qr->comp_entries)
 		host_read(qbase, qr, sizeof(*qr));
 	state->step = FW_CP_COMPLETE;
-	if (comp.status && comp.status != -ECANCELED && !first_error) {
-		static char text[256] __attribute__((aligned(32)));
-
-		first_error = comp.status;
-		fw_fmt(text, sizeof(text), "queue %u: %s", q, comp.msg);
-		host_write(text, regs_addr + offsetof(struct ttsim_regs, error_msg), sizeof(text));
-		regs_write32(offsetof(struct ttsim_regs, error), (uint32_t)comp.status);
-	}
-	host_write(&comp, qr->comp_base + (uint64_t)(cw & (qr->comp_entries - 1)) * sizeof(comp),
-		   sizeof(comp));
-	regs_write32(offsetof(struct ttsim_regs, queue) + q * sizeof(*qr) +
-		     offsetof(struct ttsim_queue_regs, issue_rptr), rptr + size);
+	if (c->status && c->status != -ECANCELED)
+		set_error(c->status, "queue %u: %s", q, c->msg, 0, 0);
+	host_write(c, qr->comp_base + (uint64_t)(cw & (qr->comp_entries - 1)) * sizeof(*c),
+		   sizeof(*c));
+	/* issue_rptr last: the host stops clocking an in-process chip once it caught up. */
 	regs_write32(offsetof(struct ttsim_regs, queue) + q * sizeof(*qr) +
 		     offsetof(struct ttsim_queue_regs, comp_wptr), cw + 1);
-	qr->issue_rptr = rptr + size;
+	regs_write32(offsetof(struct ttsim_regs, queue) + q * sizeof(*qr) +
+		     offsetof(struct ttsim_queue_regs, issue_rptr), Q->rptr + Q->size);
+	qr->issue_rptr = Q->rptr + Q->size;
 	qr->comp_wptr = cw + 1;
-	if (comp.opcode == TTSIM_CMD_RECORD_EVENT && !comp.status)
-		queues[q].last_event = comp.event;
+	if (c->opcode == TTSIM_CMD_RECORD_EVENT && !c->status)
+		Q->last_event = c->event;
 }
 
-/* Serve one record of queue q; 0 when there was nothing to do. */
+/* A launch of queue q in progress: start it, or see whether it ended. */
+static int progress(uint32_t q)
+{
+	struct queue *Q = &queues[q];
+	int ret;
+
+	if (!Q->started)
+		return start(q);
+	if (!poll_launch(q))
+		return 0;
+	Q->comp.cycles += Q->sub.cycles;
+	if (!Q->trace) {
+		Q->comp.status = Q->sub.status;
+		memcpy(Q->comp.msg, Q->sub.msg, sizeof(Q->comp.msg));
+		complete(q);
+		return 1;
+	}
+	if (Q->sub.status) {
+		Q->trace = 0;
+		Q->comp.status = fail(&Q->comp, Q->sub.status, "trace record %u: %s", Q->tn - 1,
+				      Q->sub.msg);
+		complete(q);
+		return 1;
+	}
+	ret = trace_next(q);
+	if (ret != IN_PROGRESS) {
+		Q->trace = 0;
+		Q->comp.status = ret;
+		complete(q);
+	}
+	return 1;
+}
+
+/* Move queue q on by one step; 0 when it has nothing to do now. */
 static int serve(uint32_t q)
 {
+	struct queue *Q = &queues[q];
 	struct ttsim_queue_regs *qr = &qregs[q];
 	const struct ttsim_cmd_hdr *h = (const void *)record;
 	uint32_t rptr = qr->issue_rptr, wptr = qr->issue_wptr, avail, off;
+	uint64_t t0;
+	int ret;
 
+	if (Q->busy == Q_LAUNCH)
+		return progress(q);
 	if (!qr->enable) {
-		queues[q].waiting = 0;
+		Q->busy = Q_IDLE;
 		return 0;
 	}
-	if (queues[q].waiting) {
-		const struct ttsim_cmd_wait_event *w = &queues[q].wait;
-
-		if (!event_reached(w->queue, w->event))
+	if (Q->busy == Q_WAIT_EVENT) {
+		if (!event_reached(Q->wait.queue, Q->wait.event))
 			return 0;
-		memset(&comp, 0, sizeof(comp));
-		comp.seq = w->hdr.seq;
-		comp.opcode = TTSIM_CMD_WAIT_EVENT;
-		comp.event = w->event;
-		queues[q].waiting = 0;
-		complete(q, queues[q].wait_rptr, queues[q].wait_size);
+		complete(q);
 		return 1;
 	}
 	if (rptr == wptr)
@@ -984,28 +1096,29 @@ static int serve(uint32_t q)
 		return 1;
 	}
 	host_read(qr->issue_base + off, record, h->size);
-	memset(&comp, 0, sizeof(comp));
-	comp.seq = h->seq;
-	comp.opcode = h->opcode;
+	memset(&Q->comp, 0, sizeof(Q->comp));
+	Q->comp.seq = h->seq;
+	Q->comp.opcode = h->opcode;
+	Q->rptr = rptr;
+	Q->size = h->size;
 	state->queue = q;
 	state->opcode = h->opcode;
 	state->step = FW_CP_EXECUTE;
-	comp.status = execute(q, record, &comp);
-	if (comp.status == -EAGAIN) {
-		/* A wait for the other queue: this queue stops here, the other goes on. */
-		memcpy(&queues[q].wait, record, sizeof(queues[q].wait));
-		queues[q].wait_rptr = rptr;
-		queues[q].wait_size = h->size;
-		queues[q].waiting = 1;
+	t0 = wall_clock();
+	ret = execute(q, record, &Q->comp);
+	if (ret == IN_PROGRESS)
 		return 1;
-	}
-	complete(q, rptr, h->size);
+	/* Device time of a command: the chip's wall clock, unless it counted its own. */
+	if (!Q->comp.cycles)
+		Q->comp.cycles = wall_clock() - t0;
+	Q->comp.status = ret;
+	complete(q);
 	return 1;
 }
 
 int main(void)
 {
-	uint32_t q;
+	uint32_t q, moved;
 
 	noc_init(&noc, 0, 0, mb->map.noc_w, mb->map.noc_h);
 	memset(L1P(ZEROS), 0, ZEROS_SIZE + 32);
@@ -1017,9 +1130,11 @@ int main(void)
 		state->loops++;
 		host_read(regs_addr + offsetof(struct ttsim_regs, queue), qregs,
 			  nq * sizeof(struct ttsim_queue_regs));
-		for (q = 0; q < nq; q++)
-			while (serve(q))
-				if (!qregs[q].enable)
-					break;
+		/* Each queue in turn, a step at a time: neither waits for the other. */
+		do {
+			moved = 0;
+			for (q = 0; q < nq; q++)
+				moved |= (uint32_t)serve(q);
+		} while (moved);
 	}
 }

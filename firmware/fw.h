@@ -34,7 +34,7 @@
 
 #define FW_MAX_GRID		16u	/* logical columns or rows */
 #define FW_MAX_DRAM		16u
-#define FW_MSG_LEN		96u
+#define FW_MSG_LEN		176u
 
 /* Core-local data RAM of each RISC-V: the kernel call block, then the stack. */
 #define FW_LOCAL_BASE		0xFFB00000u
@@ -111,7 +111,8 @@ struct fw_cp_boot {
 	uint32_t regs_lo, regs_hi;	/* host DMA address of struct ttsim_regs */
 	uint32_t nqueues;
 	uint32_t watchdog_ms;		/* a launch longer than this fails */
-	uint32_t reserved[3];
+	uint32_t watchdog_lo, watchdog_hi;	/* the same in wall clock cycles */
+	uint32_t reserved;
 };
 
 #define FW_CP_MAGIC		0x42504346u	/* "FCPB" */

@@ -111,7 +111,7 @@ static struct place where(uint64_t n, uint32_t len, const char *what)
 		fail(-EFAULT, "%s: NoC address 0x%llx: no endpoint at (%u,%u)", what,
 		     (unsigned long long)n, x, y);
 	if (a > m->l1_size || len > m->l1_size - a)
-		fail(-EFAULT, "%s: core (%u,%u) L1: 0x%llx + %u bytes is past the end of L1 (0x%x)",
+		fail(-EFAULT, "%s: core (%u,%u) L1: 0x%llx + %u bytes is past its end (0x%x)",
 		     what, x, y, (unsigned long long)a, len, m->l1_size);
 	p.x = m->worker_x[x];
 	p.y = m->worker_y[y];
@@ -186,7 +186,7 @@ static void do_mcast(const char *what)
 	int loopback = flags & TT_MCAST_LOOPBACK, inside;
 
 	if (flags & ~TT_MCAST_LOOPBACK)
-		fail(-EINVAL, "%s: unknown flags 0x%x", what, flags);
+		fail(-EFAULT, "%s: unknown flags 0x%x", what, flags);
 	if (!(n & TT_NOC_MCAST) || x0 > x1 || y0 > y1 || x1 >= m->grid_x || y1 >= m->grid_y)
 		fail(-EFAULT, "%s: 0x%llx is not a multicast address of a rectangle of cores "
 		     "(%u,%u)-(%u,%u) inside the %ux%u grid (get_noc_multicast_addr)", what,
@@ -204,7 +204,7 @@ static void do_mcast(const char *what)
 	inside = me_x >= x0 && me_x <= x1 && me_y >= y0 && me_y <= y1;
 	cnt = (x1 - x0 + 1) * (y1 - y0 + 1) - (inside && !loopback);
 	if (ARG(4) != cnt)
-		fail(-EINVAL, "%s: num_dests is %u, but cores (%u,%u)-(%u,%u) are %u destinations "
+		fail(-EFAULT, "%s: num_dests is %u, but cores (%u,%u)-(%u,%u) are %u destinations "
 		     "(the sender %s)", what, ARG(4), x0, y0, x1, y1, cnt,
 		     !inside ? "is outside" : loopback ? "included: loopback" :
 		     "excluded: no loopback");
@@ -294,7 +294,7 @@ static uint32_t cb_call(uint32_t call)
 	volatile struct fw_cb_sync *s;
 
 	if (i >= TT_MAX_CBS || !mb->cb[i].num_pages)
-		fail(-EINVAL, "%s: cb %u is not configured on this core", name, i);
+		fail(-EFAULT, "%s: cb %u is not configured on this core", name, i);
 	cb = &mb->cb[i];
 	s = &mb->sync[i];
 	switch (call) {
@@ -306,7 +306,7 @@ static uint32_t cb_call(uint32_t call)
 		return cb->page_size;
 	}
 	if (!n || n > cb->num_pages)
-		fail(-EINVAL, "%s(cb %u, %u pages): the CB holds %u pages", name, i, n,
+		fail(-EFAULT, "%s(cb %u, %u pages): the CB holds %u pages", name, i, n,
 		     cb->num_pages);
 	switch (call) {
 	case TT_CALL_CB_RESERVABLE:
@@ -316,7 +316,7 @@ static uint32_t cb_call(uint32_t call)
 	case TT_CALL_CB_RESERVE_BACK:
 		tmp = cbs[i].wr;
 		if (cb_advance(cb, &tmp, n))
-			fail(-EINVAL, "cb_reserve_back(cb %u, %u pages) crosses the end of the CB: "
+			fail(-EFAULT, "cb_reserve_back(cb %u, %u pages) crosses the end of the CB: "
 			     "its %u pages must be a multiple of %u", i, n, cb->num_pages, n);
 		while (cb->num_pages - cb_filled(i) < n)
 			;
@@ -325,17 +325,17 @@ static uint32_t cb_call(uint32_t call)
 		return 0;
 	case TT_CALL_CB_PUSH_BACK:
 		if (n > cbs[i].reserved)
-			fail(-EINVAL, "cb_push_back(cb %u, %u pages) without cb_reserve_back of %u "
+			fail(-EFAULT, "cb_push_back(cb %u, %u pages) without cb_reserve_back of %u "
 			     "pages (%u reserved)", i, n, n, cbs[i].reserved);
 		if (cb_advance(cb, &cbs[i].wr, n))
-			fail(-EINVAL, "cb_push_back(cb %u, %u pages) crosses the end of the CB", i, n);
+			fail(-EFAULT, "cb_push_back(cb %u, %u pages) crosses the end of the CB", i, n);
 		cbs[i].reserved -= n;
 		s->pushed += n;
 		return 0;
 	case TT_CALL_CB_WAIT_FRONT:
 		tmp = cbs[i].rd;
 		if (cb_advance(cb, &tmp, n))
-			fail(-EINVAL, "cb_wait_front(cb %u, %u pages) crosses the end of the CB: "
+			fail(-EFAULT, "cb_wait_front(cb %u, %u pages) crosses the end of the CB: "
 			     "its %u pages must be a multiple of %u", i, n, cb->num_pages, n);
 		while (cb_filled(i) < n)
 			;
@@ -344,10 +344,10 @@ static uint32_t cb_call(uint32_t call)
 		return 0;
 	case TT_CALL_CB_POP_FRONT:
 		if (n > cbs[i].waited)
-			fail(-EINVAL, "cb_pop_front(cb %u, %u pages) without cb_wait_front of %u "
+			fail(-EFAULT, "cb_pop_front(cb %u, %u pages) without cb_wait_front of %u "
 			     "pages (%u waited for)", i, n, n, cbs[i].waited);
 		if (cb_advance(cb, &cbs[i].rd, n))
-			fail(-EINVAL, "cb_pop_front(cb %u, %u pages) crosses the end of the CB", i, n);
+			fail(-EFAULT, "cb_pop_front(cb %u, %u pages) crosses the end of the CB", i, n);
 		cbs[i].waited -= n;
 		s->popped += n;
 		return 0;
@@ -398,7 +398,7 @@ void fw_call(void)
 		if (call >= TT_CALL_TILE_REGS_ACQUIRE)
 			fail(-EOPNOTSUPP, "call %u: the Tensix compute engine of %s is not driven "
 			     "yet", call, CHIP_NAME);
-		fail(-EINVAL, "unknown call %u", call);
+		fail(-EFAULT, "unknown call %u", call);
 	}
 	CALL_RESULT = result;
 }

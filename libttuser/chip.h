@@ -80,6 +80,8 @@ struct tt_chip_io {
 	const struct tt_chip_io_ops *ops;
 	const struct tt_chip *chip;
 	size_t dma_max;			/* largest DMA buffer; 0: no limit */
+	/* the chip's wall clock per millisecond of host time, for the watchdog */
+	uint64_t clocks_per_ms;
 	/* set by chip.c: true while the chip has nothing to do (kick wakes it) */
 	bool (*idle)(void *ctx);
 	void *idle_ctx;

@@ -28,6 +28,7 @@
 #define POOL_IOVA	0x10000000ull	/* its DMA address */
 #define DMA_ALIGN	4096u
 #define BURST		2000u		/* clocks per turn of the clock thread */
+#define TTSIM_CLOCKS_PER_MS	5000u	/* about what ttsim runs at with a few cores busy */
 
 #ifndef TTUSER_TTSIM_DIR
 #define TTUSER_TTSIM_DIR ""
@@ -342,6 +343,8 @@ int tt_ttsim_io_open(const struct tt_chip *chip, struct tt_chip_io **out)
 		return tt_error(-ENOMEM, "out of memory");
 	t->io.ops = &ttsim_ops;
 	t->io.chip = chip;
+	/* ttsim's clock runs at some MHz of host time, not at the chip's GHz. */
+	t->io.clocks_per_ms = TTSIM_CLOCKS_PER_MS;
 	t->slot = slot;
 	t->window = ~0ull;
 	pthread_mutex_init(&t->lock, NULL);

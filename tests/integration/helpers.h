@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -134,6 +135,62 @@ static inline const char *test_device_for(const char *spec, char *buf, size_t le
 		map += item + (map[item] == ';');
 	}
 	return spec;
+}
+
+/* The tests run on a chip (TT_TEST_CHIP), not on the model. */
+static inline bool test_on_chip(void)
+{
+	const char *chip = getenv("TT_TEST_CHIP");
+
+	return chip && *chip;
+}
+
+/*
+ * A test of the model itself (its timing model, a configuration a chip
+ * does not have): on a chip it is skipped, saying why.
+ */
+#define MODEL_ONLY(why)                                                                 \
+	do {                                                                            \
+		if (test_on_chip()) {                                                   \
+			print_message("model only: %s\n", why);                         \
+			skip();                                                         \
+		}                                                                       \
+	} while (0)
+
+/* "the WxH grid" of the device, as its errors say it. */
+static inline const char *test_grid_text(struct tt_device *d)
+{
+	static char text[32];
+	struct tt_device_info info;
+
+	if (tt_device_info(d, &info))
+		return "?";
+	snprintf(text, sizeof(text), "inside the %ux%u grid", info.grid_x, info.grid_y);
+	return text;
+}
+
+static inline uint32_t test_grid_x(struct tt_device *d)
+{
+	struct tt_device_info info = { 0 };
+
+	tt_device_info(d, &info);
+	return info.grid_x;
+}
+
+static inline uint32_t test_grid_y(struct tt_device *d)
+{
+	struct tt_device_info info = { 0 };
+
+	tt_device_info(d, &info);
+	return info.grid_y;
+}
+
+static inline uint32_t test_dram_banks(struct tt_device *d)
+{
+	struct tt_device_info info = { 0 };
+
+	tt_device_info(d, &info);
+	return info.dram_banks;
 }
 
 static inline struct tt_device *open_device(const char *spec)

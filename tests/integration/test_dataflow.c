@@ -247,7 +247,8 @@ static void test_semaphore_limits(void **state)
 	CHECK_FAILS(tt_semaphore_create(prog, TT_CORES(1, 1, 2, 2), 0), -ENOSPC,
 		    "no free semaphore");
 	assert_int_equal(tt_semaphore_create(prog, TT_CORES(2, 2, 2, 2), 0), 0);
-	CHECK_FAILS(tt_semaphore_create(prog, TT_CORES(0, 0, 5, 0), 0), -EINVAL, "5x4 grid");
+	CHECK_FAILS(tt_semaphore_create(prog, TT_CORES(0, 0, test_grid_x(dev), 0), 0), -EINVAL,
+		    test_grid_text(dev));
 	tt_program_destroy(prog);
 }
 
@@ -280,7 +281,7 @@ static void test_multicast_errors(void **state)
 	CHECK_FAILS(run_kernel(dev, bad_count, TT_ROLE_READER, TT_CORES(0, 0, 0, 0), 0, 0, NULL, 0),
 		    -EFAULT, "num_dests is 3, but cores (1,0)-(2,1) are 4 destinations");
 	CHECK_FAILS(run_kernel(dev, bad_rect, TT_ROLE_READER, TT_CORES(0, 0, 0, 0), 0, 0, NULL, 0),
-		    -EFAULT, "inside the 5x4 grid");
+		    -EFAULT, test_grid_text(dev));
 	CHECK_FAILS(run_kernel(dev, unicast, TT_ROLE_READER, TT_CORES(0, 0, 0, 0), 0, 0, NULL, 0),
 		    -EFAULT, "not a multicast address");
 	/* The device is still usable. */
@@ -333,6 +334,7 @@ static void test_device_time(void **state)
 	struct tt_program *prog;
 
 	(void)state;
+	MODEL_ONLY("the model's NoC and DRAM timing");
 	/* One core: twice the bytes costs the extra bytes at a bank's 24 bytes per cycle. */
 	run_reads(TT_CORES(0, 0, 0, 0), 0, 24000, &a, &ca);
 	run_reads(TT_CORES(0, 0, 0, 0), 0, 48000, &b, &cb_);
@@ -383,6 +385,7 @@ static void test_device_time_two_queues(void **state)
 	int k;
 
 	(void)state;
+	MODEL_ONLY("the model's NoC and DRAM timing");
 	CHECK(tt_program_create(dev, &pa));
 	CHECK(tt_program_create(dev, &pb));
 	k = add_kernel(pa, read_kernel, TT_ROLE_READER, ra);
@@ -460,9 +463,11 @@ static void test_bad_program_input(void **state)
 					 &kc);
 	CHECK(k);
 	/* core ranges */
-	CHECK_FAILS(tt_cb_create(prog, TT_CORES(0, 0, 0, 4), &cb), -EINVAL, "inside the 5x4 grid");
+	CHECK_FAILS(tt_cb_create(prog, TT_CORES(0, 0, 0, test_grid_y(dev)), &cb), -EINVAL,
+		    test_grid_text(dev));
 	CHECK_FAILS(tt_cb_create(prog, TT_CORES(3, 0, 2, 0), &cb), -EINVAL, "not a range");
-	CHECK_FAILS(tt_semaphore_create(prog, TT_CORES(5, 0, 5, 0), 1), -EINVAL, "5x4 grid");
+	CHECK_FAILS(tt_semaphore_create(prog, TT_CORES(test_grid_x(dev), 0, test_grid_x(dev), 0), 1), -EINVAL,
+		    test_grid_text(dev));
 	CHECK_FAILS(tt_runtime_args_set(prog, k, TT_CORE(5, 3), many, 1), -EINVAL,
 		    "does not run on core (5,3)");
 	/* runtime args */

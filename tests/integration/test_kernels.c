@@ -92,10 +92,14 @@ static void test_args(void **state)
 			assert_int_equal(w[4], 11);
 			assert_int_equal(w[5], 33);
 			assert_int_equal(w[6], 21);
-			assert_int_equal(w[7], 4);
+			assert_int_equal(w[7], test_dram_banks(dev));
 		}
 	CHECK(tt_program_stats(prog, &st));
-	assert_true(st.instructions > 16 * 20);
+	/* A chip's cores count no retired instructions that the firmware could read. */
+	if (test_on_chip())
+		assert_int_equal(st.instructions, 0);
+	else
+		assert_true(st.instructions > 16 * 20);
 	assert_true(st.device_cycles > 0);
 	assert_true(st.host_us > 0);
 	{
@@ -236,6 +240,7 @@ static void test_dprint(void **state)
 		"}\n";
 
 	(void)state;
+	MODEL_ONLY("DPRINT output is not carried from a chip yet");
 	CHECK(run_kernel(dev, src, TT_ROLE_WRITER, TT_CORES(1, 0, 1, 0), 0, 0, NULL, 0));
 	assert_true(log_has(&logs, "core (1,0) writer: hello -5 7 ff 1.50 str z|"));
 	assert_true(log_has(&logs, "core (1,0) writer: second line"));
@@ -272,7 +277,8 @@ static void test_program_checks(void **state)
 	(void)state;
 	CHECK(tt_program_create(dev, &prog));
 	CHECK_FAILS(tt_kernel_create_from_string(prog, "void kernel_main(void) {}",
-						 TT_CORES(0, 0, 4, 0), &cfg), -EINVAL, "4x4 grid");
+						 TT_CORES(0, 0, test_grid_x(dev), 0), &cfg), -EINVAL,
+		    test_grid_text(dev));
 	CHECK_FAILS(tt_kernel_create_from_string(prog, "void kernel_main(void) {}",
 						 TT_CORES(2, 0, 1, 0), &cfg), -EINVAL, "not a range");
 	k = tt_kernel_create_from_string(prog, "void kernel_main(void) {}", TT_CORES(0, 0, 1, 1),
@@ -319,7 +325,8 @@ static void test_cb_vs_l1_buffer(void **state)
 
 	(void)state;
 	CHECK(tt_device_info(dev, &info));
-	bc.size = 16ull * (info.l1_size - info.l1_free - 512 * 1024) / 1024 * 1024;
+	bc.size = (uint64_t)info.grid_x * info.grid_y *
+		  ((info.l1_size - info.l1_free - 512 * 1024) / 1024 * 1024);
 	CHECK(tt_buffer_create(dev, &bc, &buf));
 	CHECK(tt_program_create(dev, &prog));
 	CHECK(tt_kernel_create_from_string(prog, "void kernel_main(void) {}", TT_CORES(0, 0, 0, 0),
