@@ -77,7 +77,7 @@ $(BUILD)/obj/gen/kernel_headers.o: $(BUILD)/gen/kernel_headers.c
 # for RV32IM and carried in the library as flat images: per chip, the
 # worker firmware of BRISC and NCRISC and the command processor, each linked
 # at its place in the top FW_REGION of L1 (firmware/fw.h).
-FW_CHIPS    := wh
+FW_CHIPS    := wh bh
 FW_SRC      := $(wildcard firmware/*.c firmware/*.h firmware/*.S) uapi/tt_core.h uapi/ttsim.h
 FW_CC       := clang --target=riscv32 -march=rv32im -mabi=ilp32 -mno-relax -msmall-data-limit=0 \
 	       -ffreestanding -fno-builtin -nostdlib -O2 -std=c11 -Wall -Wextra -Werror \
@@ -197,13 +197,13 @@ check-plain: tests examples tools
 check-asan:
 	$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 check-plain
 
-# The integration tests that do no tile math, again on Wormhole under ttsim
-# in-process (TT_TEST_CHIP: tests/integration/helpers.h). The Tensix compute
+# The integration tests that do no tile math, again on Wormhole and on
+# Blackhole under ttsim in-process (TT_TEST_CHIP: tests/integration/helpers.h). The Tensix compute
 # engine is not driven on the chips yet: the tile tests, and test_trace and
 # test_pipeline (whose programs compute x + 1), run on the model only.
 CHIP_TESTS := $(addprefix $(BUILD)/tests/,test_cq test_dataflow test_events test_sharded \
 	      test_device_errors test_kernels test_tilize)
-CHIPS ?= ttsim:wh
+CHIPS ?= ttsim:wh ttsim:bh
 check-chips: tests ttsim
 	@for c in $(CHIPS); do echo "chip tests on $$c"; \
 		$(TEST_ENV) TT_TEST_CHIP=$$c sh tests/run.sh $(CHIP_TESTS) || exit 1; done

@@ -30,14 +30,18 @@ struct noc {
 	uint32_t reads, writes, atomics;	/* issued, as the NIU's counters count */
 };
 
+/*
+ * NIU 1's coordinate of NoC 0's x or y: mirrored, unless the chip
+ * translates coordinates (NOC1_MIRRORED 0), when both NoCs use the same.
+ */
 static inline uint32_t noc_cx(const struct noc *n, uint32_t x)
 {
-	return n->niu ? n->w - 1 - x : x;
+	return NOC1_MIRRORED && n->niu ? n->w - 1 - x : x;
 }
 
 static inline uint32_t noc_cy(const struct noc *n, uint32_t y)
 {
-	return n->niu ? n->h - 1 - y : y;
+	return NOC1_MIRRORED && n->niu ? n->h - 1 - y : y;
 }
 
 static inline uint32_t noc_counter(const struct noc *n, uint32_t i)
@@ -47,15 +51,15 @@ static inline uint32_t noc_counter(const struct noc *n, uint32_t i)
 
 static inline void noc_init(struct noc *n, uint32_t niu, uint32_t buf, uint32_t w, uint32_t h)
 {
-	uint32_t id = REG32(NOC_BASE(niu) + NOC_NODE_ID);
+	uint32_t id = REG32(NOC_BASE(0) + NOC_NODE_ID);
 
 	n->regs = NOC_BASE(niu) + buf * NOC_CMD_BUF;
 	n->niu = niu;
 	n->w = w;
 	n->h = h;
-	/* NODE_ID holds this NIU's own coordinates: x in 5:0, y in 11:6 */
-	n->x = noc_cx(n, id & 0x3f);
-	n->y = noc_cy(n, (id >> 6) & 0x3f);
+	/* NIU 0's NODE_ID holds this core's NoC 0 coordinates: x in 5:0, y in 11:6 */
+	n->x = id & 0x3f;
+	n->y = (id >> 6) & 0x3f;
 	n->reads = noc_counter(n, NOC_RD_RESP_RECEIVED);
 	n->writes = noc_counter(n, NOC_WR_ACK_RECEIVED);
 	n->atomics = noc_counter(n, NOC_ATOMIC_RESP_RECEIVED);
@@ -67,14 +71,16 @@ static inline void noc_wait_ready(const struct noc *n)
 		;
 }
 
-static inline void noc_issue(const struct noc *n, uint32_t ctrl, uint64_t targ_lo_mid_addr,
-			     uint32_t targ_mid, uint32_t ret_lo, uint32_t ret_mid, uint32_t len)
+/* Coordinates of one tile, and of a rectangle (start <= end), as the initiators take them. */
+#define NOC_COORDS(x, y)		((x) | (y) << 6)
+#define NOC_MCAST_COORDS(x0, y0, x1, y1) ((x1) | (y1) << 6 | (x0) << 12 | (y0) << 18)
+
+static inline void noc_issue(const struct noc *n, uint32_t ctrl, uint32_t targ_coords,
+			     uint64_t targ, uint32_t ret_coords, uint64_t ret, uint32_t len)
 {
 	noc_wait_ready(n);
-	REG32(n->regs + NOC_TARG_LO) = (uint32_t)targ_lo_mid_addr;
-	REG32(n->regs + NOC_TARG_MID) = targ_mid;
-	REG32(n->regs + NOC_RET_LO) = ret_lo;
-	REG32(n->regs + NOC_RET_MID) = ret_mid;
+	noc_set_addr(n->regs + NOC_TARG_LO, targ_coords, targ);
+	noc_set_addr(n->regs + NOC_RET_LO, ret_coords, ret);
 	REG32(n->regs + NOC_PACKET_TAG) = 0;
 	REG32(n->regs + NOC_CTRL) = ctrl;
 	REG32(n->regs + NOC_AT_LEN_BE) = len;
@@ -88,9 +94,8 @@ static inline void noc_read(struct noc *n, uint32_t x, uint32_t y, uint64_t addr
 	while (len) {
 		uint32_t k = len < NOC_MAX_PACKET ? len : NOC_MAX_PACKET;
 
-		noc_issue(n, NOC_CMD_RD | NOC_CMD_RESP_MARKED, addr,
-			  noc_mid(noc_cx(n, x), noc_cy(n, y), addr), dst,
-			  noc_mid(noc_cx(n, n->x), noc_cy(n, n->y), 0), k);
+		noc_issue(n, NOC_CMD_RD | NOC_CMD_RESP_MARKED, NOC_COORDS(noc_cx(n, x), noc_cy(n, y)),
+			  addr, NOC_COORDS(noc_cx(n, n->x), noc_cy(n, n->y)), dst, k);
 		n->reads++;
 		addr += k;
 		dst += k;
@@ -105,9 +110,9 @@ static inline void noc_write(struct noc *n, uint32_t src, uint32_t x, uint32_t y
 	while (len) {
 		uint32_t k = len < NOC_MAX_PACKET ? len : NOC_MAX_PACKET;
 
-		noc_issue(n, NOC_CMD_WR | NOC_CMD_RESP_MARKED, src,
-			  noc_mid(noc_cx(n, n->x), noc_cy(n, n->y), 0), (uint32_t)addr,
-			  noc_mid(noc_cx(n, x), noc_cy(n, y), addr), k);
+		noc_issue(n, NOC_CMD_WR | NOC_CMD_RESP_MARKED,
+			  NOC_COORDS(noc_cx(n, n->x), noc_cy(n, n->y)), src,
+			  NOC_COORDS(noc_cx(n, x), noc_cy(n, y)), addr, k);
 		n->writes++;
 		addr += k;
 		src += k;
@@ -140,9 +145,9 @@ static inline void noc_write_mcast(struct noc *n, uint32_t src, uint32_t x0, uin
 		uint32_t k = len < NOC_MAX_PACKET ? len : NOC_MAX_PACKET;
 
 		noc_issue(n, NOC_CMD_WR | NOC_CMD_RESP_MARKED | NOC_CMD_BRCST | NOC_CMD_PATH_RESERVE |
-			  (self ? NOC_CMD_BRCST_SRC_INCLUDE : 0), src,
-			  noc_mid(noc_cx(n, n->x), noc_cy(n, n->y), 0), addr,
-			  noc_mid_mcast(ax0, ay0, ax1, ay1, addr), k);
+			  (self ? NOC_CMD_BRCST_SRC_INCLUDE : 0),
+			  NOC_COORDS(noc_cx(n, n->x), noc_cy(n, n->y)), src,
+			  NOC_MCAST_COORDS(ax0, ay0, ax1, ay1), addr, k);
 		n->writes += ndest;
 		addr += k;
 		src += k;
@@ -156,9 +161,8 @@ static inline void noc_atomic_inc(struct noc *n, uint32_t x, uint32_t y, uint32_
 {
 	noc_wait_ready(n);
 	REG32(n->regs + NOC_AT_DATA) = inc;
-	noc_issue(n, NOC_CMD_AT | NOC_CMD_RESP_MARKED, addr,
-		  noc_mid(noc_cx(n, x), noc_cy(n, y), addr), scratch,
-		  noc_mid(noc_cx(n, n->x), noc_cy(n, n->y), 0), NOC_AT_INCREMENT(addr));
+	noc_issue(n, NOC_CMD_AT | NOC_CMD_RESP_MARKED, NOC_COORDS(noc_cx(n, x), noc_cy(n, y)), addr,
+		  NOC_COORDS(noc_cx(n, n->x), noc_cy(n, n->y)), scratch, NOC_AT_INCREMENT(addr));
 	n->atomics++;
 }
 

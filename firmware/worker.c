@@ -48,7 +48,7 @@ static struct {
 } cbs[TT_MAX_CBS];
 
 /* Transfers whose two ends disagree in alignment go through here. */
-static uint8_t bounce[BOUNCE_SIZE + 32] __attribute__((aligned(32)));
+static uint8_t bounce[BOUNCE_SIZE + 64] __attribute__((aligned(64)));
 
 #define ARG(i)		REG32(FW_LOCAL_BASE + 4u * (i))
 #define VREAD(v)	(*(volatile __typeof__(v) *)&(v))
@@ -440,8 +440,7 @@ int main(void)
 #if defined(FW_BRISC)
 	/* NCRISC starts at its own firmware, if the launch gives it a kernel. */
 	if (VREAD(mb->role[TT_ROLE_READER].go) != VREAD(mb->role[TT_ROLE_READER].done)) {
-		REG32(REG_CFG(CFG_NCRISC_RESET_PC)) = FW_BASE + FW_NCRISC_OFF;
-		REG32(REG_CFG(CFG_NCRISC_PC_OVERRIDE)) = 1;
+		ncrisc_set_start(FW_BASE + FW_NCRISC_OFF);
 		REG32(REG_SOFT_RESET) = REG32(REG_SOFT_RESET) & ~SOFT_RESET_NCRISC;
 	}
 #endif

@@ -27,9 +27,7 @@
 #define NOC_BASE(n)		(0xFFB20000u + 0x10000u * (n))
 #define NOC_CMD_BUF		0x400u
 #define NOC_TARG_LO		0x00u
-#define NOC_TARG_MID		0x04u
 #define NOC_RET_LO		0x0Cu
-#define NOC_RET_MID		0x10u
 #define NOC_PACKET_TAG		0x18u
 #define NOC_CTRL		0x1Cu
 #define NOC_AT_LEN_BE		0x20u
@@ -45,21 +43,26 @@
 
 #define NOC_ADDR_BITS		36u
 #define NOC_MAX_PACKET		8192u
+#define NOC1_MIRRORED		1	/* NoC 1 counts from the other corner */
 #define NOC_DRAM_ALIGN		32u	/* DRAM reads: source and destination agree mod this */
 #define NOC_L1_ALIGN		16u	/* other transfers */
 
-/* The MID word of a unicast address: address bits 35:32, x, y. */
-static inline uint32_t noc_mid(uint32_t x, uint32_t y, uint64_t addr)
+/*
+ * A NoC address into a request initiator: addr at lo (the TARG or the RET
+ * registers), coords as NOC_COORDS or NOC_MCAST_COORDS give them. On
+ * Wormhole the coordinates sit above the 36 address bits, in MID.
+ */
+static inline void noc_set_addr(uint32_t lo, uint32_t coords, uint64_t addr)
 {
-	return (uint32_t)(addr >> 32) | x << 4 | y << 10;
+	*(volatile uint32_t *)(uintptr_t)lo = (uint32_t)addr;
+	*(volatile uint32_t *)(uintptr_t)(lo + 4) = ((uint32_t)(addr >> 32) & 0xFu) | coords << 4;
 }
 
-/* The MID word of a multicast rectangle (NoC coordinates, start <= end). */
-static inline uint32_t noc_mid_mcast(uint32_t x0, uint32_t y0, uint32_t x1, uint32_t y1,
-				     uint64_t addr)
+/* NCRISC's start address: Tensix configuration registers, which BRISC writes. */
+static inline void ncrisc_set_start(uint32_t pc)
 {
-	/* bits 36-41 end x, 42-47 end y, 48-53 start x, 54-59 start y */
-	return (uint32_t)(addr >> 32) | x1 << 4 | y1 << 10 | x0 << 16 | y0 << 22;
+	*(volatile uint32_t *)(uintptr_t)REG_CFG(CFG_NCRISC_RESET_PC) = pc;
+	*(volatile uint32_t *)(uintptr_t)REG_CFG(CFG_NCRISC_PC_OVERRIDE) = 1;
 }
 
 #endif

@@ -45,7 +45,7 @@ struct chip_dev {
 	bool booting;
 };
 
-static const struct tt_chip *const chips[] = { &tt_chip_wormhole };
+static const struct tt_chip *const chips[] = { &tt_chip_wormhole, &tt_chip_blackhole };
 
 const struct tt_chip *tt_chip_by_key(const char *key)
 {

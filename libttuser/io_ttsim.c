@@ -110,7 +110,9 @@ static void point_window(struct ttsim_io *t, uint32_t x, uint32_t y, uint64_t ba
 	if (t->window == key)
 		return;
 	c->tlb_config(x, y, base, words, &n);
-	t->api.mem_wr(BAR0 + c->tlb_regs, words, 4 * n);
+	/* Word by word: Blackhole's configuration takes 32-bit writes only. */
+	for (unsigned i = 0; i < n; i++)
+		t->api.mem_wr(BAR0 + c->tlb_regs + 4 * i, &words[i], 4);
 	t->window = key;
 }
 

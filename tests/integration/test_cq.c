@@ -172,13 +172,20 @@ static void test_nop_and_info(void **state)
 
 	(void)state;
 	CHECK(tt_device_info(dev, &info));
-	if (test_on_chip()) {
-		/* Wormhole: 8x9 cores for programs, the top 64 KiB of L1 the firmware's. */
-		assert_int_equal(info.arch, TT_ARCH_WORMHOLE);
+	if (test_on_chip() && info.arch == TT_ARCH_WORMHOLE) {
+		/* 8x9 cores for programs, the top 64 KiB of L1 the firmware's. */
 		assert_int_equal(info.grid_x, 8);
 		assert_int_equal(info.grid_y, 9);
 		assert_int_equal(info.l1_size, 1400 * 1024);
 		assert_int_equal(info.dram_banks, 6);
+		assert_int_equal(info.dram_bank_size, 1 << 30);
+		assert_string_equal(info.transport, "ttsim");
+	} else if (test_on_chip()) {
+		assert_int_equal(info.arch, TT_ARCH_BLACKHOLE);
+		assert_int_equal(info.grid_x, 14);
+		assert_int_equal(info.grid_y, 9);
+		assert_int_equal(info.l1_size, 1472 * 1024);
+		assert_int_equal(info.dram_banks, 8);
 		assert_int_equal(info.dram_bank_size, 1 << 30);
 		assert_string_equal(info.transport, "ttsim");
 	} else {

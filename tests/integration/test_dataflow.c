@@ -266,8 +266,8 @@ static void test_multicast_errors(void **state)
 		"#include <ttuser/kernel/dataflow.h>\n"
 		"void kernel_main(void)\n"
 		"{\n"
-		"	noc_async_write_multicast(0x40000, get_noc_multicast_addr(0, 0, 9, 1, 0x40000),\n"
-		"				  64, 20, false);\n"
+		"	noc_async_write_multicast(0x40000, get_noc_multicast_addr(0, 0, 15, 1, 0x40000),\n"
+		"				  64, 32, false);\n"
 		"}\n";
 	static const char unicast[] =
 		"#include <ttuser/kernel/dataflow.h>\n"
