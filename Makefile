@@ -218,7 +218,7 @@ check-valgrind: tests examples
 	$(TEST_ENV) TEST_WRAPPER="valgrind -q --error-exitcode=9 --leak-check=full \
 		--errors-for-leak-kinds=definite" sh tests/run.sh $(VALGRIND_TESTS)
 
-bench: benches
+bench: benches ttsim
 	@for b in $(BENCHES); do $(TEST_ENV) $$b || exit 1; done
 
 demo: examples

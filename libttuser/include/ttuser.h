@@ -57,6 +57,9 @@ struct tt_device_info {
  * threads=N, watchdog_ms=MS), or NULL for $TT_DEVICE, defaulting to "sim".
  * A path such as "/dev/tenstorrent/0", or an index "0", opens the model
  * device behind the tenstorrent kernel module (transport "kmod").
+ * "ttsim:wh" or "ttsim:bh" (",watchdog_ms=MS" after it) opens a Wormhole
+ * or Blackhole under Tenstorrent's ttsim in this process (transport
+ * "ttsim"; $TTSIM_LIB names the library): compute kernels do not run there.
  */
 int tt_device_open(const char *spec, struct tt_device **dev);
 void tt_device_close(struct tt_device *dev);
