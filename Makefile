@@ -198,11 +198,12 @@ check-asan:
 	$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 check-plain
 
 # The integration tests that do no tile math, again on Wormhole and on
-# Blackhole under ttsim in-process (TT_TEST_CHIP: tests/integration/helpers.h). The Tensix compute
-# engine is not driven on the chips yet: the tile tests, and test_trace and
-# test_pipeline (whose programs compute x + 1), run on the model only.
+# Blackhole under ttsim in-process (TT_TEST_CHIP: tests/integration/helpers.h).
+# The Tensix compute engine is not driven on the chips yet: the tile tests run
+# on the model only; the trace and pipeline tests add their 1.0 on a RISC-V
+# there (soft float from gcc-riscv64-unknown-elf's libgcc).
 CHIP_TESTS := $(addprefix $(BUILD)/tests/,test_cq test_dataflow test_events test_sharded \
-	      test_device_errors test_kernels test_tilize)
+	      test_trace test_pipeline test_device_errors test_kernels test_tilize)
 CHIPS ?= ttsim:wh ttsim:bh
 check-chips: tests ttsim
 	@for c in $(CHIPS); do echo "chip tests on $$c"; \
@@ -370,7 +371,7 @@ install: lib tools
 
 # ---- dependencies (Debian 12) ---------------------------------------
 # One line per component, so that each says what it needs.
-DEPS := build-essential pkg-config clang lld llvm libcmocka-dev libudev-dev
+DEPS := build-essential pkg-config clang lld llvm gcc-riscv64-unknown-elf libcmocka-dev libudev-dev
 # the kernel module (build, sparse, abi-check, dkms, udev) and the QEMU harness
 DEPS += linux-headers-amd64 linux-image-amd64 sparse dkms pahole kmod udev
 DEPS += qemu-system-x86 busybox-static cpio

@@ -32,9 +32,8 @@
 #define ZEROS_SIZE	0x2000u
 #define BLOCK		0x32400u	/* one core's args, info and CBs, put together */
 #define STATS(q)	(0x36000u + (q) * 0x4000u)	/* struct ttsim_core_stats[], 256 cores */
-#define IMAGE(q)	(0x40000u + (q) * IMAGE_ROOM)	/* a program image or a trace */
-#define IMAGE_ROOM	((FW_BASE - 0x40000u) / TTSIM_MAX_QUEUES & ~0xFFFu)
-#define IMAGE_MAX	(IMAGE_ROOM - 64u)
+#define IMAGE(q)	(FW_CP_IMAGE_BASE + (q) * FW_CP_IMAGE_ROOM(FW_BASE))	/* image or trace */
+#define IMAGE_MAX	FW_CP_IMAGE_MAX(FW_BASE)
 
 #define MAX_RECORD	256u
 #define L1P(a)		((void *)(uintptr_t)(a))
@@ -978,10 +977,11 @@ static void set_error(int32_t err, const char *fmt, uint32_t q, const char *msg,
 
 static void queue_error(uint32_t q, const char *msg, uint32_t a, uint32_t b)
 {
+	/* The message first: the host reads it once it sees the queue stopped. */
+	set_error(-EINVAL, "queue %u: %s (0x%x, 0x%x)", q, msg, a, b);
 	regs_write32(offsetof(struct ttsim_regs, queue) + q * sizeof(struct ttsim_queue_regs) +
 		     offsetof(struct ttsim_queue_regs, enable), 0);
 	qregs[q].enable = 0;
-	set_error(-EINVAL, "queue %u: %s (0x%x, 0x%x)", q, msg, a, b);
 }
 
 /* Post queue q's completion of the record in progress; the queue is idle again. */

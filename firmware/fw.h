@@ -137,6 +137,14 @@ enum fw_cp_step {
 };
 
 #define FW_CP_STATE_OFF		0x0D00u		/* from FW_BASE, on the CP's core */
+
+/*
+ * The command processor's copy of a program image or a trace, one per
+ * queue, in its core's L1 below FW_BASE: the largest it takes.
+ */
+#define FW_CP_IMAGE_BASE	0x40000u
+#define FW_CP_IMAGE_ROOM(fw_base) (((fw_base) - FW_CP_IMAGE_BASE) / 2u & ~0xFFFu)
+#define FW_CP_IMAGE_MAX(fw_base) (FW_CP_IMAGE_ROOM(fw_base) - 64u)
 #define FW_CP_BOOT_OFF		0x0C00u		/* from FW_BASE, on the CP's core */
 
 #endif

@@ -371,6 +371,14 @@ static int chip_reset(struct tt_device *dev)
 	int ret;
 
 	__atomic_store_n(&dev->regs->status, TTSIM_STATUS_RESETTING, __ATOMIC_RELEASE);
+	/*
+	 * The command processor stops first: left running while the register
+	 * page is cleared, it could write back a queue's old pointers.
+	 */
+	ret = cd->io->ops->write(cd->io, cd->chip->cp_x, cd->chip->cp_y, cd->chip->soft_reset,
+				 &cd->chip->soft_reset_all, 4);
+	if (ret)
+		return ret;
 	memset(cd->seen, 0, sizeof(cd->seen));
 	init_regs(cd, count);
 	dev->regs->status = TTSIM_STATUS_RESETTING;
@@ -438,6 +446,8 @@ int tt_chip_transport_open(struct tt_device *dev, struct tt_chip_io *io, unsigne
 	dev->chip = io->chip;
 	dev->regs = cd->regs_dma.va;
 	dev->dma_max = io->dma_max;
+	/* The command processor holds a trace in its L1. */
+	dev->trace_max = FW_CP_IMAGE_MAX(cd->fw_base);
 	return 0;
 
 fail:

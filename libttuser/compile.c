@@ -39,6 +39,12 @@ extern const unsigned tt_kernel_headers_count;
 #define MAX_ELF		(1u << 20)
 #define MAX_LOG		7000
 /* No a * b + c fused into fmadd.s: kernels round every operation, as the host's C11 does. */
+/*
+ * The chips' cores have no F: float code in a kernel calls libgcc's soft
+ * float, from Debian's gcc-riscv64-unknown-elf for the chip's -march.
+ */
+#define SOFT_FLOAT_GCC	"riscv64-unknown-elf-gcc"
+
 #define FP_FLAGS	"-ffp-contract=off"
 
 struct hash {
@@ -318,6 +324,50 @@ static int run(char *const *argv, char *log, size_t loglen)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ENOEXEC;
 }
 
+/*
+ * libgcc.a of the multilib for march/mabi, or "" when there is none (then
+ * a kernel with float code fails to link, naming the missing routine).
+ */
+static void soft_float_lib(const char *march, const char *mabi, char *out, size_t len)
+{
+	/* Asked once per process for the last -march: every chip's is rv32im today. */
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static char known_for[256], known[PATH_MAX];
+	char cmd[256];
+	FILE *p;
+	size_t n;
+
+	pthread_mutex_lock(&lock);
+	snprintf(cmd, sizeof(cmd), "%s/%s", march, mabi);
+	if (!strcmp(cmd, known_for)) {
+		snprintf(out, len, "%s", known);
+		pthread_mutex_unlock(&lock);
+		return;
+	}
+	snprintf(known_for, sizeof(known_for), "%s", cmd);
+	known[0] = out[0] = '\0';
+	if (!on_path(SOFT_FLOAT_GCC)) {
+		pthread_mutex_unlock(&lock);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), SOFT_FLOAT_GCC " -march=%s -mabi=%s -print-libgcc-file-name "
+		 "2>/dev/null", march, mabi);
+	p = popen(cmd, "r");
+	if (!p) {
+		pthread_mutex_unlock(&lock);
+		return;
+	}
+	if (!fgets(out, (int)len, p))
+		out[0] = '\0';
+	pclose(p);
+	n = strcspn(out, "\n");
+	out[n] = '\0';
+	if (*out != '/' || access(out, R_OK))
+		out[0] = '\0';
+	snprintf(known, sizeof(known), "%s", out);
+	pthread_mutex_unlock(&lock);
+}
+
 int tt_compile_kernel(struct tt_device *dev, const char *source, size_t len, const char *origin,
 		      const struct tt_kernel_config *cfg, uint8_t **elf, size_t *elf_size)
 {
@@ -330,6 +380,7 @@ int tt_compile_kernel(struct tt_device *dev, const char *source, size_t len, con
 	/* The model's harts have F; the chips' cores do not (firmware/). */
 	const char *march = dev->chip ? dev->chip->march : "rv32imf";
 	const char *mabi = dev->chip ? dev->chip->mabi : "ilp32f";
+	char softfloat[PATH_MAX] = "";
 	struct argv *a;
 	bool gcc;
 	unsigned i;
@@ -366,8 +417,11 @@ int tt_compile_kernel(struct tt_device *dev, const char *source, size_t len, con
 	if (ret)
 		return tt_error(ret, "kernel cache %s: %s", root, strerror(-ret));
 
+	if (dev->chip)
+		soft_float_lib(march, mabi, softfloat, sizeof(softfloat));
 	hash_str(&key, cc);
 	hash_str(&key, march);
+	hash_str(&key, softfloat);
 	hash_bytes(&key, &cfg->role, sizeof(cfg->role));
 	hash_bytes(&key, cfg->compile_args, cfg->ncompile_args * sizeof(uint32_t));
 	hash_bytes(&key, &cfg->ncompile_args, sizeof(cfg->ncompile_args));
@@ -455,6 +509,8 @@ int tt_compile_kernel(struct tt_device *dev, const char *source, size_t len, con
 	if (gcc)
 		add(a, "-Wl,--no-warn-rwx-segments");
 	add(a, "%s", src);
+	if (*softfloat)
+		add(a, "%s", softfloat);
 	add(a, "-o");
 	add(a, "%s", out);
 

@@ -61,6 +61,7 @@ struct tt_device {
 	const struct tt_chip *chip;	/* Wormhole or Blackhole; NULL: the model */
 	struct ttsim_regs *regs;
 	size_t dma_max;			/* largest DMA buffer the transport gives; 0: no limit */
+	uint32_t trace_max;		/* largest trace the device runs; 0: DRAM's bound */
 	struct tt_device_info info;
 	struct tt_cq *cq[TTSIM_MAX_QUEUES];
 

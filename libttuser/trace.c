@@ -79,6 +79,9 @@ static int append(struct tt_trace *t, const void *rec, size_t rec_len, const voi
 	size_t size = (rec_len + data_len + TTSIM_CMD_ALIGN - 1) & ~(size_t)(TTSIM_CMD_ALIGN - 1);
 	uint64_t limit = t->dev->info.dram_bank_size / 4 * t->dev->info.dram_banks;
 
+	if (t->dev->trace_max && limit > t->dev->trace_max)
+		limit = t->dev->trace_max;
+
 	if (t->len + size > limit || t->len + size > UINT32_MAX - TTSIM_CMD_ALIGN)
 		return tt_error(-ENOMEM, "trace %u would grow to %zu bytes: at most %llu", t->id,
 				t->len + size, (unsigned long long)limit);

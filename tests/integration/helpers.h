@@ -254,6 +254,12 @@ static inline int run_kernel(struct tt_device *dev, const char *src, enum tt_rol
  * The add1 example as a program: n Float32 tiles from DRAM buffer `in`
  * through reader, compute (+1.0) and writer on one core, to buffer `out`.
  */
+/* The writer's kernel id in add1_program's programs (on a chip it has no compute kernel). */
+static inline int add1_writer_kernel(void)
+{
+	return test_on_chip() ? 1 : 2;
+}
+
 static inline struct tt_program *add1_program(struct tt_device *dev, struct tt_buffer *in,
 					      struct tt_buffer *out, struct tt_core core)
 {
@@ -266,6 +272,29 @@ static inline struct tt_program *add1_program(struct tt_device *dev, struct tt_b
 	uint32_t a;
 	int k;
 
+	/*
+	 * On a chip, whose compute engine is not driven yet, the writer adds
+	 * the 1.0 on its RISC-V (soft float, the same IEEE sum).
+	 */
+	static const char add_on_writer[] =
+		"#include <ttuser/kernel/dataflow.h>\n"
+		"void kernel_main(void)\n"
+		"{\n"
+		"	const InterleavedAddrGenFast dst = { .bank_base_address = get_arg_val(0),\n"
+		"		.page_size = get_tile_size(c_0), .data_format = TT_FORMAT_FLOAT32,\n"
+		"		.is_dram = true };\n"
+		"	volatile float *t;\n"
+		"	uint32_t i;\n"
+		"\n"
+		"	cb_wait_front(c_0, 1);\n"
+		"	t = (volatile float *)get_read_ptr(c_0);\n"
+		"	for (i = 0; i < TT_TILE_HW; i++)\n"
+		"		t[i] = t[i] + 1.0f;\n"
+		"	noc_async_write_tile(0, &dst, get_read_ptr(c_0));\n"
+		"	noc_async_write_barrier();\n"
+		"	cb_pop_front(c_0, 1);\n"
+		"}\n";
+
 	CHECK(tt_program_create(dev, &prog));
 	CHECK(tt_cb_create(prog, r, &cb));
 	cb.index = 16;
@@ -274,6 +303,13 @@ static inline struct tt_program *add1_program(struct tt_device *dev, struct tt_b
 	CHECK(k);
 	a = tt_buffer_address(in);
 	CHECK(tt_runtime_args_set(prog, k, core, &a, 1));
+	if (test_on_chip()) {
+		k = tt_kernel_create_from_string(prog, add_on_writer, r, &wr);
+		CHECK(k);
+		a = tt_buffer_address(out);
+		CHECK(tt_runtime_args_set(prog, k, core, &a, 1));
+		return prog;
+	}
 	CHECK(tt_kernel_create(prog, EXAMPLES_DIR "/add1/compute.c", r, &cp));
 	k = tt_kernel_create(prog, EXAMPLES_DIR "/add1/writer.c", r, &wr);
 	CHECK(k);
