@@ -343,12 +343,12 @@ static void test_register_page_overwritten(void **state)
 	(void)state;
 	device_bdf(bdf, sizeof(bdf));
 	regs = kt_map(fd, kt_regs_offset(fd), PAGE);
-	regs->queue[1].reserved[3] = 0xdeadbeef;
+	regs->queue[1].reserved[4] = 0xdeadbeef;
 	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_GET_DEVICE_INFO, regs), EINVAL);
 	assert_int_equal(kt_ioctl(fd, TENSTORRENT_IOCTL_GET_DRIVER_INFO, regs), EINVAL);
-	assert_int_equal(regs->queue[1].reserved[3], 0xdeadbeef);
+	assert_int_equal(regs->queue[1].reserved[4], 0xdeadbeef);
 	assert_int_equal(regs->version, TTSIM_VERSION);
-	regs->queue[1].reserved[3] = 0;
+	regs->queue[1].reserved[4] = 0;
 
 	/* Wiped by hand, then unbound and bound again. */
 	memset((uint8_t *)regs + 4, 0, 0x30);
