@@ -477,12 +477,10 @@ demo: demo-ttdetect
 .PHONY: demo-ttdetect
 
 # make bench: ttdetect at 320x320 on the model next to torchvision on the CPU
-# (the committed shapes detector, and the parity test's seeded R50-FPN; the
-# same weights, threads and run; at 1 thread and at all; about two minutes).
+# (the committed shapes detector, the same weights, threads and run).
 bench-ttdetect: $(BUILD)/bin/ttdetect
 	/usr/bin/python3 tests/bench/bench_ttdetect.py $(BUILD)/bin/ttdetect \
-		model/data/shapes_frcnn.safetensors model/data/shapes/shape_00000.png --size 320 \
-		--workdir $(BUILD)/bench/ttdetect
+		model/data/shapes_frcnn.safetensors model/data/shapes/shape_00000.png --size 320
 ifeq ($(HAVE_TORCHVISION),yes)
 bench: bench-ttdetect
 endif

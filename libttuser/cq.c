@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 
 #include "cq.h"
@@ -23,11 +22,6 @@
 #define COMP_ENTRIES	TT_CQ_COMP_ENTRIES
 #define STAGING_SIZE	(32u << 20)
 #define CHUNK_MAX	(4u << 20)	/* bytes of data per command */
-#define STAGING_WARM	(1u << 20)	/* staging faulted in up front */
-
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE	23
-#endif
 
 static uint64_t now_ns(void)
 {
@@ -96,23 +90,9 @@ int tt_cq_create(struct tt_device *dev, unsigned id, struct tt_cq **out)
 		free(cq);
 		return ret;
 	}
-	/*
-	 * Staging restarts at its beginning whenever the queue is idle, so
-	 * the same first pages serve most commands: fault them in now (where
-	 * the mapping allows it), not one by one in the first enqueues.
-	 */
-	madvise(cq->staging.va, cq->staging_size < STAGING_WARM ? cq->staging_size : STAGING_WARM,
-		MADV_POPULATE_WRITE);
 	program_rings(cq);
 	*out = cq;
 	return 0;
-}
-
-void tt_cq_set_old_dispatch(struct tt_cq *cq, bool old)
-{
-	tt_cq_lock(cq);
-	cq->old_dispatch = old;
-	tt_cq_unlock(cq);
 }
 
 struct tt_cq *tt_device_cq(struct tt_device *dev, unsigned id)
@@ -279,17 +259,6 @@ static int staging_get(struct tt_cq *cq, size_t len, uint64_t *off)
 
 	if (len > cq->staging_size / 2)
 		return tt_error(-E2BIG, "transfer of %zu bytes in one command", len);
-	/*
-	 * Nothing in flight: start again at the beginning of the area, whose
-	 * pages are in memory already.
-	 */
-	reap(cq);
-	if (!cq->fifo_count && pos && !cq->old_dispatch) {
-		cq->staging_head += cq->staging_size - pos;
-		cq->staging_tail = cq->staging_head;
-		pos = 0;
-		skip = 0;
-	}
 	ret = wait_until(cq, staging_room, skip + len);
 	if (ret)
 		return ret;
@@ -352,10 +321,8 @@ int tt_cq_submit(struct tt_cq *cq, void *rec, uint32_t size, const struct tt_cq_
 	cq->fifo[(cq->fifo_head + cq->fifo_count) % COMP_ENTRIES].staging_end = cq->staging_head;
 	cq->fifo_count++;
 	cq->issue_wptr += size;
-	/* No doorbell while the device serves the ring (uapi/ttsim.h). */
-	__atomic_store_n(&qregs(cq)->issue_wptr, cq->issue_wptr, __ATOMIC_SEQ_CST);
-	if (cq->old_dispatch || !__atomic_load_n(&qregs(cq)->serving, __ATOMIC_SEQ_CST))
-		cq->dev->ops->doorbell(cq->dev, cq->id);
+	__atomic_store_n(&qregs(cq)->issue_wptr, cq->issue_wptr, __ATOMIC_RELEASE);
+	cq->dev->ops->doorbell(cq->dev, cq->id);
 	if (seq_out)
 		*seq_out = h->seq;
 	return 0;

@@ -57,16 +57,7 @@ struct tt_cq {
 	/* trace capture: enqueued programs go into this trace, not to the device */
 	struct tt_trace *capturing;
 	uint32_t capture_id;
-
-	/*
-	 * Dispatch as it was before doorbells could be left out and staging
-	 * restarted: for benchmarks that measure both in one run.
-	 */
-	bool old_dispatch;
 };
-
-/* Select the old dispatch path (see struct tt_cq) for the next commands. */
-void tt_cq_set_old_dispatch(struct tt_cq *cq, bool old);
 
 /* Queue a record and ring the doorbell; *seq is its number. (lock held) */
 int tt_cq_submit(struct tt_cq *cq, void *rec, uint32_t size, const struct tt_cq_pending *p,

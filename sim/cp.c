@@ -23,7 +23,6 @@
 #define HOST_BYTES_PER_CYCLE	16
 
 #define MAX_RECORD		256	/* no command is bigger */
-#define RING_POLL_MS		10	/* the ring is looked at this often anyway */
 
 /* Every record keeps the ring aligned. */
 _Static_assert(sizeof(struct ttsim_cmd_linear) % TTSIM_CMD_ALIGN == 0, "linear");
@@ -462,42 +461,6 @@ static void leave(struct sim_device *d)
 	pthread_mutex_unlock(&d->state_lock);
 }
 
-/* Records the host published that are not served yet. */
-static bool pending(struct sim_queue *q)
-{
-	struct ttsim_queue_regs *qr = &q->dev->regs->queue[q->index];
-
-	return __atomic_load_n(&qr->enable, __ATOMIC_SEQ_CST) &&
-	       __atomic_load_n(&qr->issue_wptr, __ATOMIC_SEQ_CST) !=
-	       __atomic_load_n(&qr->issue_rptr, __ATOMIC_SEQ_CST);
-}
-
-/*
- * Serve the ring until it is empty. While it does, `serving` tells the
- * host that doorbells are not needed; once it is cleared the ring is
- * looked at once more, so a record published meanwhile is not left
- * behind (uapi/ttsim.h).
- */
-static void serve_all(struct sim_queue *q)
-{
-	struct sim_device *d = q->dev;
-	struct ttsim_queue_regs *qr = &d->regs->queue[q->index];
-	bool more;
-
-	do {
-		__atomic_store_n(&qr->serving, 1, __ATOMIC_SEQ_CST);
-		do {
-			if (!enter(d)) {
-				__atomic_store_n(&qr->serving, 0, __ATOMIC_SEQ_CST);
-				return;	/* a reset: the host sets the queue up again */
-			}
-			more = serve_one(q);
-			leave(d);
-		} while (more && !atomic_load(&d->abort));
-		__atomic_store_n(&qr->serving, 0, __ATOMIC_SEQ_CST);
-	} while (!atomic_load(&d->abort) && pending(q));
-}
-
 void *sim_queue_thread(void *arg)
 {
 	struct sim_queue *q = arg;
@@ -509,22 +472,20 @@ void *sim_queue_thread(void *arg)
 	uint64_t v;
 
 	for (;;) {
-		/*
-		 * Every RING_POLL_MS the ring is looked at without a doorbell:
-		 * `serving` is in the shared register page, and a wild write
-		 * of 1 there would make the host leave doorbells out.
-		 */
-		int n = poll(pfd, 2, RING_POLL_MS);
+		bool more;
 
-		if (n < 0)
+		if (poll(pfd, 2, -1) < 0)
 			continue;
 		if (pfd[1].revents & POLLIN)
 			break;
-		if (!n && !pending(q))
-			continue;
 		if ((pfd[0].revents & POLLIN) && read(pfd[0].fd, &v, sizeof(v)) < 0)
 			continue;
-		serve_all(q);
+		do {
+			if (!enter(d))
+				break;
+			more = serve_one(q);
+			leave(d);
+		} while (more && !atomic_load(&d->abort));
 	}
 	return NULL;
 }

@@ -73,7 +73,6 @@ struct sim_core {
 	bool held;			/* by a launch that runs (exec_lock) */
 	struct sim_run *run;		/* the launch that holds it */
 	bool active;			/* has a kernel in the launch that holds it */
-	atomic_int claimed;		/* a worker thread runs its harts now */
 	struct sim_hart hart[TT_NUM_ROLES];
 	struct sim_cb cb[TT_MAX_CBS];
 	/* tile engine */
@@ -122,7 +121,6 @@ struct sim_run {
 	unsigned idle;			/* workers waiting for progress elsewhere */
 	uint64_t idle_gen;		/* bumped when progress empties `idle` */
 	unsigned finished;		/* workers that returned */
-	atomic_uint cores_left;		/* active cores with a hart still running */
 	atomic_uint_fast64_t epoch;	/* bumped whenever a hart makes progress */
 	atomic_int stop;		/* a fault, a deadlock, the watchdog or reset */
 	bool deadlock;

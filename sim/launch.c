@@ -7,10 +7,8 @@
  * queue on other cores runs at the same time, one that needs some of them
  * waits. Each queue's launches have their own pool of host threads.
  *
- * Harts run on a pool of host threads; each thread has a share of the
- * active cores and gives each of their harts a quantum in turn. A core is
- * run by one thread at a time (it is claimed first), so a thread whose
- * share is done or stalled goes round the others' cores too. A hart
+ * Harts run on a pool of host threads; each thread owns a fixed share of
+ * the active cores and gives each of their harts a quantum in turn. A hart
  * that has to wait (an empty CB, a semaphore) is skipped until it can go
  * on. Only another hart's progress can unblock a hart, so when every
  * thread has gone a full round without progress anywhere, the program is
@@ -400,28 +398,6 @@ static void stop_run(struct sim_run *run, const char *msg)
 	pthread_mutex_unlock(&run->run_lock);
 }
 
-/* A hart finished: count its core out once none of its harts runs. */
-static void hart_done(struct sim_run *run, struct sim_hart *ht)
-{
-	unsigned r;
-
-	for (r = 0; r < TT_NUM_ROLES; r++)
-		if (ht->core->hart[r].state == HART_RUNNING)
-			return;
-	atomic_fetch_sub(&run->cores_left, 1);
-}
-
-/* Take core c for this thread, unless another runs it now. */
-static bool claim(struct sim_core *c)
-{
-	return !atomic_exchange_explicit(&c->claimed, 1, memory_order_acquire);
-}
-
-static void unclaim(struct sim_core *c)
-{
-	atomic_store_explicit(&c->claimed, 0, memory_order_release);
-}
-
 /* Give one hart a turn. Returns true if it got anywhere. */
 static bool run_hart(struct sim_run *run, struct sim_hart *ht)
 {
@@ -438,14 +414,12 @@ static bool run_hart(struct sim_run *run, struct sim_hart *ht)
 		return progress;
 	case RV_EXIT_DONE:
 		ht->state = HART_DONE;
-		hart_done(run, ht);
 		return true;
 	case RV_EXIT_FAULT:
 		snprintf(msg, sizeof(msg), "core (%u,%u) %s: %s", ht->core->x, ht->core->y,
 			 sim_role_name(ht->role), ht->rv.fault);
 		stop_run(run, msg);
 		ht->state = HART_DONE;
-		hart_done(run, ht);
 		return true;
 	}
 	return true;
@@ -476,20 +450,16 @@ static void describe_hang(struct sim_run *run, char *out, size_t len)
 		}
 }
 
-/* The watchdog fired: name a kernel that still runs (its share's first). */
+/* The watchdog fired: name a kernel of this thread's share that still runs. */
 static void stop_watchdog(struct sim_run *run, unsigned t)
 {
 	struct sim_device *d = run->dev;
 	char msg[SIM_MSG_LEN];
-	unsigned k, r;
+	unsigned i, r;
 
-	for (k = 0; k < run->ncores; k++) {
-		struct sim_core *c = run->cores[(t + k) % run->ncores];
-
-		if (!claim(c))
-			continue;
+	for (i = t; i < run->ncores; i += run->nthreads)
 		for (r = 0; r < TT_NUM_ROLES; r++) {
-			struct sim_hart *ht = &c->hart[r];
+			struct sim_hart *ht = &run->cores[i]->hart[r];
 
 			if (ht->state != HART_RUNNING)
 				continue;
@@ -497,16 +467,9 @@ static void stop_watchdog(struct sim_run *run, unsigned t)
 				 "core (%u,%u) %s at pc 0x%08x; a reset stops it",
 				 d->cfg.watchdog_ms, ht->core->x, ht->core->y, sim_role_name(r),
 				 ht->rv.pc);
-			unclaim(c);
 			stop_run(run, msg);
 			return;
 		}
-		unclaim(c);
-	}
-	/* The others run now: stop the run all the same. */
-	snprintf(msg, sizeof(msg), "program still running after %u ms (watchdog); a reset "
-		 "stops it", d->cfg.watchdog_ms);
-	stop_run(run, msg);
 }
 
 /* A hart got somewhere: idle threads run their harts again. */
@@ -522,62 +485,32 @@ static void announce_progress(struct sim_run *run)
 	pthread_mutex_unlock(&run->run_lock);
 }
 
-/*
- * A quantum for each running hart of the cores this thread can claim:
- * its own share (i % nthreads == t), or the others'. *own_left says
- * whether a hart of the share still runs. Returns true on progress.
- */
-static bool run_round(struct sim_run *run, unsigned t, bool own, bool *own_left)
-{
-	bool progress = false;
-	unsigned i, r;
-
-	for (i = 0; i < run->ncores; i++) {
-		struct sim_core *c = run->cores[i];
-
-		if ((i % run->nthreads == t) != own)
-			continue;
-		if (!claim(c)) {
-			*own_left |= own;	/* another thread runs it now */
-			continue;
-		}
-		for (r = 0; r < TT_NUM_ROLES; r++) {
-			if (c->hart[r].state != HART_RUNNING)
-				continue;
-			if (run_hart(run, &c->hart[r]))
-				progress = true;
-			if (own)
-				*own_left |= c->hart[r].state == HART_RUNNING;
-		}
-		unclaim(c);
-	}
-	return progress;
-}
-
 static void run_share(struct sim_run *run, unsigned t)
 {
 	struct sim_device *d = run->dev;
 	uint64_t seen;
+	unsigned i, r;
 
 	for (;;) {
-		bool progress, own_left = false;
-		unsigned left;
+		bool progress = false, left = false;
 
 		seen = atomic_load(&run->epoch);
-		progress = run_round(run, t, true, &own_left);
-		/* Nothing more to do here: help with the other shares. */
-		if (!progress && run->nthreads > 1)
-			progress = run_round(run, t, false, &own_left);
+		for (i = t; i < run->ncores; i += run->nthreads) {
+			struct sim_core *c = run->cores[i];
+
+			for (r = 0; r < TT_NUM_ROLES; r++) {
+				if (c->hart[r].state != HART_RUNNING)
+					continue;
+				if (run_hart(run, &c->hart[r]))
+					progress = true;
+				left |= c->hart[r].state == HART_RUNNING;
+			}
+		}
 		if (atomic_load(&run->stop) || atomic_load(&d->abort))
 			return;
 		if (progress)
 			announce_progress(run);
-		/*
-		 * Done when no hart runs anywhere; with this share done, also
-		 * when the other threads have a core each to run.
-		 */
-		left = atomic_load(&run->cores_left);
-		if (!left || (!own_left && left < run->nthreads))
+		if (!left)
 			return;
 		if (run->deadline_ns && sim_now_ns() > run->deadline_ns) {
 			stop_watchdog(run, t);
@@ -772,13 +705,6 @@ static int run_cores(struct sim_run *run, const bool *uses, struct ttsim_complet
 	for (i = 0; i < d->ncores; i++)
 		if (uses[i] && d->cores[i].active)
 			cores[n++] = &d->cores[i];
-	atomic_store(&run->cores_left, 0);
-	for (i = 0; i < n; i++)
-		for (r = 0; r < TT_NUM_ROLES; r++)
-			if (cores[i]->hart[r].state == HART_RUNNING) {
-				atomic_fetch_add(&run->cores_left, 1);
-				break;
-			}
 
 	pthread_mutex_lock(&run->run_lock);
 	run->cores = cores;

@@ -159,7 +159,7 @@ static void split(enum sim_simd path, struct mm_parts *p, const float *t, unsign
 }
 
 /* The bf16 pairs of the parts (see struct mm_parts); parts 0 .. nparts - 1. */
-static void pair_parts_portable(struct mm_parts *p, bool is_a, unsigned nparts)
+static void pair_parts(struct mm_parts *p, bool is_a, unsigned nparts)
 {
 	unsigned q, i, m;
 
@@ -178,61 +178,6 @@ static void pair_parts_portable(struct mm_parts *p, bool is_a, unsigned nparts)
 					p->pair[q][m * N + i] = lo >> 16 | (hi & 0xffff0000u);
 				}
 			}
-}
-
-#ifdef HAVE_X86
-/*
- * The same with AVX-512: a pair is the top halves of two floats. For a
- * they are neighbours in a row: pair m of a row is the row's 16-bit words
- * 4m + 1 and 4m + 3, so word w of the pairs is word 2w + 1 of the row. For
- * b they are the same column of rows 2m and 2m + 1.
- */
-__attribute__((target("avx512f,avx512bw")))
-static void pair_parts_avx512(struct mm_parts *p, bool is_a, unsigned nparts)
-{
-	const __m512i top = _mm512_set1_epi32((int)0xffff0000u);
-	__m512i odd;
-	uint16_t idx[32];
-	unsigned q, i, m, h;
-
-	for (i = 0; i < 32; i++)
-		idx[i] = (uint16_t)(2 * i + 1);
-	odd = _mm512_loadu_si512(idx);
-	for (q = 0; q < nparts; q++) {
-		if (is_a) {
-			for (i = 0; i < N; i++) {
-				__m512i r0 = _mm512_loadu_si512(&p->part[q][i][0]);
-				__m512i r1 = _mm512_loadu_si512(&p->part[q][i][16]);
-
-				_mm512_storeu_si512(&p->pair[q][i * (N / 2)],
-						    _mm512_permutex2var_epi16(r0, odd, r1));
-			}
-			continue;
-		}
-		for (m = 0; m < N / 2; m++)
-			for (h = 0; h < 2; h++) {
-				__m512i lo = _mm512_loadu_si512(&p->part[q][2 * m][16 * h]);
-				__m512i hi = _mm512_loadu_si512(&p->part[q][2 * m + 1][16 * h]);
-
-				_mm512_storeu_si512(&p->pair[q][m * N + 16 * h],
-						    _mm512_or_si512(_mm512_srli_epi32(lo, 16),
-								    _mm512_and_si512(hi, top)));
-			}
-	}
-}
-#endif
-
-static void pair_parts(enum sim_simd path, struct mm_parts *p, bool is_a, unsigned nparts)
-{
-#ifdef HAVE_X86
-	/* The pairs serve the AVX512_BF16 path, whose CPUs have AVX512BW. */
-	if (path == SIM_SIMD_AVX512_BF16) {
-		pair_parts_avx512(p, is_a, nparts);
-		return;
-	}
-#endif
-	(void)path;
-	pair_parts_portable(p, is_a, nparts);
 }
 
 /*
@@ -274,7 +219,7 @@ static const struct mm_parts *operand(enum sim_simd path, struct mm_cache *c, co
 		split(path, &e->p, transpose ? vt : v, is_a ? 7 : 5, lo);
 	}
 	if (paired && !e->paired) {
-		pair_parts(path, &e->p, is_a, e->lo ? 2 : 1);
+		pair_parts(&e->p, is_a, e->lo ? 2 : 1);
 		e->paired = true;
 	}
 	return &e->p;

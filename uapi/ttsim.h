@@ -11,15 +11,6 @@
  * in order, writes exactly one completion per record, advances comp_wptr
  * and raises the queue's interrupt (same vector).
  *
- * The doorbell may be left out while the queue's `serving` reads 1: the
- * device then looks at issue_wptr again before it sleeps. The device
- * stores serving = 0 and then reads issue_wptr; the host stores issue_wptr
- * and then reads serving; each with a full barrier between, so one of the
- * two sees the other's store. A device that never sets it gets every
- * doorbell. The model also looks at every ring each 10 ms, so a record
- * left without its doorbell (say, by a wild write to `serving`) waits
- * at most that long.
- *
  * Pointers are free-running 32-bit counters: issue pointers count bytes
  * (the ring size is a power of two, a record never wraps: TTSIM_CMD_PAD
  * fills the tail), completion pointers count records.
@@ -64,8 +55,7 @@ struct ttsim_queue_regs {
 	__u32 comp_wptr;	/* device: completions written */
 	__u32 comp_rptr;	/* host: completions consumed */
 	__u32 enable;		/* host: 1 once the fields above are set */
-	__u32 serving;		/* device: 1 while it takes records without doorbells */
-	__u32 reserved[4];
+	__u32 reserved[5];
 };
 
 struct ttsim_telemetry {

@@ -79,7 +79,6 @@ int main(void)
 	double cpu_ms[RUNS], host_ms[RUNS], mhz = 1000.0, gmac = (double)H * W * C * C * 9 * 1e-9;
 	struct tt_device *dev;
 	struct tt_telemetry tel;
-	struct bench_watch watch;
 	struct tt_cq *cq;
 	uint64_t s = 88172645463325252ull;
 	unsigned p, r;
@@ -98,7 +97,6 @@ int main(void)
 
 		wmat[(k * C + c) * C + o] = wt[i];
 	}
-	bench_watch_start(&watch);
 	for (r = 0; r < RUNS; r++) {
 		double t0 = now_s();
 
@@ -149,13 +147,12 @@ int main(void)
 		       "\"precision\":\"%s\",\"gmac\":%.3f,\"device_ms\":%.3f,\"device_cycles\":%llu,"
 		       "\"aiclk_mhz\":%.0f,\"device_gmac_per_s\":%.1f,\"host_ms\":%.1f,"
 		       "\"cpu_openblas_ms\":%.1f,\"host_vs_cpu\":%.2f,\"device_vs_cpu\":%.2f,"
-		       "\"pcc_vs_cpu\":%.6f",
+		       "\"pcc_vs_cpu\":%.6f}\n",
 		       H, W, C, C, precs[p].name, gmac, st.device_cycles / (mhz * 1e3),
 		       (unsigned long long)st.device_cycles, mhz,
 		       gmac / (st.device_cycles / (mhz * 1e6)), host_ms[RUNS / 2],
 		       cpu_ms[RUNS / 2], cpu_ms[RUNS / 2] / host_ms[RUNS / 2],
 		       cpu_ms[RUNS / 2] / (st.device_cycles / (mhz * 1e3)), sab / sqrt(saa * sbb));
-		bench_watch_end(&watch);
 		op_tensor_destroy(&tin);
 		op_tensor_destroy(&tout);
 		op_conv_destroy(cv);

@@ -5,10 +5,7 @@
  * captured once, and captured 8 times), next to a blocking nop round trip,
  * all in the same run. The program is examples/add1 (three kernels, one
  * core). Times are the mean per call of the best of several batches; the
- * device's work is waited for between batches and not counted. The
- * enqueue and the replay are measured first on the queue's old dispatch
- * path (a doorbell every command, staging never restarted at its
- * beginning), then on today's. Then a
+ * device's work is waited for between batches and not counted. Then a
  * model of two such programs through the two-queue traced pipeline
  * against one input at a time.
  */
@@ -16,7 +13,6 @@
 #include <string.h>
 
 #include "bench.h"
-#include "cq.h"
 
 #define BATCH	64
 #define ROUNDS	7
@@ -119,7 +115,6 @@ static void pipeline(struct tt_device *dev, struct tt_buffer *in, struct tt_buff
 	struct tt_buffer *mid;
 	struct tt_cq *cq = tt_device_cq(dev, 0);
 	struct tt_pipeline *pl;
-	struct bench_watch watch;
 	const void *ins[N];
 	void *outs[N];
 	double t0, one, piped;
@@ -135,7 +130,6 @@ static void pipeline(struct tt_device *dev, struct tt_buffer *in, struct tt_buff
 	MUST(tt_buffer_create(dev, &bc, &mid));
 	model[0] = add1(dev, in, mid, TT_CORE(0, 0));
 	model[1] = add1(dev, mid, out, TT_CORE(1, 0));
-	bench_watch_start(&watch);
 	t0 = now_s();
 	for (i = 0; i < N; i++) {
 		MUST(tt_cq_write_buffer(cq, in, x[i], true));
@@ -159,8 +153,7 @@ static void pipeline(struct tt_device *dev, struct tt_buffer *in, struct tt_buff
 	}
 	printf("{\"bench\":\"pipeline\",\"model\":\"add1 twice, 2 cores\",\"inputs\":%d,"
 	       "\"us_per_input\":%.1f,\"unit\":\"us\",\"one_by_one_us_per_input\":%.1f,"
-	       "\"speedup\":%.2f", N, piped, one, one / piped);
-	bench_watch_end(&watch);
+	       "\"speedup\":%.2f}\n", N, piped, one, one / piped);
 }
 
 int main(void)
@@ -171,8 +164,7 @@ int main(void)
 	struct tt_buffer *in, *out;
 	struct tt_program *prog;
 	struct tt_cq *cq;
-	double enq, rep1, rep8, nop, old_enq, old_rep1, old_rep8;
-	struct bench_watch watch;
+	double enq, rep1, rep8, nop;
 	uint32_t t1, t8;
 
 	MUST(tt_device_open("sim", &dev));
@@ -184,13 +176,7 @@ int main(void)
 	t1 = capture(cq, prog, 1);
 	t8 = capture(cq, prog, 8);
 
-	bench_watch_start(&watch);
 	nop = nop_us(cq);
-	tt_cq_set_old_dispatch(cq, true);
-	old_enq = per_call_us(cq, prog, -1);
-	old_rep1 = per_call_us(cq, prog, t1);
-	old_rep8 = per_call_us(cq, prog, t8);
-	tt_cq_set_old_dispatch(cq, false);
 	enq = per_call_us(cq, prog, -1);
 	rep1 = per_call_us(cq, prog, t1);
 	rep8 = per_call_us(cq, prog, t8);
@@ -198,13 +184,8 @@ int main(void)
 	printf("{\"bench\":\"dispatch\",\"program\":\"add1, 3 kernels on 1 core\","
 	       "\"enqueue_program_us\":%.2f,\"trace_replay_us\":%.2f,"
 	       "\"trace_replay_8_programs_us\":%.2f,\"nop_round_trip_us\":%.2f,\"unit\":\"us\","
-	       "\"old_path_enqueue_program_us\":%.2f,\"old_path_trace_replay_us\":%.2f,"
-	       "\"old_path_trace_replay_8_programs_us\":%.2f,"
-	       "\"enqueue_speedup\":%.2f,\"replay_speedup\":%.2f,"
-	       "\"enqueue_over_replay\":%.1f,\"enqueue_over_nop\":%.2f",
-	       enq, rep1, rep8, nop, old_enq, old_rep1, old_rep8, old_enq / enq, old_rep1 / rep1,
-	       enq / rep1, enq / nop);
-	bench_watch_end(&watch);
+	       "\"enqueue_over_replay\":%.1f,\"enqueue_over_nop\":%.2f}\n",
+	       enq, rep1, rep8, nop, enq / rep1, enq / nop);
 
 	pipeline(dev, in, out);
 

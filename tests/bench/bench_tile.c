@@ -42,10 +42,8 @@ static double time_op(enum sim_simd path, int matmul, unsigned fidelity, unsigne
 int main(void)
 {
 	static const unsigned fids[] = { 4, 0 };
-	struct bench_watch watch;
 	unsigned i, f, p, t;
 
-	bench_watch_start(&watch);
 	for (t = 0; t < FRESH; t++)
 		for (i = 0; i < TT_TILE_HW; i++) {
 			a[t][i] = sim_fpu_source((float)((i * 7919u + t) % 1000) / 500.0f - 1.0f);
@@ -64,10 +62,9 @@ int main(void)
 			printf("{\"bench\":\"tile_matmul\",\"path\":\"%s\",\"fidelity\":%u,"
 			       "\"us_per_tile\":%.3f,\"host_gflop_per_s\":%.2f,"
 			       "\"reused_operands_us_per_tile\":%.3f,"
-			       "\"portable_us_per_tile\":%.3f,\"speedup_over_portable\":%.1f",
+			       "\"portable_us_per_tile\":%.3f,\"speedup_over_portable\":%.1f}\n",
 			       sim_simd_name((enum sim_simd)p), fids[f], s * 1e6,
 			       2.0 * 32 * 32 * 32 / s * 1e-9, r * 1e6, base * 1e6, base / s);
-			bench_watch_end(&watch);
 		}
 	}
 	{
@@ -81,9 +78,8 @@ int main(void)
 			s = time_op((enum sim_simd)p, 0, 4, 1);
 			printf("{\"bench\":\"tile_mul\",\"path\":\"%s\",\"fidelity\":4,"
 			       "\"ns_per_tile\":%.1f,\"portable_ns_per_tile\":%.1f,"
-			       "\"speedup_over_portable\":%.1f",
+			       "\"speedup_over_portable\":%.1f}\n",
 			       sim_simd_name((enum sim_simd)p), s * 1e9, base * 1e9, base / s);
-			bench_watch_end(&watch);
 		}
 	}
 	return 0;

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 
 #include "helpers.h"
-#include "cq.h"
 
 static struct tt_device *dev;
 
@@ -234,49 +233,6 @@ static void test_transfer_cycles(void **state)
 	tt_buffer_destroy(buf);
 }
 
-/*
- * Staging starts again at its beginning when the queue is idle; on the old
- * dispatch path it goes on around the area. Data comes back bit for bit
- * either way, with writes and reads in flight together.
- */
-static void test_staging_restart(void **state)
-{
-	enum { N = 12, SIZE = 5 * 4096 + 192 };
-	struct tt_buffer_config cfg = { .type = TT_BUFFER_DRAM, .size = SIZE, .page_size = 64 };
-	struct tt_cq *cq = tt_device_cq(dev, 0);
-	struct tt_buffer *buf[N];
-	static uint8_t in[N][SIZE], out[N][SIZE];
-	uint64_t head;
-	unsigned i, round;
-
-	(void)state;
-	for (i = 0; i < N; i++)
-		CHECK(tt_buffer_create(dev, &cfg, &buf[i]));
-	for (round = 0; round < 2; round++) {
-		tt_cq_set_old_dispatch(cq, round == 1);
-		CHECK(tt_cq_finish(cq));
-		head = cq->staging_head;
-		for (i = 0; i < N; i++) {
-			fill_random(in[i], SIZE, 77 * round + i);
-			CHECK(tt_cq_write_buffer(cq, buf[i], in[i], false));
-			if (i == 0 && round == 0)	/* from idle: the beginning */
-				assert_int_equal(cq->staging_head % cq->staging_size, SIZE);
-			if (i == 0 && round == 1)	/* old path: right after the last */
-				assert_int_equal(cq->staging_head, head + SIZE);
-		}
-		for (i = 0; i < N; i++)
-			CHECK(tt_cq_read_buffer(cq, buf[i], out[i], false));
-		CHECK(tt_cq_finish(cq));
-		for (i = 0; i < N; i++)
-			assert_memory_equal(in[i], out[i], SIZE);
-		if (round == 1)	/* one stretch each */
-			assert_int_equal(cq->staging_head, head + 2u * N * SIZE);
-	}
-	tt_cq_set_old_dispatch(cq, false);
-	for (i = 0; i < N; i++)
-		tt_buffer_destroy(buf[i]);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,7 +243,6 @@ int main(void)
 		cmocka_unit_test(test_interleaving),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_transfer_cycles),
-		cmocka_unit_test(test_staging_restart),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -2,8 +2,7 @@
 /*
  * Kernels on the model: runtime, common and compile-time args, defines,
  * core coordinates, circular buffers that wrap, semaphores between cores,
- * uneven work over the worker threads, DPRINT, program figures, the
- * kernel cache.
+ * DPRINT, program figures, the kernel cache.
  */
 #include <sys/stat.h>
 
@@ -229,104 +228,6 @@ static void test_semaphores(void **state)
 	tt_buffer_destroy(out);
 }
 
-/*
- * Uneven work: core (x, y) steps a generator get_arg_val(1) times and
- * writes where it got to page y * 4 + x. Four cores of the first worker's
- * share (with two workers) work far longer than all the others together,
- * so the second worker runs out of its own cores early.
- */
-static const char uneven_kernel[] =
-	"#include <ttuser/kernel/dataflow.h>\n"
-	"void kernel_main(void)\n"
-	"{\n"
-	"	InterleavedAddrGen out = { .bank_base_address = get_arg_val(0), .page_size = 8,\n"
-	"				  .is_dram = true };\n"
-	"	uint32_t x = get_absolute_logical_x(), y = get_absolute_logical_y();\n"
-	"	uint32_t n = get_arg_val(1), v = y * 4 + x, i;\n"
-	"	volatile uint32_t *w;\n"
-	"\n"
-	"	for (i = 0; i < n; i++)\n"
-	"		v = v * 1664525u + 1013904223u;\n"
-	"	cb_reserve_back(0, 1);\n"
-	"	w = (volatile uint32_t *)get_write_ptr(0);\n"
-	"	w[0] = v;\n"
-	"	w[1] = n;\n"
-	"	noc_async_write_page(y * 4 + x, &out, (uint32_t)w);\n"
-	"	noc_async_write_barrier();\n"
-	"}\n";
-
-static uint32_t uneven_steps(unsigned core)
-{
-	return core < 8 && core % 2 == 0 ? 200000 : 1000 * core;
-}
-
-static void run_uneven(const char *spec, uint32_t words[16][2], struct tt_program_stats *st)
-{
-	struct tt_cb_config cb = { .index = 0, .format = TT_FORMAT_FLOAT32, .page_size = 8,
-				   .num_pages = 1 };
-	struct tt_buffer_config bc = { .type = TT_BUFFER_DRAM, .size = 16 * 8, .page_size = 8 };
-	struct tt_device *d = open_device(spec);
-	struct tt_program *prog;
-	struct tt_buffer *out;
-	uint32_t x, y;
-	int k;
-
-	CHECK(tt_buffer_create(d, &bc, &out));
-	CHECK(tt_program_create(d, &prog));
-	k = tt_kernel_create_from_string(prog, uneven_kernel, TT_CORES(0, 0, 3, 3),
-					 &(struct tt_kernel_config){ .role = TT_ROLE_WRITER });
-	CHECK(k);
-	CHECK(tt_cb_create(prog, TT_CORES(0, 0, 3, 3), &cb));
-	for (y = 0; y < 4; y++)
-		for (x = 0; x < 4; x++) {
-			uint32_t args[2] = { tt_buffer_address(out),
-					     uneven_steps(y * 4 + x) };
-
-			CHECK(tt_runtime_args_set(prog, k, TT_CORE(x, y), args, 2));
-		}
-	CHECK(tt_cq_enqueue_program(tt_device_cq(d, 0), prog, true));
-	CHECK(tt_cq_read_buffer(tt_device_cq(d, 0), out, words, true));
-	CHECK(tt_program_stats(prog, st));
-	tt_program_destroy(prog);
-	tt_buffer_destroy(out);
-	tt_device_close(d);
-}
-
-/*
- * However many worker threads share the cores, and however unevenly the
- * work falls, every kernel runs to its end with the same results, the
- * same instruction count and the same device time.
- */
-static void test_uneven_work(void **state)
-{
-	static const char *const specs[] = { "sim:grid=4x4,dram_banks=4,dram_mib=16,threads=1",
-					     "sim:grid=4x4,dram_banks=4,dram_mib=16,threads=2",
-					     "sim:grid=4x4,dram_banks=4,dram_mib=16,threads=3" };
-	uint32_t words[3][16][2];
-	struct tt_program_stats st[3];
-	unsigned s, i, j;
-
-	(void)state;
-	MODEL_ONLY("the model's worker threads");
-	for (s = 0; s < 3; s++)
-		run_uneven(specs[s], words[s], &st[s]);
-	for (i = 0; i < 16; i++) {
-		uint32_t n = uneven_steps(i), v = i;
-
-		for (j = 0; j < n; j++)
-			v = v * 1664525u + 1013904223u;
-		for (s = 0; s < 3; s++) {
-			assert_int_equal(words[s][i][0], v);
-			assert_int_equal(words[s][i][1], n);
-		}
-	}
-	for (s = 1; s < 3; s++) {
-		assert_int_equal(st[s].instructions, st[0].instructions);
-		assert_int_equal(st[s].device_cycles, st[0].device_cycles);
-	}
-	assert_true(st[0].instructions > 4 * 200000 * 3);
-}
-
 static void test_dprint(void **state)
 {
 	static const char src[] =
@@ -464,7 +365,6 @@ int main(void)
 		cmocka_unit_test(test_args),
 		cmocka_unit_test(test_cb_wrap),
 		cmocka_unit_test(test_semaphores),
-		cmocka_unit_test(test_uneven_work),
 		cmocka_unit_test(test_dprint),
 		cmocka_unit_test(test_compile_error),
 		cmocka_unit_test(test_program_checks),

@@ -115,32 +115,6 @@ static void post(unsigned q, void *rec, uint32_t size)
 	assert_int_equal(write(host.doorbell_fd[q], &one, sizeof(one)), sizeof(one));
 }
 
-/* Publish a record on queue q without a doorbell. */
-static void post_quiet(unsigned q, void *rec, uint32_t size)
-{
-	struct ttsim_cmd_hdr *h = rec;
-	uint32_t off = wptr[q] % ISSUE_SIZE;
-
-	assert_true(off + size <= ISSUE_SIZE);
-	h->size = size;
-	h->seq = seq++;
-	memcpy(dma + issue_base(q) + off, rec, size);
-	wptr[q] += size;
-	__atomic_store_n(&regs->queue[q].issue_wptr, wptr[q], __ATOMIC_SEQ_CST);
-}
-
-/* Wait up to 10 s for queue q's `serving` to read want. */
-static void await_serving(unsigned q, uint32_t want)
-{
-	int ms;
-
-	for (ms = 0; __atomic_load_n(&regs->queue[q].serving, __ATOMIC_SEQ_CST) != want; ms++) {
-		if (ms > 10000)
-			fail_msg("queue %u: serving stays %u", q, !want);
-		usleep(1000);
-	}
-}
-
 /* The next completion of queue q, or a failure after 10 s. */
 static struct ttsim_completion reap(unsigned q)
 {
@@ -314,64 +288,11 @@ static void test_trace(void **state)
 	assert_int_equal(__atomic_load_n(&regs->queue[1].enable, __ATOMIC_ACQUIRE), 1);
 }
 
-/*
- * While the device serves a queue it says so, and takes what the host
- * publishes then without a doorbell; a record left without one when it
- * is idle waits at most its ring-polling period.
- */
-static void test_serving(void **state)
-{
-	struct ttsim_cmd_wait_event w = wait_cmd(0, 40);
-	struct ttsim_cmd_hdr nop[3];
-	struct ttsim_completion c;
-	uint64_t first;
-	unsigned i;
-
-	(void)state;
-	await_serving(1, 0);
-	post(1, &w, sizeof(w));		/* blocks queue 1 inside a command */
-	await_serving(1, 1);
-	first = seq;
-	for (i = 0; i < 3; i++) {
-		nop[i] = (struct ttsim_cmd_hdr){ .opcode = TTSIM_CMD_NOP };
-		post_quiet(1, &nop[i], sizeof(nop[i]));
-	}
-	record(0, 40);
-	c = reap(1);
-	assert_int_equal(c.opcode, TTSIM_CMD_WAIT_EVENT);
-	assert_int_equal(c.status, 0);
-	assert_int_equal(c.event, 40);
-	for (i = 0; i < 3; i++) {
-		c = reap(1);
-		assert_int_equal(c.opcode, TTSIM_CMD_NOP);
-		assert_int_equal(c.status, 0);
-		assert_int_equal(c.seq, first + i);
-	}
-	await_serving(1, 0);
-
-	/*
-	 * Idle, with `serving` written 1 by someone else: a record left
-	 * without its doorbell is still served (the device looks at the
-	 * ring every 10 ms), and `serving` reads 0 again afterwards.
-	 */
-	__atomic_store_n(&regs->queue[1].serving, 1, __ATOMIC_SEQ_CST);
-	nop[0] = (struct ttsim_cmd_hdr){ .opcode = TTSIM_CMD_NOP };
-	first = seq;
-	post_quiet(1, &nop[0], sizeof(nop[0]));
-	c = reap(1);
-	assert_int_equal(c.opcode, TTSIM_CMD_NOP);
-	assert_int_equal(c.status, 0);
-	assert_int_equal(c.seq, first);
-	await_serving(1, 0);
-	assert_int_equal(__atomic_load_n(&regs->queue[1].issue_rptr, __ATOMIC_ACQUIRE), wptr[1]);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wait_event),
 		cmocka_unit_test(test_trace),
-		cmocka_unit_test(test_serving),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
