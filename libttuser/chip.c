@@ -282,30 +282,6 @@ static void chip_dump(struct tt_device *dev)
 		 "waits for core (%u,%u)", st.step, st.queue, st.opcode, st.launches, st.loops,
 		 st.x, st.y);
 	tt_device_log(dev, line);
-	{
-		uint32_t cnt[16], ctrl;
-
-		static const unsigned idx[] = { 0, 1, 2, 10, 11 };
-
-		memset(cnt, 0, sizeof(cnt));
-		for (unsigned i = 0; i < 5; i++)
-			cd->io->ops->read(cd->io, c->cp_x, c->cp_y, 0xFFB20200u + 4 * idx[i],
-					  &cnt[idx[i]], 4);
-		cd->io->ops->read(cd->io, c->cp_x, c->cp_y, 0xFFB20028u, &ctrl, 4);
-		snprintf(line, sizeof(line), "chip: cp niu: wr_ack %u rd_resp %u nonposted_wr_sent %u "
-			 "posted %u cmd_ctrl %u atomic %u", cnt[1], cnt[2], cnt[10], cnt[11], ctrl,
-			 cnt[0]);
-		tt_device_log(dev, line);
-		if (getenv("TTUSER_CHIP_NOC")) {
-			uint32_t n[9];
-
-			cd->io->ops->read(cd->io, c->cp_x, c->cp_y,
-					  strtoul(getenv("TTUSER_CHIP_NOC"), NULL, 0), n, sizeof(n));
-			snprintf(line, sizeof(line), "chip: cp noc struct: reads %u writes %u atomics %u",
-				 n[6], n[7], n[8]);
-			tt_device_log(dev, line);
-		}
-	}
 	if (st.x >= c->grid_x || st.y >= c->grid_y ||
 	    cd->io->ops->read(cd->io, c->worker_x[st.x], c->worker_y[st.y],
 			      cd->fw_base + offsetof(struct fw_mailbox, role), roles, sizeof(roles)))
